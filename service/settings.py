@@ -1,0 +1,239 @@
+"""Typed configuration read from SITOO_SYNC_* variables, a .env file and /run/secrets."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "SITOO_SYNC_"
+ENV_NESTED_DELIMITER = "__"
+SECRETS_DIR = Path("/run/secrets")
+
+
+class SitooCredential(BaseModel):
+    """One Sitoo API user; each has its own one-request-in-flight budget."""
+
+    api_id: str = Field(min_length=1)
+    api_password: SecretStr
+
+
+class SitooSettings(BaseModel):
+    """Where and how to reach the Sitoo REST API."""
+
+    base_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Whole base URL including the account, e.g. "
+        "https://api.mysitoo.com/v2/accounts/12345. Unset: the built-in sandbox is started.",
+    )
+    api_id: str | None = Field(default=None, description="API ID (username) of the API user.")
+    api_password: SecretStr | None = Field(default=None, description="API password.")
+    extra_credentials: list[SitooCredential] = Field(
+        default_factory=list,
+        description="More API users of the same account, used as a pool (JSON list of "
+        '{"api_id": ..., "api_password": ...}).',
+    )
+    site_id: int = Field(default=1, ge=1, description="The site's integer eshopid.")
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="TCP/TLS connect timeout.")
+    read_timeout_s: float = Field(default=20.0, gt=0, description="Timeout waiting for bytes.")
+    call_deadline_s: float = Field(
+        default=60.0, gt=0, description="Total deadline for one call, retries included."
+    )
+    max_in_flight: int = Field(
+        default=1, ge=1, description="Requests in flight per API user, across all replicas."
+    )
+    max_requests_per_s: float | None = Field(
+        default=None, gt=0, description="Optional cap on requests per second per API user."
+    )
+    page_size: int = Field(default=1000, ge=1, le=1000, description="Items per list page.")
+
+    @model_validator(mode="after")
+    def _credentials_come_in_pairs(self) -> SitooSettings:
+        given = [self.base_url is not None, self.api_id is not None, self.api_password is not None]
+        if any(given) and not all(given):
+            missing = [
+                name
+                for name, present in zip(("BASE_URL", "API_ID", "API_PASSWORD"), given, strict=True)
+                if not present
+            ]
+            raise ValueError(
+                "base_url, api_id and api_password go together; missing "
+                + ", ".join(f"{ENV_PREFIX}SITOO__{m}" for m in missing)
+            )
+        return self
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when no real Sitoo is configured and the built-in sandbox stands in."""
+        return self.base_url is None
+
+    def credentials(self) -> list[SitooCredential]:
+        """The configured API users, primary first."""
+        if self.api_id is None or self.api_password is None:
+            return list(self.extra_credentials)
+        return [
+            SitooCredential(api_id=self.api_id, api_password=self.api_password),
+            *self.extra_credentials,
+        ]
+
+
+class RedisSettings(BaseModel):
+    """The Redis that holds the streams, the idempotency records and the leases."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="redis:// or rediss:// URL (may carry a password). Unset: an embedded "
+        "Redis is started (development only).",
+    )
+    key_prefix: str = Field(default="sitoo-sync", description="Prefix of every key we own.")
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+
+class StreamSettings(BaseModel):
+    """Stream and consumer-group names; the public interface towards the webshop."""
+
+    orders: str = "webshop.orders"
+    giftcards: str = "webshop.giftcards"
+    stock: str = "webshop.stock"
+    results: str = "sitoo-sync.results"
+    outbound: str = "sitoo.events"
+    dead_letter_suffix: str = ".dlq"
+    group: str = "sitoo-sync"
+    consumer: str = Field(
+        default_factory=socket.gethostname,
+        description="Consumer name; unique per replica (defaults to the host name).",
+    )
+    max_deliveries: int = Field(default=5, ge=1)
+    reclaim_idle_ms: int = Field(
+        default=180_000, ge=1000, description="Idle time before a pending entry is taken over."
+    )
+    max_entry_bytes: int = Field(default=256 * 1024, ge=1024)
+
+
+class PollerSettings(BaseModel):
+    """How often and how much the Sitoo pollers read."""
+
+    enabled: bool = True
+    stock_interval_s: float = Field(default=30.0, gt=0)
+    orders_interval_s: float = Field(default=15.0, gt=0)
+    giftcards_interval_s: float = Field(default=300.0, gt=0)
+    full_snapshot_interval_s: float = Field(default=3600.0, gt=0)
+    modified_margin_s: int = Field(default=120, ge=0)
+    lease_ttl_s: float = Field(default=30.0, gt=1)
+
+
+class HttpSettings(BaseModel):
+    """The service's own HTTP listener (health, metrics, Sitoo web hooks)."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
+    port: int = Field(default=8080, ge=1, le=65535)
+    webhook_username: str = "sitoo"
+    webhook_password: SecretStr | None = Field(
+        default=None, description="Basic-auth password Sitoo's web hooks must present."
+    )
+
+
+class IdempotencySettings(BaseModel):
+    """How long write outcomes are remembered and how long a claim is held."""
+
+    retention_days: float = Field(default=30.0, gt=0)
+    lease_s: float = Field(default=120.0, gt=1)
+
+
+class LogSettings(BaseModel):
+    """Log level and format."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_output: bool | None = Field(
+        default=None, alias="json", description="JSON lines; unset: JSON unless stdout is a TTY."
+    )
+
+    model_config = {"populate_by_name": True}
+
+
+class SandboxSettings(BaseModel):
+    """The built-in Sitoo sandbox started when no Sitoo credentials are configured."""
+
+    port: int = Field(default=8900, ge=0, le=65535, description="0 picks a free port.")
+    seed: str = "demo"
+
+
+class Settings(BaseSettings):
+    """All configuration of sitoo-sync."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        secrets_dir=SECRETS_DIR,
+        secrets_nested_delimiter=ENV_NESTED_DELIMITER,
+        secrets_dir_missing="ok",
+        extra="ignore",
+        frozen=True,
+    )
+
+    sitoo: SitooSettings = SitooSettings()
+    redis: RedisSettings = RedisSettings()
+    streams: StreamSettings = StreamSettings()
+    pollers: PollerSettings = PollerSettings()
+    http: HttpSettings = HttpSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
+    log: LogSettings = LogSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Files in /run/secrets are named like the variables, so nested secrets
+        # (SITOO_SYNC_SITOO__API_PASSWORD) work the same way in both places.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            NestedSecretsSettingsSource(file_secret_settings),
+        )
+
+
+class ConfigurationError(Exception):
+    """Configuration is invalid; the message is one line naming the setting."""
+
+
+def env_name(location: tuple[int | str, ...]) -> str:
+    """The environment variable that sets the field at a pydantic error location."""
+    parts = [str(part).upper() for part in location if not isinstance(part, int)]
+    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning the first validation error into one readable line."""
+    from pydantic import ValidationError  # noqa: PLC0415 - keeps the import local to the error path
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"{env_name(first['loc'])}: {message}") from None
