@@ -6,14 +6,17 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
+from types import TracebackType
 from typing import Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-_SECRET_KEY = re.compile(r"pass|secret|token|api_key|authorization|cookie|credential", re.I)
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
-_AUTH_HEADER = re.compile(r"\b(?P<kind>Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+", re.I)
+_SECRET_KEY = re.compile(
+    r"pass|secret|token|api_key|authorization|cookie|credential", re.IGNORECASE
+)
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+_AUTH_HEADER = re.compile(r"\b(?P<kind>Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+", re.IGNORECASE)
 MASK = "**********"
 
 # Libraries whose stdlib loggers must go through our pipeline instead of their own handlers.
@@ -128,6 +131,14 @@ def configure_logging(
         routed.propagate = True
     # httpcore logs every socket event at DEBUG; it drowns everything else.
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """Uncaught exceptions go through the redacting pipeline, never straight to stderr."""
+    logging.getLogger("sitoo_sync").critical("uncaught_exception", exc_info=(kind, error, trace))
 
 
 def bind_message_context(**values: object) -> None:

@@ -108,42 +108,66 @@ class RedisSettings(BaseModel):
 class StreamSettings(BaseModel):
     """Stream and consumer-group names; the public interface towards the webshop."""
 
-    orders: str = "webshop.orders"
-    giftcards: str = "webshop.giftcards"
-    stock: str = "webshop.stock"
-    results: str = "sitoo-sync.results"
-    outbound: str = "sitoo.events"
-    dead_letter_suffix: str = ".dlq"
-    group: str = "sitoo-sync"
+    orders: str = Field(default="webshop.orders", description="Inbound order events.")
+    giftcards: str = Field(default="webshop.giftcards", description="Inbound gift-card events.")
+    stock: str = Field(default="webshop.stock", description="Inbound stock events.")
+    results: str = Field(
+        default="sitoo-sync.results", description="One result event per inbound event."
+    )
+    outbound: str = Field(default="sitoo.events", description="Changes seen in Sitoo.")
+    dead_letter_suffix: str = Field(
+        default=".dlq", description="Appended to a stream's name for its dead letters."
+    )
+    group: str = Field(default="sitoo-sync", description="Consumer group shared by replicas.")
     consumer: str = Field(
         default_factory=socket.gethostname,
         description="Consumer name; unique per replica (defaults to the host name).",
     )
-    max_deliveries: int = Field(default=5, ge=1)
-    reclaim_idle_ms: int = Field(
-        default=180_000, ge=1000, description="Idle time before a pending entry is taken over."
+    max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries of a failing entry before it is dead-lettered."
     )
-    max_entry_bytes: int = Field(default=256 * 1024, ge=1024)
+    reclaim_idle_ms: int = Field(
+        default=180_000,
+        ge=1000,
+        description="Idle time before a pending entry is taken over; above the worst-case "
+        "handler time.",
+    )
+    max_entry_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Larger inbound entries are dead-lettered."
+    )
 
 
 class PollerSettings(BaseModel):
     """How often and how much the Sitoo pollers read."""
 
-    enabled: bool = True
-    stock_interval_s: float = Field(default=30.0, gt=0)
-    orders_interval_s: float = Field(default=15.0, gt=0)
-    giftcards_interval_s: float = Field(default=300.0, gt=0)
-    full_snapshot_interval_s: float = Field(default=3600.0, gt=0)
-    modified_margin_s: int = Field(default=120, ge=0)
-    lease_ttl_s: float = Field(default=30.0, gt=1)
+    enabled: bool = Field(default=True, description="Run the pollers in this replica.")
+    stock_interval_s: float = Field(default=30.0, gt=0, description="Stock poll period.")
+    orders_interval_s: float = Field(default=15.0, gt=0, description="Order poll period.")
+    giftcards_interval_s: float = Field(
+        default=300.0, gt=0, description="Re-read period of tracked gift cards."
+    )
+    full_snapshot_interval_s: float = Field(
+        default=3600.0, gt=0, description="Period of full stock snapshots (catch reservations)."
+    )
+    modified_margin_s: int = Field(
+        default=120, ge=0, description="Safety margin subtracted from modified-since cursors."
+    )
+    lease_ttl_s: float = Field(
+        default=30.0, gt=1, description="Leader lease; another replica takes over after it."
+    )
 
 
 class HttpSettings(BaseModel):
     """The service's own HTTP listener (health, metrics, Sitoo web hooks)."""
 
-    host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
-    port: int = Field(default=8080, ge=1, le=65535)
-    webhook_username: str = "sitoo"
+    host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - a container must listen on all interfaces
+        description="Listen address.",
+    )
+    port: int = Field(default=8080, ge=1, le=65535, description="Listen port.")
+    webhook_username: str = Field(
+        default="sitoo", description="Basic-auth user Sitoo's web hooks must present."
+    )
     webhook_password: SecretStr | None = Field(
         default=None, description="Basic-auth password Sitoo's web hooks must present."
     )
@@ -152,26 +176,35 @@ class HttpSettings(BaseModel):
 class IdempotencySettings(BaseModel):
     """How long write outcomes are remembered and how long a claim is held."""
 
-    retention_days: float = Field(default=30.0, gt=0)
-    lease_s: float = Field(default=120.0, gt=1)
+    retention_days: float = Field(
+        default=30.0, gt=0, description="How long a completed write's result is remembered."
+    )
+    lease_s: float = Field(
+        default=120.0, gt=1, description="Claim lease; a crashed claimant's claim expires after it."
+    )
 
 
 class LogSettings(BaseModel):
     """Log level and format."""
 
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    json_output: bool | None = Field(
-        default=None, alias="json", description="JSON lines; unset: JSON unless stdout is a TTY."
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Minimum level logged."
+    )
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: JSON lines unless stdout is a terminal."
     )
 
-    model_config = {"populate_by_name": True}
+    @property
+    def json_output(self) -> bool | None:
+        """True/False when forced, None to decide by the terminal."""
+        return None if self.format == "auto" else self.format == "json"
 
 
 class SandboxSettings(BaseModel):
     """The built-in Sitoo sandbox started when no Sitoo credentials are configured."""
 
-    port: int = Field(default=8900, ge=0, le=65535, description="0 picks a free port.")
-    seed: str = "demo"
+    port: int = Field(default=8900, ge=0, le=65535, description="Sandbox port; 0 picks a free one.")
+    seed: str = Field(default="demo", description="Data the sandbox starts with: demo or empty.")
 
 
 class Settings(BaseSettings):
@@ -197,6 +230,16 @@ class Settings(BaseSettings):
     idempotency: IdempotencySettings = IdempotencySettings()
     log: LogSettings = LogSettings()
     sandbox: SandboxSettings = SandboxSettings()
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret in clear, for the log redactor to mask."""
+        candidates = [
+            self.sitoo.api_password,
+            self.redis.url,
+            self.http.webhook_password,
+            *(credential.api_password for credential in self.sitoo.extra_credentials),
+        ]
+        return [c.get_secret_value() for c in candidates if c is not None]
 
     @classmethod
     def settings_customise_sources(

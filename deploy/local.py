@@ -1,0 +1,94 @@
+"""Runs sitoo-sync or its checks on a machine that has only Python 3.11+ (standard library only).
+
+    python3 deploy/local.py run     # the service on embedded defaults (sandbox + embedded Redis)
+    python3 deploy/local.py test    # lint, type checks and the whole test suite
+
+Each command creates ./.venv on first use and installs what it needs; later runs reinstall only when
+pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+MINIMUM_PYTHON = (3, 11)
+
+
+def _say(message: str) -> None:
+    print(f"[local] {message}", flush=True)
+
+
+def _ensure_venv(extra: str) -> None:
+    """Create the virtualenv and install the project with `extra`, unless already current."""
+    if sys.version_info < MINIMUM_PYTHON:
+        sys.exit(f"sitoo-sync needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        _say(f"creating a virtualenv in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{extra}-{digest}"
+    if stamp.exists():
+        return
+    _say(f"installing sitoo-sync[{extra}] and its dependencies (first run only)")
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+        check=True,
+    )
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]"],
+        check=True,
+    )
+    for old in VENV.glob(f".installed-{extra}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def _run(*command: str) -> int:
+    _say("$ " + " ".join(command))
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def run(arguments: list[str]) -> int:
+    """Start the service; with no configuration it uses the sandbox and an embedded Redis."""
+    _ensure_venv("embedded")
+    return _run(str(BIN / "sitoo-sync"), "run", *arguments)
+
+
+def test(arguments: list[str]) -> int:
+    """Lint, type-check and run every test tier; the first failure decides the exit code."""
+    _ensure_venv("dev")
+    steps = [
+        (str(BIN / "ruff"), "check", "service", "tests", "deploy"),
+        (str(BIN / "ruff"), "format", "--check", "service", "tests", "deploy"),
+        (str(BIN / "mypy"), "service"),
+        (str(BIN / "pytest"), *arguments),
+    ]
+    for step in steps:
+        code = _run(*step)
+        if code != 0:
+            _say(f"failed: {' '.join(step)} (exit {code})")
+            return code
+    _say("all checks passed")
+    return 0
+
+
+def main() -> int:
+    """Dispatch `run` or `test`."""
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:  # noqa: PLR2004 - argv[0] + command
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

