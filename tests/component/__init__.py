@@ -1,0 +1,1 @@
+"""Component tier: in-process, the sandbox over an ASGI transport."""

@@ -1,0 +1,1 @@
+"""Contract tests of the Sitoo sandbox against the Sitoo OpenAPI description."""
