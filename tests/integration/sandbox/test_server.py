@@ -1,0 +1,48 @@
+"""The sandbox over real uvicorn: normal answers, real dropped connections and real stalls."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from service.sandbox import FaultConfig, SandboxConfig, serve_sandbox
+
+ORDERS = "/sites/1/orders.json"
+
+
+async def test_real_server_answers_and_counts() -> None:
+    """A GET over TCP works, and a wrong password is 401."""
+    async with serve_sandbox(SandboxConfig()) as running:
+        assert running.base_url == f"http://127.0.0.1:{running.port}/v2/accounts/90001"
+        async with httpx.AsyncClient(base_url=running.base_url, auth=("sandbox", "sandbox")) as c:
+            assert (await c.get("/sites/1/warehouses.json")).json()["totalcount"] == 4
+        async with httpx.AsyncClient(base_url=running.base_url, auth=("sandbox", "x")) as c:
+            assert (await c.get("/sites.json")).status_code == 401
+        assert running.sandbox.counters.total == 2
+
+
+async def test_drop_really_drops_the_connection() -> None:
+    """The client gets a protocol/read error while the ledger shows the order was created."""
+    faults = FaultConfig(apply_then_fail_rate=1, apply_then_fail_mode="drop", writes_only=True)
+    async with serve_sandbox(SandboxConfig(faults=faults)) as running:
+        async with httpx.AsyncClient(base_url=running.base_url, auth=("sandbox", "sandbox")) as c:
+            with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+                await c.post(ORDERS, json={"ordertypeid": 10, "externalid": "DROP-1"})
+            assert (await c.get(ORDERS, params={"externalid": "DROP-1"})).json()["totalcount"] == 1
+        assert [e.key for e in running.sandbox.ledger_entries()] == ["DROP-1"]
+
+
+async def test_stall_times_out_a_short_read_timeout() -> None:
+    """A stall past the read timeout is a ReadTimeout; the write was applied."""
+    faults = FaultConfig(
+        apply_then_fail_rate=1, apply_then_fail_mode="stall", stall_s=2, writes_only=True
+    )
+    async with serve_sandbox(SandboxConfig(faults=faults)) as running:
+        timeout = httpx.Timeout(5.0, read=0.2)
+        async with httpx.AsyncClient(
+            base_url=running.base_url, auth=("sandbox", "sandbox"), timeout=timeout
+        ) as c:
+            with pytest.raises(httpx.ReadTimeout):
+                await c.post(ORDERS, json={"ordertypeid": 10, "externalid": "STALL-1"})
+        assert [e.key for e in running.sandbox.ledger_entries()] == ["STALL-1"]
+        assert running.sandbox.counters.snapshot()["faults"] == {"stall": 1}
