@@ -65,49 +65,63 @@ def run() -> None:
 
 @cli.command()
 def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 8900,
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8900,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     seed: Annotated[str, typer.Option(help="Initial data: demo or empty.")] = "demo",
     api_id: Annotated[str, typer.Option(help="API user accepted by the sandbox.")] = "sandbox",
     api_password: Annotated[str, typer.Option(help="Its password.")] = "sandbox",  # noqa: S107 - sandbox only
     account_id: Annotated[int, typer.Option(help="Account id in the URL.")] = 90001,
     max_in_flight: Annotated[int, typer.Option(help="Requests in flight per API user.")] = 1,
+    retry_after_s: Annotated[
+        float | None, typer.Option(help="Retry-After header on 429 answers.")
+    ] = None,
     latency_ms: Annotated[float, typer.Option(help="Added latency per request.")] = 0.0,
-    latency_jitter_ms: Annotated[float, typer.Option(help="Random extra latency.")] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(help="Random extra latency, up to this.")] = 0.0,
     error_before_rate: Annotated[float, typer.Option(help="Share of 5xx before applying.")] = 0.0,
     apply_then_fail_rate: Annotated[
-        float, typer.Option(help="Share of writes applied, then failed.")
+        float, typer.Option(help="Share of requests applied, then failed.")
     ] = 0.0,
     apply_then_fail_mode: Annotated[str, typer.Option(help="500, drop or stall.")] = "500",
+    stall_s: Annotated[float, typer.Option(help="How long a stall withholds the answer.")] = 30.0,
     extra_429_rate: Annotated[float, typer.Option(help="Share of spurious 429s.")] = 0.0,
+    writes_only: Annotated[bool, typer.Option(help="Inject faults into writes only.")] = False,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault decisions.")] = 0,
 ) -> None:
     """Serve the built-in Sitoo sandbox (not a real Sitoo) over HTTP."""
     configure_logging(level="INFO")
+    from pydantic import ValidationError  # noqa: PLC0415
+
     from service.sandbox import (  # noqa: PLC0415 - the sandbox is a development tool
-        FaultConfig,
         SandboxConfig,
         run_sandbox_forever,
     )
 
-    faults = FaultConfig.model_validate(
-        {
-            "seed": fault_seed,
-            "latency_ms": latency_ms,
-            "latency_jitter_ms": latency_jitter_ms,
-            "error_before_rate": error_before_rate,
-            "apply_then_fail_rate": apply_then_fail_rate,
-            "apply_then_fail_mode": apply_then_fail_mode,
-            "extra_429_rate": extra_429_rate,
-        }
-    )
-    config = SandboxConfig(
-        account_id=account_id,
-        credentials={api_id: api_password},
-        max_in_flight=max_in_flight,
-        seed=seed,
-        faults=faults,
-    )
+    try:
+        config = SandboxConfig.model_validate(
+            {
+                "account_id": account_id,
+                "credentials": {api_id: api_password},
+                "max_in_flight": max_in_flight,
+                "retry_after_s": retry_after_s,
+                "seed": seed,
+                "faults": {
+                    "seed": fault_seed,
+                    "latency_ms": latency_ms,
+                    "jitter_ms": jitter_ms,
+                    "error_before_rate": error_before_rate,
+                    "apply_then_fail_rate": apply_then_fail_rate,
+                    "apply_then_fail_mode": apply_then_fail_mode,
+                    "stall_s": stall_s,
+                    "extra_429_rate": extra_429_rate,
+                    "writes_only": writes_only,
+                },
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        option = "--" + str(first["loc"][-1]).replace("_", "-")
+        typer.echo(f"invalid option {option}: {first['msg']}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
     run_sandbox_forever(config, host=host, port=port)
 
 
