@@ -1,0 +1,246 @@
+"""The request engine: limiter slot, credential, classification, retries, deadlines, exactly-once.
+
+Every Sitoo request goes through :meth:`RequestEngine.send`: it waits for a slot of
+the shared budget, sends with that slot's credential and turns the outcome into data
+or an error of :mod:`service.sitoo.errors`. On top of it:
+
+* :meth:`RequestEngine.read` retries freely (reads and absolute PUTs are harmless to repeat);
+* :meth:`RequestEngine.exactly_once` claims the operation in the idempotency store,
+  writes, and on an unknown outcome (or a takeover) looks the write up by its natural
+  key before it would ever repeat it.
+
+Each public call runs under one total deadline (``call_deadline_s``), retries included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+import stamina
+import structlog
+
+from service.idempotency import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.errors import (
+    BatchItemRejected,
+    DeadlineExceeded,
+    NotApplied,
+    OutcomeUnknown,
+    Permanent,
+    ReconciliationFailed,
+    Retryable,
+    WriteDeadlineExceeded,
+)
+from service.sitoo.metrics import SitooMetrics, endpoint_template
+from service.sitoo.protocol import decode_response
+from service.sitoo.retry import backoff
+from service.sitoo.transport import basic_auth, error_from_transport
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from service.settings import SitooCredential
+    from service.sitoo.limiter import Lane, Limiter
+
+T = TypeVar("T")
+Params = Mapping[str, str | int]
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class _WriteState:
+    """Whether a write may have been applied without us knowing its result."""
+
+    unknown: bool
+
+
+class RequestEngine:
+    """Sends Sitoo requests within the shared budget and makes writes exactly-once."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        limiter: Limiter,
+        idempotency: IdempotencyStore,
+        *,
+        credentials: Sequence[SitooCredential],
+        call_deadline_s: float,
+        attempts: int = 8,
+        wait_initial_s: float = 0.2,
+        wait_max_s: float = 5.0,
+        metrics: SitooMetrics | None = None,
+    ) -> None:
+        if not credentials:
+            raise ValueError("at least one Sitoo credential is needed")
+        self._http = http
+        self._limiter = limiter
+        self._idempotency = idempotency
+        self._auths = [basic_auth(credential) for credential in credentials]
+        self._deadline_s = call_deadline_s
+        self._attempts = attempts
+        self._wait_initial_s = wait_initial_s
+        self._wait_max_s = wait_max_s
+        self._metrics = metrics
+
+    def _retrying(self) -> stamina.AsyncRetryingCaller:
+        return stamina.AsyncRetryingCaller(
+            attempts=self._attempts,
+            timeout=None,  # the call deadline (asyncio.timeout) bounds the total instead
+            wait_initial=self._wait_initial_s,
+            wait_max=self._wait_max_s,
+        )
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        lane: Lane,
+        params: Params | None = None,
+        body: Any = None,  # noqa: ANN401 - any JSON document
+    ) -> Any:  # noqa: ANN401 - decoded JSON; callers validate it into models
+        """One request, one attempt: wait for a slot, send, classify."""
+        write = method != "GET"
+        what = f"{method} {path}"
+        outcome = "cancelled"
+        waiting_since = time.perf_counter()
+        try:
+            async with self._limiter.slot(lane) as slot:
+                if self._metrics is not None:
+                    self._metrics.limiter_wait.labels(lane.value).observe(
+                        time.perf_counter() - waiting_since
+                    )
+                    self._metrics.in_flight.inc()
+                try:
+                    response = await self._http.request(
+                        method, path, params=params, json=body, auth=self._auths[slot.credential]
+                    )
+                except httpx.TransportError as exc:
+                    error = error_from_transport(exc, write=write, what=what)
+                    outcome = type(error).__name__
+                    raise error from exc
+                finally:
+                    if self._metrics is not None:
+                        self._metrics.in_flight.dec()
+            outcome = str(response.status_code)
+            return decode_response(
+                response.status_code, response.headers, response.content, write=write, what=what
+            )
+        finally:
+            if self._metrics is not None:
+                self._metrics.requests.labels(method, endpoint_template(path), outcome).inc()
+
+    async def read(
+        self,
+        path: str,
+        *,
+        lane: Lane,
+        params: Params | None = None,
+    ) -> Any:  # noqa: ANN401 - decoded JSON
+        """GET with retries on anything transient, within the call deadline."""
+        return await self.idempotent("GET", path, lane=lane, params=params)
+
+    async def idempotent(
+        self,
+        method: str,
+        path: str,
+        *,
+        lane: Lane,
+        params: Params | None = None,
+        body: Any = None,  # noqa: ANN401 - any JSON document
+    ) -> Any:  # noqa: ANN401 - decoded JSON
+        """A request that is harmless to repeat (GET, PUT of absolute values), with retries."""
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                return await self._retrying().on(backoff)(
+                    self.send, method, path, lane=lane, params=params, body=body
+                )
+        except TimeoutError as exc:
+            raise DeadlineExceeded(
+                f"{method} {path}: deadline of {self._deadline_s}s passed"
+            ) from exc
+
+    async def exactly_once(
+        self,
+        op_key: str,
+        *,
+        write: Callable[[Claim], Awaitable[T]],
+        reconcile: Callable[[Claim], Awaitable[T | None]],
+        encode: Callable[[T], JsonValue],
+        decode: Callable[[JsonValue], T],
+    ) -> T:
+        """Run ``write`` at most once in effect for ``op_key`` and return its result.
+
+        A recorded result is returned without calling Sitoo. After an unknown outcome,
+        or when the claim is a takeover, ``reconcile`` (a look-up by natural key) runs
+        first: it returns the result if the write is there, None if it is not.
+        """
+        claim = await self._idempotency.claim(op_key)
+        if claim.status is ClaimStatus.DONE:
+            return decode(claim.result)
+        state = _WriteState(unknown=claim.status is ClaimStatus.TAKEOVER)
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                result = await self._write_until_known(claim, state, write, reconcile)
+        except TimeoutError as exc:
+            await self._idempotency.release(claim, outcome_unknown=state.unknown)
+            error = WriteDeadlineExceeded if state.unknown else DeadlineExceeded
+            raise error(f"{op_key}: deadline of {self._deadline_s}s passed") from exc
+        except Retryable as exc:
+            await self._idempotency.release(claim, outcome_unknown=state.unknown)
+            if state.unknown:
+                # Retries ran out while a write was unresolved; whatever failed last, the
+                # consumer must treat the write as possibly applied.
+                raise ReconciliationFailed(f"{op_key}: {exc.message}") from exc
+            raise
+        except BaseException:
+            await asyncio.shield(self._idempotency.release(claim, outcome_unknown=state.unknown))
+            raise
+        if not await self._idempotency.complete(claim, encode(result)):
+            # Our lease ran out and someone else claimed the operation; they reconcile
+            # and will find this write, so the result we hold is still the right one.
+            log.warning("idempotency_lease_lost", op_key=op_key)
+        return result
+
+    async def _write_until_known(
+        self,
+        claim: Claim,
+        state: _WriteState,
+        write: Callable[[Claim], Awaitable[T]],
+        reconcile: Callable[[Claim], Awaitable[T | None]],
+    ) -> T:
+        async def attempt() -> T:
+            if state.unknown:
+                found = await reconcile(claim)
+                if self._metrics is not None:
+                    self._metrics.reconciliations.labels(str(found is not None).lower()).inc()
+                if found is not None:
+                    log.info("write_reconciled", op_key=claim.key, attempt=claim.attempt)
+                    return found
+                state.unknown = False
+            state.unknown = True  # from the moment the request leaves, it may be applied
+            try:
+                result = await write(claim)
+            except BatchItemRejected:
+                raise  # the other elements of the batch may have been applied: stay unknown
+            except (NotApplied, Permanent):
+                state.unknown = False
+                raise
+            state.unknown = False
+            return result
+
+        return await self._retrying().on(_write_backoff(state))(attempt)
+
+
+def _write_backoff(state: _WriteState) -> Callable[[Exception], bool | float]:
+    def decide(exc: Exception) -> bool | float:
+        decision = backoff(exc)
+        if decision is not False and isinstance(exc, OutcomeUnknown):
+            state.unknown = True
+        return decision
+
+    return decide

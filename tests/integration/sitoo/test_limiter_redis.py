@@ -1,0 +1,169 @@
+"""The Redis limiter across OS processes: slots per credential, pools, lanes, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from service.sitoo.limiter import Lane, RedisLimiter
+
+_WORKER = Path(__file__).with_name("limiter_worker.py")
+_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _start_workers(url: str, prefix: str, count: int, *extra: str) -> list[subprocess.Popen[str]]:
+    env = {**os.environ, "PYTHONPATH": str(_ROOT)}
+    return [
+        subprocess.Popen(
+            [sys.executable, str(_WORKER), url, prefix, *extra],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(count)
+    ]
+
+
+def _collect(workers: list[subprocess.Popen[str]]) -> list[dict[str, list]]:
+    reports = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=60)
+        assert worker.returncode == 0
+        reports.append(json.loads(out))
+    return reports
+
+
+def _overlaps(intervals: list[list[int]], allowed: int) -> int:
+    """How many times more than ``allowed`` intervals of one credential were open at once."""
+    violations = 0
+    for credential in {i[0] for i in intervals}:
+        events = sorted(
+            [(start, 1) for c, start, _ in intervals if c == credential]
+            + [(end, -1) for c, _, end in intervals if c == credential]
+        )
+        open_now = 0
+        for _, delta in events:
+            open_now += delta
+            violations += open_now > allowed
+    return violations
+
+
+async def test_one_in_flight_per_credential_across_processes(redis_url: str, unique: str) -> None:
+    """Four processes with three tasks each never overlap on the single slot."""
+    workers = _start_workers(redis_url, unique, 4, "--calls", "8", "--tasks", "3")
+    reports = await asyncio.to_thread(_collect, workers)
+    intervals = [i for r in reports for i in r["intervals"]]
+    assert len(intervals) == 4 * 8 * 3
+    assert max(p for r in reports for p in r["peaks"]) == 1
+    assert _overlaps(intervals, allowed=1) == 0
+
+
+async def test_credential_pool_runs_one_call_per_credential_in_parallel(
+    redis_url: str, unique: str
+) -> None:
+    """With two API users, both are used and neither ever has two calls in flight."""
+    workers = _start_workers(
+        redis_url, unique, 3, "--credentials", "api-1,api-2", "--calls", "6", "--tasks", "4"
+    )
+    reports = await asyncio.to_thread(_collect, workers)
+    intervals = [i for r in reports for i in r["intervals"]]
+    assert {i[0] for i in intervals} == {0, 1}
+    assert max(p for r in reports for p in r["peaks"]) == 1
+    assert _overlaps(intervals, allowed=1) == 0
+    assert _overlaps(intervals, allowed=0) > 0  # the pool did run calls side by side
+
+
+async def test_interactive_call_overtakes_a_saturating_bulk_load(
+    redis: aioredis.Redis, redis_url: str, unique: str
+) -> None:
+    """While bulk callers in other processes queue, each interactive call gets the next slot."""
+    workers = _start_workers(
+        redis_url, unique, 3, "--calls", "40", "--tasks", "4", "--hold-ms", "3"
+    )
+    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    bulk_queue = f"{unique}:limiter:wait:bulk"
+    try:
+        while await redis.zcard(bulk_queue) < 6:
+            await asyncio.sleep(0.01)
+        overtaken = []
+        for _ in range(10):
+            async with limiter.slot(Lane.INTERACTIVE) as slot:
+                overtaken.append(slot.overtaken_by)
+                queued_bulk = await redis.zcard(bulk_queue)
+                assert queued_bulk > 0  # the load was still saturating when we were served
+    finally:
+        reports = await asyncio.to_thread(_collect, workers)
+    # Each interactive call waited only for the one bulk call in flight when it arrived.
+    assert overtaken == [0] * 10
+    assert max(p for r in reports for p in r["peaks"]) == 1
+
+
+async def test_bulk_callers_are_served_first_come_first_served(
+    redis: aioredis.Redis, unique: str
+) -> None:
+    """Within a lane, waiters are granted in arrival order."""
+    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    holder = await limiter.acquire(Lane.BULK)
+    order: list[int] = []
+
+    async def wait_in_line(n: int) -> None:
+        async with limiter.slot(Lane.BULK):
+            order.append(n)
+
+    tasks = []
+    for n in range(5):
+        tasks.append(asyncio.create_task(wait_in_line(n)))
+        while await redis.zcard(f"{unique}:limiter:wait:bulk") < n + 1:
+            await asyncio.sleep(0.005)
+    await limiter.release(holder)
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2, 3, 4]
+
+
+async def test_a_dead_holders_slot_expires(redis: aioredis.Redis, unique: str) -> None:
+    """A slot never released (its process died) is free again once its lease runs out."""
+    limiter = RedisLimiter(
+        redis, key_prefix=unique, credentials=["api-1"], slot_lease_s=0.3, max_block_s=0.05
+    )
+    await limiter.acquire(Lane.BULK)  # never released
+    assert await limiter.in_flight() == [1]
+    second = await asyncio.wait_for(limiter.acquire(Lane.BULK), timeout=10)
+    assert second.overtaken_by == 0
+    assert await limiter.in_flight() == [1]
+
+
+async def test_a_cancelled_waiter_leaves_the_queue(redis: aioredis.Redis, unique: str) -> None:
+    """Cancelling a waiting caller removes it, so it blocks nobody behind it."""
+    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    holder = await limiter.acquire(Lane.BULK)
+    waiter = asyncio.create_task(limiter.acquire(Lane.INTERACTIVE))
+    while await redis.zcard(f"{unique}:limiter:wait:interactive") == 0:
+        await asyncio.sleep(0.005)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    assert await redis.zcard(f"{unique}:limiter:wait:interactive") == 0
+    await limiter.release(holder)
+    bulk = await asyncio.wait_for(limiter.acquire(Lane.BULK), timeout=5)
+    assert bulk.overtaken_by == 0
+
+
+async def test_rate_cap_spaces_request_starts(redis: aioredis.Redis, unique: str) -> None:
+    """With a requests-per-second cap the next start is pushed out by one interval."""
+    limiter = RedisLimiter(
+        redis, key_prefix=unique, credentials=["api-1"], max_requests_per_s=4, max_in_flight=5
+    )
+    slot = await limiter.acquire(Lane.BULK)
+    seconds, micros = await redis.time()
+    now_ms = seconds * 1000 + micros // 1000
+    next_start = int(await redis.get(f"{unique}:limiter:next:api-1"))
+    assert 0 < next_start - now_ms <= 250
+    await limiter.release(slot)
+    follow_up = await asyncio.wait_for(limiter.acquire(Lane.BULK), timeout=5)
+    assert int(await redis.get(f"{unique}:limiter:next:api-1")) >= next_start + 250
+    await limiter.release(follow_up)
