@@ -22,7 +22,7 @@ from service.sitoo.catalog_models import (
     WarehouseTransactionItem,
 )
 from service.sitoo.model_base import Page, Payload, Resource
-from service.sitoo.money import Money, Quantity
+from service.sitoo.money import Money, Percent, Quantity
 
 
 class OrderState(enum.IntEnum):
@@ -92,6 +92,19 @@ class Order(Resource):
     namefirst: str | None = None
     namelast: str | None = None
     phone: str | None = None
+    company: str | None = None
+    invoice_address: str | None = None
+    invoice_address2: str | None = None
+    invoice_zip: str | None = None
+    invoice_city: str | None = None
+    invoice_state: str | None = None
+    invoice_countryid: str | None = None
+    delivery_address: str | None = None
+    delivery_address2: str | None = None
+    delivery_zip: str | None = None
+    delivery_city: str | None = None
+    delivery_state: str | None = None
+    delivery_countryid: str | None = None
     currencycode: str | None = None
     comment: str | None = None
     additionaldata: dict[str, str] | None = None
@@ -107,7 +120,7 @@ class NewOrderItem(Payload):
     sku: str | None = None
     moneyrowprice: Money | None = None
     moneyrowdiscount: Money | None = None
-    vatvalue: Decimal | None = None
+    vatvalue: Percent | None = None
     orderitemtype: int | None = None
     decimalunitquantity: Quantity | None = None
     additionaldata: dict[str, str] | None = None
@@ -121,6 +134,19 @@ class NewPayment(Payload):
     externalid: str | None = None
     reftype: str | None = None
     refid: str | None = None
+    additionaldata: dict[str, str] | None = None
+
+
+class NewReservedPayment(Payload):
+    """An authorised, not yet captured payment on a new order (paymentstateid 15)."""
+
+    id: str = Field(min_length=1)
+    name: str
+    moneyreserved: Money
+    externalid: str | None = None
+    reftype: str | None = None
+    refid: str | None = None
+    cardissuer: str | None = None
     additionaldata: dict[str, str] | None = None
 
 
@@ -138,6 +164,19 @@ class NewOrder(Payload):
     namefirst: str | None = None
     namelast: str | None = None
     phone: str | None = None
+    company: str | None = None
+    invoice_address: str | None = None
+    invoice_address2: str | None = None
+    invoice_zip: str | None = None
+    invoice_city: str | None = None
+    invoice_state: str | None = None
+    invoice_countryid: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    delivery_address: str | None = None
+    delivery_address2: str | None = None
+    delivery_zip: str | None = None
+    delivery_city: str | None = None
+    delivery_state: str | None = None
+    delivery_countryid: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     currencycode: str | None = None
     comment: str | None = None
     customerref: str | None = None
@@ -145,6 +184,7 @@ class NewOrder(Payload):
     additionaldata: dict[str, str] | None = None
     orderitems: list[NewOrderItem] = Field(default_factory=list)
     payments: list[NewPayment] | None = None
+    reservedpayments: list[NewReservedPayment] | None = None
 
 
 class OrderUpdate(Payload):
@@ -270,6 +310,7 @@ __all__ = [
     "NewOrderDeliveryItem",
     "NewOrderItem",
     "NewPayment",
+    "NewReservedPayment",
     "NewWarehouseTransaction",
     "NewWarehouseTransactionItem",
     "Order",

@@ -65,3 +65,15 @@ Quantity = Annotated[
     BeforeValidator(parse_decimal),
     PlainSerializer(format_quantity, return_type=str, when_used="json-unless-none"),
 ]
+
+
+def percent_number(value: Decimal) -> int | float:
+    """A percentage as the JSON number Sitoo expects (``vatvalue`` is a number, not a string)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(parse_decimal),
+    PlainSerializer(percent_number, return_type=int | float, when_used="json-unless-none"),
+]

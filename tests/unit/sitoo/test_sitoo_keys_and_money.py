@@ -151,3 +151,30 @@ def test_parse_decimal_reads_sitoo_strings() -> None:
     assert parse_decimal(0.1) == Decimal("0.1")
     assert parse_decimal("n/a") == "n/a"
     assert parse_decimal(None) is None
+
+
+def test_vat_percentage_is_sent_as_a_json_number() -> None:
+    """Sitoo types vatvalue as a number; money stays a two-decimal string beside it."""
+    from service.sitoo.models import NewOrderItem  # noqa: PLC0415
+
+    whole = NewOrderItem(productname="Mug", quantity=2, vatvalue=Decimal(25), moneyrowprice="250")
+    assert whole.to_json()["vatvalue"] == 25
+    assert whole.to_json()["moneyrowprice"] == "250.00"
+    reduced = NewOrderItem(productname="Book", quantity=1, vatvalue=Decimal("12.5"))
+    assert reduced.to_json()["vatvalue"] == 12.5
+
+
+def test_new_order_carries_reserved_payment_and_delivery_address() -> None:
+    """An authorised web payment goes in reservedpayments; an address in delivery_* fields."""
+    from service.sitoo.models import NewOrder, NewReservedPayment  # noqa: PLC0415
+
+    order = NewOrder(
+        externalid="web-1001",
+        paymentstateid=15,
+        delivery_address="Storgatan 1",
+        delivery_countryid="SE",
+        reservedpayments=[NewReservedPayment(id="auth-1", name="Card", moneyreserved="99.5")],
+    )
+    body = order.to_json()
+    assert body["reservedpayments"] == [{"id": "auth-1", "name": "Card", "moneyreserved": "99.50"}]
+    assert body["delivery_countryid"] == "SE"
