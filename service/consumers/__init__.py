@@ -1,0 +1,1 @@
+"""The FastStream edge: subscribers, delivery decisions, dead letters, results and replies."""

@@ -1,0 +1,175 @@
+"""Per-aggregate state on Redis: order tombstones, gift-card redemptions, stock level stamps."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from service.ports import AdjustmentRecord, LevelStamp, Redemption
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+# Store the stamp only if it is newer than, or the same as, the stored one; compares
+# (occurred_at_ms, event_id) so a redelivered event wins again and an older one never does.
+_OFFER = """
+local current = redis.call('HMGET', KEYS[1], 'at', 'event')
+local at = tonumber(ARGV[1])
+if current[1] then
+  local stored = tonumber(current[1])
+  if stored > at or (stored == at and current[2] > ARGV[2]) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'event', ARGV[2], 'quantity', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisOrderTombstones:
+    """OrderTombstones on Redis: one key per cancelled webshop order."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+        self._redis = redis
+        self._prefix = f"{key_prefix}:order-cancelled:"
+        self._retention_ms = int(retention_s * 1000)
+
+    async def mark_cancelled(self, order_id: str) -> None:
+        """Record the cancel."""
+        await self._redis.set(self._prefix + order_id, "1", px=self._retention_ms)
+
+    async def is_cancelled(self, order_id: str) -> bool:
+        """True once cancelled."""
+        return bool(await self._redis.exists(self._prefix + order_id))
+
+
+class RedisRedemptionLedger:
+    """RedemptionLedger on Redis: a JSON record per redeem, a set per order, void markers."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+        self._redis = redis
+        self._prefix = f"{key_prefix}:redemption"
+        self._retention_ms = int(retention_s * 1000)
+
+    def _record_key(self, redeem_event_id: str) -> str:
+        return f"{self._prefix}:{redeem_event_id}"
+
+    def _order_key(self, order_id: str) -> str:
+        return f"{self._prefix}s-of-order:{order_id}"
+
+    def _void_key(self, redeem_event_id: str) -> str:
+        return f"{self._prefix}-void:{redeem_event_id}"
+
+    async def record(self, redemption: Redemption) -> None:
+        """Remember the redemption (and index it by order)."""
+        document = {
+            "redeem_event_id": redemption.redeem_event_id,
+            "card_number": redemption.card_number,
+            "amount": f"{redemption.amount:f}",
+            "currency": redemption.currency,
+            "transaction_ids": redemption.transaction_ids,
+            "order_id": redemption.order_id,
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self._record_key(redemption.redeem_event_id), "doc", json.dumps(document))
+            pipe.pexpire(self._record_key(redemption.redeem_event_id), self._retention_ms)
+            if redemption.order_id is not None:
+                pipe.sadd(self._order_key(redemption.order_id), redemption.redeem_event_id)
+                pipe.pexpire(self._order_key(redemption.order_id), self._retention_ms)
+            await pipe.execute()
+
+    async def get(self, redeem_event_id: str) -> Redemption | None:
+        """The recorded redemption."""
+        doc, rolled_back_by = await self._redis.hmget(
+            self._record_key(redeem_event_id), ["doc", "rolled_back_by"]
+        )
+        if doc is None:
+            return None
+        data = json.loads(doc)
+        return Redemption(
+            redeem_event_id=data["redeem_event_id"],
+            card_number=data["card_number"],
+            amount=Decimal(data["amount"]),
+            currency=data["currency"],
+            transaction_ids=list(data["transaction_ids"]),
+            order_id=data["order_id"],
+            rolled_back_by=_text(rolled_back_by) if rolled_back_by is not None else None,
+        )
+
+    async def for_order(self, order_id: str) -> list[Redemption]:
+        """Every redemption recorded for the order."""
+        members = await self._redis.smembers(self._order_key(order_id))
+        found = [await self.get(_text(member)) for member in sorted(members)]
+        return [r for r in found if r is not None]
+
+    async def mark_rolled_back(self, redeem_event_id: str, *, by: str) -> None:
+        """Note who rolled it back (the first one to do so)."""
+        await self._redis.hsetnx(self._record_key(redeem_event_id), "rolled_back_by", by)
+
+    async def void(self, redeem_event_id: str) -> None:
+        """Tombstone the redeem."""
+        await self._redis.set(self._void_key(redeem_event_id), "1", px=self._retention_ms)
+
+    async def is_void(self, redeem_event_id: str) -> bool:
+        """True once voided."""
+        return bool(await self._redis.exists(self._void_key(redeem_event_id)))
+
+
+class RedisStockLevelStamps:
+    """StockLevelStamps on Redis: a hash per (warehouse, sku), compared and set in Lua."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+        self._redis = redis
+        self._prefix = f"{key_prefix}:stock-level"
+        self._retention_ms = int(retention_s * 1000)
+        self._offer = redis.register_script(_OFFER)
+
+    def _key(self, warehouseid: int, sku: str) -> str:
+        return f"{self._prefix}:{warehouseid}:{sku}"
+
+    async def offer(self, warehouseid: int, sku: str, stamp: LevelStamp) -> bool:
+        """Store the stamp unless a newer one is stored."""
+        stored = await self._offer(
+            keys=[self._key(warehouseid, sku)],
+            args=[stamp.occurred_at_ms, stamp.event_id, f"{stamp.quantity:f}", self._retention_ms],
+        )
+        return bool(stored)
+
+    async def current(self, warehouseid: int, sku: str) -> LevelStamp | None:
+        """The stored stamp."""
+        at, event, quantity = await self._redis.hmget(
+            self._key(warehouseid, sku), ["at", "event", "quantity"]
+        )
+        if at is None or event is None or quantity is None:
+            return None
+        return LevelStamp(int(at), _text(event), Decimal(_text(quantity)))
+
+
+class RedisAdjustmentLedger:
+    """AdjustmentLedger on Redis: a hash per stock.adjusted event (attempt time, txn id)."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+        self._redis = redis
+        self._prefix = f"{key_prefix}:stock-adjust:"
+        self._retention_ms = int(retention_s * 1000)
+
+    async def begin(self, event_id: str, now_s: int) -> AdjustmentRecord:
+        """The record before this attempt; notes the attempt's start if it is the first."""
+        key = self._prefix + event_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(key, ["since", "transaction"])
+            pipe.hsetnx(key, "since", str(now_s))
+            pipe.pexpire(key, self._retention_ms)
+            (since, transaction), _, _ = await pipe.execute()
+        return AdjustmentRecord(
+            attempted_since_s=int(since) if since is not None else None,
+            transaction_id=int(transaction) if transaction is not None else None,
+        )
+
+    async def finish(self, event_id: str, transaction_id: int) -> None:
+        """Record the transaction id."""
+        await self._redis.hset(self._prefix + event_id, "transaction", str(transaction_id))

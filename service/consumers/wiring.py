@@ -1,0 +1,214 @@
+"""Subscribers per inbound stream (a reader and a reclaimer), consumer groups, and the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
+from redis.exceptions import ResponseError
+
+from service.consumers.delivery import DeliveryHandler, Entry
+from service.consumers.dispatch import UseCaseDeps, run_one, run_stock_batch
+from service.consumers.results import Replier, ResultPublisher
+from service.consumers.state import (
+    RedisAdjustmentLedger,
+    RedisOrderTombstones,
+    RedisRedemptionLedger,
+    RedisStockLevelStamps,
+)
+from service.contracts.registry import Channel
+from service.deadletters import DeadLetterStore
+from service.usecases.directory import Directory
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from faststream.message import StreamMessage
+
+    from service.ports import SitooPort
+    from service.settings import Settings
+
+OriginalParser = Callable[[Mapping[str, Any]], Awaitable["StreamMessage[Any]"]]
+
+
+def inbound_streams(settings: Settings) -> dict[Channel, str]:
+    """The stream name of every inbound channel."""
+    streams = settings.streams
+    return {
+        Channel.ORDERS: streams.orders,
+        Channel.GIFTCARDS: streams.giftcards,
+        Channel.GIFTCARD_REQUESTS: streams.giftcard_requests,
+        Channel.STOCK: streams.stock,
+    }
+
+
+def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
+    """The dead letters of every inbound stream."""
+    return DeadLetterStore(
+        redis,
+        streams=inbound_streams(settings).values(),
+        suffix=settings.streams.dead_letter_suffix,
+        key_prefix=settings.redis.key_prefix,
+        retention_s=settings.idempotency.retention_days * 86_400,
+    )
+
+
+async def ensure_groups(redis: aioredis.Redis, settings: Settings) -> None:
+    """Create each consumer group at id 0 (not ``$``) so entries written earlier are read."""
+    for stream in inbound_streams(settings).values():
+        try:
+            await redis.xgroup_create(stream, settings.streams.group, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+
+async def tolerant_parser(raw: Mapping[str, Any], original: OriginalParser) -> StreamMessage[Any]:
+    """Let FastStream parse a harmless stand-in body; the handlers read the raw fields.
+
+    FastStream's own parser fails on fields that are not UTF-8 (and on a garbage
+    ``__data__`` frame) before any handler runs, which would leave a hostile entry
+    pending for ever instead of dead-lettering it.
+    """
+    data = raw["data"]
+    stand_in = dict(raw)
+    stand_in["data"] = [{} for _ in data] if isinstance(data, list) else {}
+    message = await original(stand_in)
+    message.raw_message = raw
+    return message
+
+
+def build_delivery_handler(
+    settings: Settings, redis: aioredis.Redis, sitoo: SitooPort
+) -> DeliveryHandler:
+    """The delivery handler with every store and use-case dependency."""
+    retention_s = settings.idempotency.retention_days * 86_400
+    prefix = settings.redis.key_prefix
+    consumers = settings.consumers
+    cache = timedelta(seconds=consumers.directory_cache_s)
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    deps = UseCaseDeps(
+        sitoo=sitoo,
+        directory=Directory(sitoo, clock, ttl=cache, min_refresh=min(cache, timedelta(seconds=30))),
+        tombstones=RedisOrderTombstones(redis, key_prefix=prefix, retention_s=retention_s),
+        redemptions=RedisRedemptionLedger(redis, key_prefix=prefix, retention_s=retention_s),
+        stamps=RedisStockLevelStamps(redis, key_prefix=prefix, retention_s=retention_s),
+        adjustments=RedisAdjustmentLedger(redis, key_prefix=prefix, retention_s=retention_s),
+        clock=clock,
+        pickup_reservation=timedelta(hours=consumers.pickup_reservation_hours),
+    )
+    return DeliveryHandler(
+        redis=redis,
+        group=settings.streams.group,
+        max_deliveries=settings.streams.max_deliveries,
+        max_entry_bytes=settings.streams.max_entry_bytes,
+        dead_letters=dead_letter_store(redis, settings),
+        results=ResultPublisher(
+            redis, stream=settings.streams.results, key_prefix=prefix, retention_s=retention_s
+        ),
+        replier=Replier(redis, key_prefix=prefix, ttl_s=consumers.reply_ttl_s),
+        run_one=partial(run_one, deps=deps),
+        run_batch=partial(run_stock_batch, deps=deps),
+    )
+
+
+class ConsumerRuntime:
+    """Holds the delivery handler the lifespan builds; subscribers exist before it does."""
+
+    def __init__(self) -> None:
+        self.handler: DeliveryHandler | None = None
+
+    def require(self) -> DeliveryHandler:
+        """The handler; the broker only starts after the lifespan has set it."""
+        if self.handler is None:
+            raise RuntimeError("consumers started before the lifespan built their dependencies")
+        return self.handler
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _entry_handler(
+    stream: str, channel: Channel, runtime: ConsumerRuntime
+) -> Callable[[RedisStreamMessage], Awaitable[None]]:
+    async def on_entry(message: RedisStreamMessage) -> None:
+        raw = message.raw_message
+        entry = Entry(
+            stream=stream,
+            channel=channel,
+            entry_id=_text(raw["message_ids"][0]),
+            fields=dict(raw["data"]),
+            deliveries=await message.get_delivery_count(),
+        )
+        await runtime.require().handle(entry)
+
+    return on_entry
+
+
+def register_consumers(broker: RedisBroker, settings: Settings, runtime: ConsumerRuntime) -> None:
+    """A reader and a reclaimer per inbound stream, all acknowledging by hand."""
+    streams = settings.streams
+    group, consumer = streams.group, streams.consumer
+    for channel, stream in inbound_streams(settings).items():
+        if channel is Channel.STOCK:
+            continue
+
+        on_entry = _entry_handler(stream, channel, runtime)
+        broker.subscriber(
+            stream=StreamSub(stream, group=group, consumer=consumer),
+            parser=tolerant_parser,
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{stream}:reader",
+        )(on_entry)
+        broker.subscriber(
+            stream=StreamSub(
+                stream, group=group, consumer=consumer, min_idle_time=streams.reclaim_idle_ms
+            ),
+            parser=tolerant_parser,
+            ack_policy=AckPolicy.MANUAL,
+            include_in_schema=False,
+            title=f"{stream}:reclaimer",
+        )(on_entry)
+
+    stock = streams.stock
+
+    async def on_stock(message: RedisBatchStreamMessage) -> None:
+        raw = message.raw_message
+        ids = [_text(i) for i in raw["message_ids"]]
+        handler = runtime.require()
+        counts = await handler.delivery_counts(stock, ids)
+        entries = [
+            Entry(stock, Channel.STOCK, entry_id, dict(fields), counts[entry_id])
+            for entry_id, fields in zip(ids, raw["data"], strict=True)
+        ]
+        await handler.handle_batch(entries)
+
+    batch = settings.consumers.stock_batch_size
+    broker.subscriber(
+        stream=StreamSub(stock, group=group, consumer=consumer, batch=True, max_records=batch),
+        parser=tolerant_parser,
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{stock}:reader",
+    )(on_stock)
+    broker.subscriber(
+        stream=StreamSub(
+            stock,
+            group=group,
+            consumer=consumer,
+            batch=True,
+            max_records=batch,
+            min_idle_time=streams.reclaim_idle_ms,
+        ),
+        parser=tolerant_parser,
+        ack_policy=AckPolicy.MANUAL,
+        include_in_schema=False,
+        title=f"{stock}:reclaimer",
+    )(on_stock)

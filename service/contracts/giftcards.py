@@ -1,0 +1,177 @@
+"""Gift-card events: issue, redeem, refund and balance (the last two also as request-reply)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.contracts.envelope import EventId
+from service.contracts.fields import CardNumber, Currency, Identifier, Pin, PositiveMoney
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class GiftCardIssued(BaseModel):
+    """``giftcard.issued``: a gift card was sold online; create it in Sitoo with its load.
+
+    Without ``card_number`` the service chooses one, derived from the event id, so a
+    retried issue always finds the card it created; the number is in the result event.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_number": None,
+                    "amount": "500.00",
+                    "currency": "SEK",
+                    "kind": "giftcard",
+                    "pin": "4711",
+                    "order_id": "100235",
+                }
+            ]
+        },
+    )
+
+    card_number: CardNumber | None = None
+    amount: PositiveMoney = Field(description="The initial load.")
+    currency: Currency
+    kind: Literal["giftcard", "creditnote"] = "giftcard"
+    pin: Pin | None = None
+    order_id: Identifier | None = Field(default=None, description="The order that sold it.")
+
+
+class GiftCardRedeem(BaseModel):
+    """``giftcard.redeem``: take an amount off a card (checkout payment).
+
+    The card is checked first: currency, expiry, redeemable, PIN and balance. A decline is
+    a ``giftcard.redeem.failed`` result (and reply) with a reason code, not a dead letter.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_number": "95000000000000008720",
+                    "amount": "199.00",
+                    "currency": "SEK",
+                    "pin": "4711",
+                    "order_id": "100236",
+                }
+            ]
+        },
+    )
+
+    card_number: CardNumber
+    amount: PositiveMoney
+    currency: Currency
+    pin: Pin | None = None
+    order_id: Identifier | None = Field(
+        default=None, description="Redemptions for an order are rolled back when it is cancelled."
+    )
+
+
+class GiftCardRefund(BaseModel):
+    """``giftcard.refund``: give money back to a card.
+
+    Either roll back a named redemption (``redemption_event_id``: the event id of the
+    ``giftcard.redeem``) or load a new ``amount``; exactly one of the two. A rollback naming
+    a redemption that has not happened (yet) voids it: that redeem, if it ever arrives, is
+    declined with ``voided``.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_number": "95000000000000008720",
+                    "currency": "SEK",
+                    "redemption_event_id": "shop-checkout-5521-redeem",
+                    "amount": None,
+                    "order_id": "100236",
+                }
+            ]
+        },
+    )
+
+    card_number: CardNumber
+    currency: Currency
+    redemption_event_id: EventId | None = None
+    amount: PositiveMoney | None = None
+    order_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GiftCardRefund:
+        if (self.redemption_event_id is None) == (self.amount is None):
+            raise ValueError("give exactly one of redemption_event_id and amount")
+        return self
+
+
+class GiftCardBalance(BaseModel):
+    """``giftcard.balance``: read a card's balance (no effect); mostly used as request-reply."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [{"card_number": "95000000000000008720", "pin": "4711", "currency": "SEK"}]
+        },
+    )
+
+    card_number: CardNumber
+    pin: Pin | None = None
+    currency: Currency | None = Field(
+        default=None, description="When given, a card in another currency is declined."
+    )
+
+
+DeclineReason = Literal[
+    "insufficient_funds",
+    "expired",
+    "not_redeemable",
+    "wrong_pin",
+    "unknown_card",
+    "currency_mismatch",
+    "voided",
+]
+
+
+class GiftCardReply(BaseModel):
+    """The JSON the service LPUSHes to a request's ``reply_to`` list."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_event_id": "shop-checkout-5521-redeem",
+                    "type": "giftcard.redeem",
+                    "status": "approved",
+                    "reason_code": None,
+                    "reason": None,
+                    "card_number": "95000000000000008720",
+                    "balance": "301.00",
+                    "currency": "SEK",
+                    "transaction_ids": ["5", "a3f0c2e9d1b7a6c5e4d3c2b1a0f9e8d7c6b5a4f3"],
+                }
+            ]
+        },
+    )
+
+    request_event_id: str
+    type: str
+    status: Literal["approved", "declined", "failed"]
+    reason_code: Annotated[str, Field(max_length=40)] | None = None
+    reason: str | None = None
+    card_number: str | None = None
+    balance: str | None = None
+    currency: str | None = None
+    transaction_ids: list[str] = Field(default_factory=list)

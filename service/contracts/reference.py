@@ -1,0 +1,276 @@
+"""Renders docs/events.md, the event reference, from the contract's pydantic models."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+
+from service.contracts.envelope import Envelope
+from service.contracts.giftcards import GiftCardReply
+from service.contracts.registry import EVENT_KINDS, Channel
+from service.contracts.results import ResultData
+from service.settings import StreamSettings
+
+DEFAULT_PATH = Path("docs/events.md")
+_STREAM_OF = {
+    Channel.ORDERS: "orders",
+    Channel.GIFTCARDS: "giftcards",
+    Channel.GIFTCARD_REQUESTS: "giftcard_requests",
+    Channel.STOCK: "stock",
+}
+_EXAMPLE_ENVELOPE = {
+    "schema_version": 1,
+    "occurred_at": "2026-03-01T12:00:00Z",
+    "source": "webshop",
+    "correlation_id": "checkout-5521",
+}
+
+_INTRO = """\
+# Event reference
+
+Generated from the pydantic models in `service/contracts/` by `sitoo-sync docs events`;
+do not edit by hand (a test fails when this file is stale).
+
+## Wire format
+
+Every event, in and out, is a plain Redis stream entry with **one field, `event`**, holding
+the JSON envelope as UTF-8. Any Redis client can produce one; nothing FastStream-specific
+is needed:
+
+{cancel_example}
+```
+
+Stream names below are the defaults (`SITOO_SYNC_STREAMS__*`). The service reads them in
+the consumer group `sitoo-sync`, created at id `0` when missing, so entries written before
+the first start are processed too.
+
+Rules every producer should know:
+
+* `event_id` is the idempotency root: send the same event again with the **same** id and
+  nothing happens twice; use a **new** id for a new event.
+* Money is a JSON string or number with at most two decimals (`"249.00"`, `249`), never more.
+  Prices include VAT. Quantities are bounded integers (order lines) or decimals with at most
+  three places (stock). Currencies are ISO 4217 in upper case.
+* Unknown fields are refused (a typo never goes unnoticed). Unknown types, malformed JSON,
+  missing or mistyped fields, control characters, entries above the size limit
+  (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the reason, and a
+  `<type>.failed` result is emitted; the entries behind them are not held up.
+"""
+
+_SEMANTICS = """\
+## Delivery semantics
+
+* An entry is acknowledged only after its effect and its result event are recorded (for a
+  request, its reply too). A crash before that makes another replica (or the restarted one)
+  take the entry over after `SITOO_SYNC_STREAMS__RECLAIM_IDLE_MS`; every Sitoo write is keyed
+  by `<event_id>:<step>`, so the redelivery writes nothing twice.
+* Transient failures (Sitoo 429/5xx, timeouts, Redis hiccups) are retried inside the Sitoo
+  client first; if they persist the entry stays pending and is redelivered, up to
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` deliveries, then dead-lettered with reason
+  `retries_exhausted`.
+* Permanent failures (invalid entry, unknown SKU/store/warehouse, Sitoo refusing the data)
+  are dead-lettered at once with a `<type>.failed` result (`dead_lettered: true`).
+* Declines (gift cards: insufficient funds, expired, not redeemable, wrong PIN, unknown
+  card, currency mismatch, voided; orders: cancelled before placed) are answers, not
+  errors: a `<type>.failed` result with `reason_code`, `dead_lettered: false`.
+
+## Ordering per aggregate
+
+* **`order.cancelled` before its `order.placed`.** The cancel writes a tombstone for the
+  webshop order id first, then cancels whatever Sitoo order has that externalid. A placement
+  checks the tombstone before creating the order and again right after. So: a cancel that
+  arrives first makes the later placement create **no Sitoo order at all** (result
+  `order.placed.failed`, `reason_code: cancelled`); a cancel that lands while the order is
+  being created makes the placement set the new order to state 20 (Cancelled) itself. Either
+  way no live order remains. A cancel of an order Sitoo already closed (picked up) is
+  dead-lettered with `order_closed`.
+* **Cancelling an order rolls back its gift-card redemptions** (those whose `order_id` names
+  it), and a redeem naming an already cancelled order is declined with `voided`.
+* **A redeem retried after its refund never re-spends.** A redeem that was applied answers a
+  redelivery from its record (the same result as the first time), even after a refund rolled
+  it back. A `giftcard.refund` naming a redemption that has not happened (yet) leaves a
+  tombstone: when that redeem arrives it is declined with `voided`; if they race, the redeem
+  notices the tombstone after writing and rolls itself back. A redemption is rolled back at
+  most once, whoever asks (cancel, refund or the redeem itself).
+* **`stock.set`**: per (warehouse, SKU) the newest `occurred_at` wins (ties: the larger
+  event id). An older event arriving later is skipped for that SKU and listed in the
+  result's `skipped_older`.
+* **`stock.adjusted`** events are independent deltas; each is applied exactly once, in
+  whatever batch it arrives.
+
+## Gift-card request-reply
+
+For a checkout that waits: XADD the request to `webshop.giftcard-requests` with an extra
+field `reply_to` naming a Redis list of your choice (not starting with the service's key
+prefix, default `sitoo-sync:`), then block on that list. The service LPUSHes one JSON reply
+(see *GiftCardReply* below) and sets the list to expire after
+`SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds. Requests use Sitoo's interactive lane, ahead of
+stock and other bulk work.
+
+{request_example}
+```
+
+A redeem costs one Sitoo request: Sitoo itself refuses an unknown card, a wrong PIN, an
+expired or blocked card and a short balance (the refusal is then classified into a reason
+code, reading the card if its text is not conclusive). Sitoo does not check the currency:
+the card it returns is checked, and a redeem in the wrong currency is rolled back at once
+and declined with `currency_mismatch`.
+
+A reply arrives once the outcome is final. If you stop waiting (timeout), do not assume the
+redeem failed: either wait for its result event, or send a `giftcard.refund` naming the
+redemption (`redemption_event_id`), which voids it whether or not it was applied.
+
+## Dead letters
+
+Dead letters of `<stream>` go to `<stream>.dlq` as plain entries: the original fields under
+`original:<name>` plus `stream`, `entry_id`, `type`, `event_id`, `reason_code`, `reason`,
+`deliveries` and `dead_lettered_at` (Unix ms). Inspect and act on them with
+`sitoo-sync dlq list|show|replay|purge` (filters: `--stream`, `--type`, `--reason`,
+`--older-than`, `--newer-than`). Replay puts the original entry back on its stream; it
+keeps its event id, so the idempotent path applies nothing twice.
+"""
+
+
+def _type_of(schema: dict[str, Any]) -> str:  # noqa: PLR0911 - one answer per schema form
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if "enum" in schema:
+        return " \\| ".join(json.dumps(v) for v in schema["enum"])
+    if "anyOf" in schema or "oneOf" in schema:
+        return " \\| ".join(_type_of(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"array of {_type_of(schema.get('items', {}))}"
+    if kind == "object" and "additionalProperties" in schema:
+        return "object"
+    return str(kind)
+
+
+def _constraints(schema: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("minItems", "min items"),
+        ("maxItems", "max items"),
+        ("pattern", "pattern"),
+    ):
+        for candidate in [schema, *schema.get("anyOf", [])]:
+            if key in candidate:
+                value = candidate[key]
+                shown = f"`{value}`" if key == "pattern" else str(value)
+                parts.append(f"{label} {shown}")
+                break
+    return ", ".join(parts)
+
+
+def _table(schema: dict[str, Any]) -> list[str]:
+    required = set(schema.get("required", []))
+    rows = ["| field | type | required | notes |", "|---|---|---|---|"]
+    for name, prop in schema.get("properties", {}).items():
+        notes = " ".join(filter(None, [prop.get("description", ""), _constraints(prop)]))
+        escaped = notes.replace("|", "\\|")
+        rows.append(
+            f"| `{name}` | {_type_of(prop)} | {'yes' if name in required else 'no'} | {escaped} |"
+        )
+    return rows
+
+
+def _doc(model: type[BaseModel]) -> str:
+    return inspect.cleandoc(model.__doc__ or "")
+
+
+def _model_section(title: str, model: type[BaseModel], level: str = "###") -> list[str]:
+    schema = model.model_json_schema()
+    lines = [f"{level} {title}", "", _doc(model), "", *_table(schema), ""]
+    for name, definition in sorted(schema.get("$defs", {}).items()):
+        lines += [f"`{name}`: {definition.get('description', '')}".rstrip(), ""]
+        lines += [*_table(definition), ""]
+    return lines
+
+
+def _example(event_type: str, model: type[BaseModel]) -> dict[str, Any]:
+    data = model.model_json_schema()["examples"][0]
+    event_id = f"shop-{event_type.replace('.', '-')}-1"
+    return {"event_id": event_id, "type": event_type, **_EXAMPLE_ENVELOPE, "data": data}
+
+
+def _xadd(stream: str, document: dict[str, Any], **fields: str) -> str:
+    extra = "".join(f" {name} '{value}'" for name, value in fields.items())
+    compact = json.dumps(document, separators=(",", ":"))
+    return f"redis-cli XADD {stream} '*'{extra} event '{compact}'"
+
+
+def render_events_reference() -> str:
+    """The whole of docs/events.md."""
+    defaults = StreamSettings(consumer="replica-1")
+    cancel = _example("order.cancelled", EVENT_KINDS["order.cancelled"].payload)
+    redeem = _example("giftcard.redeem", EVENT_KINDS["giftcard.redeem"].payload)
+    redeem["event_id"] = "shop-checkout-5521-redeem"
+    reply_to = "checkout:5521:reply"
+    intro = _INTRO.format(cancel_example="```sh\n" + _xadd(defaults.orders, cancel))
+    request = "\n".join(
+        [
+            "```sh",
+            _xadd(defaults.giftcard_requests, redeem, reply_to=reply_to),
+            f"redis-cli BLPOP {reply_to} 5",
+        ]
+    )
+    lines = [intro, *_model_section("Envelope", Envelope, "##")]
+    lines += ["## Inbound events", ""]
+    for kind in EVENT_KINDS.values():
+        streams = [getattr(defaults, _STREAM_OF[c]) for c in sorted(kind.channels, key=str)]
+        example = _example(kind.name, kind.payload)
+        lines += _model_section(f"`{kind.name}`", kind.payload)
+        lines += [
+            "Streams: " + ", ".join(f"`{s}`" for s in streams) + ".",
+            "",
+            "```json",
+            json.dumps(example, indent=2),
+            "```",
+            "",
+            "```sh",
+            _xadd(streams[0], example),
+            "```",
+            "",
+        ]
+    lines += ["## Events the service emits", ""]
+    lines += _model_section(f"Result events (`{defaults.results}`)", ResultData)
+    lines += [
+        "The envelope's `type` is `<inbound type>.succeeded` or `<inbound type>.failed`, its",
+        "`event_id` is derived from the inbound event id and the status (the same inbound event",
+        "always yields the same result id), `source` is `sitoo-sync` and `correlation_id` is the",
+        "inbound one.",
+        "",
+        "```sh",
+        f"redis-cli XREAD BLOCK 0 STREAMS {defaults.results} '$'",
+        "```",
+        "",
+    ]
+    lines += _model_section("GiftCardReply", GiftCardReply)
+    lines += [_SEMANTICS.format(request_example=request)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_events_reference(path: Path = DEFAULT_PATH) -> Path:
+    """Write the reference to ``path``; the path written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_events_reference(), encoding="utf-8")
+    return path
+
+
+def docs_events(
+    out: Annotated[Path, typer.Option(help="Where to write the reference.")] = DEFAULT_PATH,
+) -> None:
+    """Regenerate the event reference (docs/events.md) from the contract's models."""
+    typer.echo(f"wrote the event reference to {write_events_reference(out)}")

@@ -1,0 +1,82 @@
+"""Result events: one per inbound event, on the results stream."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.contracts.envelope import SCHEMA_VERSION, Envelope
+
+RESULT_SOURCE = "sitoo-sync"
+UNKNOWN_TYPE = "unknown"
+
+
+class ResultData(BaseModel):
+    """The ``data`` of a ``<type>.succeeded`` or ``<type>.failed`` result event."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "inbound_event_id": "shop-7f3a9c1e-order-placed",
+                    "inbound_type": "order.placed",
+                    "stream": "webshop.orders",
+                    "entry_id": "1767268800000-0",
+                    "status": "succeeded",
+                    "sitoo": {"orderid": 1042, "externalid": "100234"},
+                    "reason_code": None,
+                    "reason": None,
+                    "dead_lettered": False,
+                }
+            ]
+        },
+    )
+
+    inbound_event_id: str | None = Field(
+        description="The inbound event's id; null only when it could not be read."
+    )
+    inbound_type: str
+    stream: str
+    entry_id: str
+    status: Literal["succeeded", "failed"]
+    sitoo: dict[str, Any] = Field(
+        default_factory=dict, description="Sitoo ids and values the effect produced."
+    )
+    reason_code: str | None = Field(
+        default=None, description="Machine-readable reason of a failure (e.g. insufficient_funds)."
+    )
+    reason: str | None = Field(default=None, description="Human-readable reason of a failure.")
+    dead_lettered: bool = Field(
+        default=False, description="True when the inbound entry was parked in the dead letters."
+    )
+
+
+def result_event_id(inbound_event_id: str | None, stream: str, entry_id: str, status: str) -> str:
+    """Deterministic: the same inbound event and outcome always yield the same result id.
+
+    The status is part of it so that an event that failed and later succeeded (replayed
+    from the dead letters) gets a second, distinct result event.
+    """
+    root = inbound_event_id if inbound_event_id is not None else f"{stream}/{entry_id}"
+    digest = hashlib.blake2b(f"{root}|{status}".encode(), digest_size=16).hexdigest()
+    return f"result-{digest}"
+
+
+def result_envelope(
+    data: ResultData, *, occurred_at: datetime, correlation_id: str | None
+) -> Envelope:
+    """The envelope of the result event for ``data``."""
+    return Envelope(
+        event_id=result_event_id(data.inbound_event_id, data.stream, data.entry_id, data.status),
+        type=f"{data.inbound_type}.{data.status}",
+        schema_version=SCHEMA_VERSION,
+        occurred_at=occurred_at,
+        source=RESULT_SOURCE,
+        correlation_id=correlation_id,
+        data=data.model_dump(mode="json"),
+    )

@@ -1,0 +1,239 @@
+"""Dead letters: entries parked with their reason, listed, shown, replayed or purged.
+
+Each inbound stream has a dead-letter stream ``<stream><dead_letter_suffix>``. An entry
+there keeps the original fields under ``original:<name>`` and adds ``stream``,
+``entry_id``, ``type``, ``event_id``, ``reason_code``, ``reason``, ``deliveries`` and
+``dead_lettered_at`` (Unix milliseconds). Writing is exactly-once per original entry, so a
+crash between parking an entry and acknowledging it parks nothing twice. Replaying puts
+the original fields back on the original stream as a new entry: the event keeps its
+event id, so the idempotent path applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+ORIGINAL_PREFIX = "original:"
+
+# Write the dead letter only if this (stream, entry id) was never parked before.
+_PARK = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One parked entry."""
+
+    dead_letter_stream: str
+    id: str
+    stream: str
+    entry_id: str
+    type: str
+    event_id: str
+    reason_code: str
+    reason: str
+    deliveries: int
+    dead_lettered_at_ms: int
+    original: dict[bytes, bytes]
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready view (original values decoded where they are UTF-8)."""
+        return {
+            "dead_letter_stream": self.dead_letter_stream,
+            "id": self.id,
+            "stream": self.stream,
+            "entry_id": self.entry_id,
+            "type": self.type,
+            "event_id": self.event_id,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "deliveries": self.deliveries,
+            "dead_lettered_at_ms": self.dead_lettered_at_ms,
+            "original": {
+                k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
+                for k, v in self.original.items()
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterFilter:
+    """Which dead letters a command applies to; empty fields match everything."""
+
+    stream: str | None = None
+    type: str | None = None
+    reason: str | None = None  # substring of reason_code or reason
+    older_than_ms: int | None = None  # parked at least this long ago
+    newer_than_ms: int | None = None  # parked at most this long ago
+
+    def matches(self, letter: DeadLetter, now_ms: int) -> bool:
+        """True when ``letter`` passes every filter."""
+        age = now_ms - letter.dead_lettered_at_ms
+        reason = self.reason.lower() if self.reason else None
+        return (
+            (self.stream is None or letter.stream == self.stream)
+            and (self.type is None or letter.type == self.type)
+            and (
+                reason is None
+                or reason in letter.reason_code.lower()
+                or reason in letter.reason.lower()
+            )
+            and (self.older_than_ms is None or age >= self.older_than_ms)
+            and (self.newer_than_ms is None or age <= self.newer_than_ms)
+        )
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode("utf-8", "replace") if value is not None else ""
+
+
+def _entries(raw: object) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    """XRANGE's reply with the types a bytes (not decoding) client returns."""
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = []
+    for entry_id, fields in raw or []:  # type: ignore[attr-defined] # an XRANGE reply
+        entries.append((bytes(entry_id), {bytes(k): bytes(v) for k, v in fields.items()}))
+    return entries
+
+
+def _letter(dlq: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> DeadLetter:
+    original = {
+        k[len(ORIGINAL_PREFIX) :]: v
+        for k, v in fields.items()
+        if k.startswith(ORIGINAL_PREFIX.encode())
+    }
+    deliveries = _text(fields.get(b"deliveries"))
+    parked_at = _text(fields.get(b"dead_lettered_at"))
+    return DeadLetter(
+        dead_letter_stream=dlq,
+        id=entry_id.decode(),
+        stream=_text(fields.get(b"stream")),
+        entry_id=_text(fields.get(b"entry_id")),
+        type=_text(fields.get(b"type")),
+        event_id=_text(fields.get(b"event_id")),
+        reason_code=_text(fields.get(b"reason_code")),
+        reason=_text(fields.get(b"reason")),
+        deliveries=int(deliveries) if deliveries.isdigit() else 0,
+        dead_lettered_at_ms=int(parked_at) if parked_at.isdigit() else 0,
+        original=original,
+    )
+
+
+class DeadLetterStore:
+    """Dead-letter streams of a fixed set of inbound streams."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        streams: Iterable[str],
+        suffix: str,
+        key_prefix: str,
+        retention_s: float,
+        max_length: int = 1_000_000,
+    ) -> None:
+        self._redis = redis
+        self._streams = list(dict.fromkeys(streams))
+        self._suffix = suffix
+        self._marker_prefix = f"{key_prefix}:dead-lettered:"
+        self._retention_ms = int(retention_s * 1000)
+        self._max_length = max_length
+        self._park = redis.register_script(_PARK)
+
+    def dead_letter_stream(self, stream: str) -> str:
+        """Where ``stream``'s dead letters go."""
+        return stream + self._suffix
+
+    async def park(
+        self,
+        *,
+        stream: str,
+        entry_id: str,
+        fields: Mapping[bytes, bytes],
+        event_type: str | None,
+        event_id: str | None,
+        reason_code: str,
+        reason: str,
+        deliveries: int,
+    ) -> str | None:
+        """Park the entry once; the dead letter's id, or None if it was parked before."""
+        meta: dict[bytes, bytes] = {
+            b"stream": stream.encode(),
+            b"entry_id": entry_id.encode(),
+            b"type": (event_type or "").encode(),
+            b"event_id": (event_id or "").encode(),
+            b"reason_code": reason_code.encode(),
+            b"reason": reason.encode(),
+            b"deliveries": str(deliveries).encode(),
+            b"dead_lettered_at": str(int(time.time() * 1000)).encode(),
+        }
+        args: list[bytes | int] = [self._retention_ms, self._max_length]
+        for name, value in meta.items():
+            args.extend((name, value))
+        for name, value in fields.items():
+            args.extend((ORIGINAL_PREFIX.encode() + name, value))
+        parked = await self._park(
+            keys=[self.dead_letter_stream(stream), f"{self._marker_prefix}{stream}:{entry_id}"],
+            args=args,
+        )
+        return _text(parked) if parked is not None else None
+
+    async def list(self, flt: DeadLetterFilter, *, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters matching ``flt``, oldest first, at most ``limit``."""
+        now_ms = int(time.time() * 1000)
+        found: list[DeadLetter] = []
+        for stream in self._streams:
+            if flt.stream is not None and stream != flt.stream:
+                continue
+            dlq = self.dead_letter_stream(stream)
+            start = "-"
+            while len(found) < limit:
+                page = _entries(await self._redis.xrange(dlq, min=start, count=500))
+                if not page:
+                    break
+                for entry_id, fields in page:
+                    letter = _letter(dlq, entry_id, fields)
+                    if flt.matches(letter, now_ms):
+                        found.append(letter)
+                start = "(" + page[-1][0].decode()
+        found.sort(key=lambda letter: letter.dead_lettered_at_ms)
+        return found[:limit]
+
+    async def show(self, dead_letter_id: str, *, stream: str | None = None) -> DeadLetter | None:
+        """One dead letter by id (searched in every dead-letter stream unless given)."""
+        for source in self._streams:
+            if stream is not None and source != stream:
+                continue
+            dlq = self.dead_letter_stream(source)
+            page = _entries(
+                await self._redis.xrange(dlq, min=dead_letter_id, max=dead_letter_id, count=1)
+            )
+            if page:
+                return _letter(dlq, page[0][0], page[0][1])
+        return None
+
+    async def replay(self, letter: DeadLetter) -> str:
+        """Put the original entry back on its stream and remove the dead letter; the new id."""
+        if letter.stream not in self._streams:
+            raise ValueError(f"{letter.stream!r} is not an inbound stream of this service")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(letter.stream, dict(letter.original))  # type: ignore[arg-type] # bytes fields
+            pipe.xdel(letter.dead_letter_stream, letter.id)
+            new_id, _ = await pipe.execute()
+        return _text(new_id)
+
+    async def purge(self, letters: Iterable[DeadLetter]) -> int:
+        """Delete dead letters; how many were removed."""
+        removed = 0
+        for letter in letters:
+            removed += int(await self._redis.xdel(letter.dead_letter_stream, letter.id))
+        return removed

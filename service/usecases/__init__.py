@@ -1,0 +1,1 @@
+"""Use cases: plain async functions turning validated events into Sitoo effects."""

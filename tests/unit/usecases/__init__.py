@@ -1,0 +1,1 @@
+"""Tests of this tier for the event contract, use cases and consumers."""
