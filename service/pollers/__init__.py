@@ -1,0 +1,1 @@
+"""Sitoo to webshop: leader-elected pollers publishing outbound events."""

@@ -1,0 +1,86 @@
+"""A leader lease in Redis with a fencing token, so each poller runs in one replica at a time."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+# Taking the lease and numbering it happen in one script, so two replicas can never
+# hold the same fencing number and a number is never spent on a failed attempt.
+_ACQUIRE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return false
+end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], fence .. ':' .. ARGV[1], 'PX', ARGV[2])
+return fence
+"""
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class LeaseLostError(Exception):
+    """The lease expired or was taken over; the holder must stop acting as leader."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """Proof of leadership: the lease value and its fencing number."""
+
+    name: str
+    fence: int
+    token: str  # the exact value stored in the lease key: "<fence>:<owner>"
+
+
+class Lease:
+    """One named lease; ``acquire`` it, ``renew`` it well before it expires, ``release`` it."""
+
+    def __init__(self, redis: aioredis.Redis, *, prefix: str, name: str, ttl_s: float) -> None:
+        self.name = name
+        self.key = f"{prefix}:lease:{name}"
+        self.fence_key = f"{prefix}:lease:{name}:fence"
+        self.ttl_ms = max(1, round(ttl_s * 1000))
+        self._redis = redis
+        self._owner = secrets.token_hex(8)
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+
+    async def acquire(self) -> Holding | None:
+        """Take the lease if nobody holds it; None when another replica leads."""
+        keys = [self.key, self.fence_key]
+        fence = await self._acquire(keys=keys, args=[self._owner, self.ttl_ms])
+        if fence is None:
+            return None
+        fence = int(fence)
+        return Holding(name=self.name, fence=fence, token=f"{fence}:{self._owner}")
+
+    async def renew(self, holding: Holding) -> None:
+        """Push the expiry out by a whole TTL; raises LeaseLostError if it is no longer ours."""
+        if not await self._renew(keys=[self.key], args=[holding.token, self.ttl_ms]):
+            raise LeaseLostError(f"lease {self.name!r} (fence {holding.fence}) was lost")
+
+    async def release(self, holding: Holding) -> bool:
+        """Give the lease up so another replica can lead at once; False if it was not ours."""
+        return bool(await self._release(keys=[self.key], args=[holding.token]))
+
+    async def holder(self) -> str | None:
+        """The current lease value, for diagnostics."""
+        value = await self._redis.get(self.key)
+        return value.decode() if isinstance(value, bytes) else value

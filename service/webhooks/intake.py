@@ -1,0 +1,213 @@
+"""``POST /sitoo/events``: Sitoo's Events SPI batches, stored in a Redis stream before the 200.
+
+Sitoo discards a batch on any answer but 200, 429, 503 and 504, retries for about a day
+and stops sending anything else until the current batch is accepted. So the endpoint
+answers 200 only after every event of the batch is appended (or known from before), 503
+whenever Redis cannot take it (Sitoo retries), and 401 for a caller without our Basic
+credentials. A malformed batch is kept in the dead-letter stream and answered 200:
+repeating it cannot make it well-formed, and a 4xx would make Sitoo drop it anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from service.contracts.envelope import EVENT_FIELD
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from service.settings import Settings
+
+log = structlog.get_logger(__name__)
+MAX_EVENTS = 10  # Sitoo sends at most ten events per batch
+MAX_BODY_BYTES = 256 * 1024
+DAY_MS = 86_400_000
+
+# KEYS[1] the stream, KEYS[2..] one de-duplication key per event; ARGV[1] retention in
+# ms, ARGV[2..] the events' JSON. Append first, remember second, in one script: a crash
+# cannot leave an event remembered but not stored, and a replay is dropped here.
+_APPEND_NEW = f"""
+local appended = 0
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('XADD', KEYS[1], '*', '{EVENT_FIELD}', ARGV[i])
+    redis.call('SET', KEYS[i], '1', 'PX', ARGV[1])
+    appended = appended + 1
+  end
+end
+return appended
+"""
+
+
+class SitooEvent(BaseModel):
+    """One event of an Events SPI batch (the fields every event type has)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    event_id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    event_type: str = Field(min_length=1, max_length=100)
+    event_date: int | None = None
+    account_id: int | str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class MalformedBatchError(Exception):
+    """The body is not a JSON array of 1 to 10 well-formed events."""
+
+
+def parse_batch(body: bytes) -> list[SitooEvent]:
+    """The events of a batch; raises MalformedBatchError with a short reason."""
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedBatchError(f"body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedBatchError("body is not JSON") from None
+    if not isinstance(document, list):
+        raise MalformedBatchError("body is not a JSON array")
+    if not 1 <= len(document) <= MAX_EVENTS:
+        raise MalformedBatchError(f"batch has {len(document)} events, expected 1 to {MAX_EVENTS}")
+    try:
+        return [SitooEvent.model_validate(item) for item in document]
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise MalformedBatchError(f"invalid event: {where}: {first['msg']}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeConfig:
+    """What the endpoint needs from the settings."""
+
+    username: str
+    password: str = field(repr=False)
+    stream: str
+    dead_letters: str
+    dedupe_prefix: str
+    dedupe_ms: int
+    deadline_s: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IntakeConfig | None:
+        """None when no web-hook password is configured (the endpoint is then not served)."""
+        http = settings.http
+        if http.webhook_password is None:
+            return None
+        stream = settings.streams.sitoo_webhooks
+        return cls(
+            username=http.webhook_username,
+            password=http.webhook_password.get_secret_value(),
+            stream=stream,
+            dead_letters=stream + settings.streams.dead_letter_suffix,
+            dedupe_prefix=f"{settings.redis.key_prefix}:sitoo-event:",
+            dedupe_ms=max(1, round(http.webhook_dedupe_days * DAY_MS)),
+            deadline_s=http.webhook_deadline_s,
+        )
+
+
+def _authorised(request: Request, config: IntakeConfig) -> bool:
+    kind, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if kind.lower() != "basic":
+        return False
+    try:
+        username, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    # Compare both in constant time and always both, so timing says nothing about which failed.
+    user_ok = secrets.compare_digest(username.encode(), config.username.encode())
+    password_ok = secrets.compare_digest(password.encode(), config.password.encode())
+    return bool(sep) and user_ok and password_ok
+
+
+def _answer(status: int, outcome: str, **details: object) -> Response:
+    return JSONResponse({"outcome": outcome, **details}, status_code=status)
+
+
+class EventIntake:
+    """The endpoint's logic, bound to a Redis client obtained when a request arrives."""
+
+    def __init__(self, config: IntakeConfig, redis: Callable[[], aioredis.Redis | None]) -> None:
+        self.config = config
+        self._redis = redis
+
+    async def store(self, client: aioredis.Redis, events: list[SitooEvent]) -> int:
+        """Append the events not seen before; returns how many were new."""
+        keys = [self.config.stream] + [self.config.dedupe_prefix + e.event_id for e in events]
+        args = [self.config.dedupe_ms] + [e.model_dump_json() for e in events]
+        script = client.register_script(_APPEND_NEW)
+        return int(await script(keys=keys, args=args))
+
+    async def dead_letter(self, client: aioredis.Redis, body: bytes, reason: str) -> None:
+        """Keep a malformed body with the reason, so nothing Sitoo sent is lost."""
+        await client.xadd(
+            self.config.dead_letters,
+            {
+                "body": body[:MAX_BODY_BYTES],
+                "reason": reason,
+                "stream": self.config.stream,
+                "received_at": str(int(time.time())),
+            },
+        )
+
+    async def handle(self, request: Request) -> Response:
+        """Authenticate, store, answer; bounded by the deadline."""
+        if not _authorised(request, self.config):
+            return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="sitoo"'})
+        client = self._redis()
+        if client is None:
+            return _answer(503, "not_ready")
+        try:
+            async with asyncio.timeout(self.config.deadline_s):
+                body = await request.body()
+                return await self._accept(client, body)
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("webhook.unavailable", error=type(exc).__name__)
+            return _answer(503, "unavailable")
+
+    async def _accept(self, client: aioredis.Redis, body: bytes) -> Response:
+        try:
+            events = parse_batch(body)
+        except MalformedBatchError as exc:
+            await self.dead_letter(client, body, str(exc))
+            log.warning("webhook.dead_lettered", reason=str(exc))
+            return _answer(200, "dead_lettered", reason=str(exc))
+        appended = await self.store(client, events)
+        log.info("webhook.stored", events=len(events), new=appended)
+        return _answer(200, "stored", events=len(events), new=appended)
+
+
+def webhook_app(settings: Settings, redis: Callable[[], aioredis.Redis | None]) -> Starlette | None:
+    """The Starlette app serving the web-hook path; None when no password is configured."""
+    config = IntakeConfig.from_settings(settings)
+    if config is None:
+        return None
+    intake = EventIntake(config, redis)
+    return Starlette(routes=[Route(settings.http.webhook_path, intake.handle, methods=["POST"])])
+
+
+def webhook_routes(
+    settings: Settings, redis: Callable[[], aioredis.Redis | None]
+) -> list[tuple[str, Starlette]]:
+    """``asgi_routes`` entries for AsgiFastStream; empty when web hooks are not configured."""
+    app = webhook_app(settings, redis)
+    if app is None:
+        log.info("webhook.disabled", reason="SITOO_SYNC_HTTP__WEBHOOK_PASSWORD is not set")
+        return []
+    return [(settings.http.webhook_path, app)]
