@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from service.contracts.reference import docs_events
+from service.dlq_cli import dlq_cli
 from service.logs import configure_logging
 from service.settings import (
     ENV_NESTED_DELIMITER,
@@ -30,6 +32,8 @@ cli = typer.Typer(
 )
 docs_cli = typer.Typer(no_args_is_help=True, help="Regenerate generated documentation.")
 cli.add_typer(docs_cli, name="docs")
+cli.add_typer(dlq_cli, name="dlq")
+docs_cli.command("events")(docs_events)
 
 
 def _settings() -> Settings:

@@ -32,9 +32,12 @@ def liveness() -> GetHandler:
 
 
 def readiness(
-    broker: RedisBroker, *, resources_redis: Callable[[], aioredis.Redis | None]
+    broker: RedisBroker,
+    *,
+    resources_redis: Callable[[], aioredis.Redis | None],
+    stale_pollers: Callable[[], list[str]],
 ) -> GetHandler:
-    """/readyz: Redis answers and every subscriber is still running."""
+    """/readyz: Redis answers, every subscriber is still running, no poller is stale."""
 
     @get(include_in_schema=False)
     async def readyz(scope: Scope) -> AsgiResponse:  # noqa: ARG001 - ASGI signature
@@ -48,6 +51,8 @@ def readiness(
         # FastStream's own ping stays green when a subscriber died (e.g. NOGROUP),
         # so each subscriber's running flag is checked as well.
         subscribers_ok = all(sub.running for sub in broker.subscribers)
-        return _respond({"redis": redis_ok, "subscribers": subscribers_ok})
+        return _respond(
+            {"redis": redis_ok, "subscribers": subscribers_ok, "pollers": not stale_pollers()}
+        )
 
     return readyz

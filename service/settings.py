@@ -111,10 +111,18 @@ class StreamSettings(BaseModel):
     orders: str = Field(default="webshop.orders", description="Inbound order events.")
     giftcards: str = Field(default="webshop.giftcards", description="Inbound gift-card events.")
     stock: str = Field(default="webshop.stock", description="Inbound stock events.")
+    giftcard_requests: str = Field(
+        default="webshop.giftcard-requests",
+        description="Gift-card balance/redeem requests answered on their reply_to list.",
+    )
     results: str = Field(
         default="sitoo-sync.results", description="One result event per inbound event."
     )
     outbound: str = Field(default="sitoo.events", description="Changes seen in Sitoo.")
+    sitoo_webhooks: str = Field(
+        default="sitoo.webhooks",
+        description="Sitoo Events SPI events as received, one entry per event.",
+    )
     dead_letter_suffix: str = Field(
         default=".dlq", description="Appended to a stream's name for its dead letters."
     )
@@ -137,6 +145,23 @@ class StreamSettings(BaseModel):
     )
 
 
+class ConsumerSettings(BaseModel):
+    """How the consumers turn webshop events into Sitoo calls."""
+
+    pickup_reservation_hours: float = Field(
+        default=72.0, gt=0, description="Click-and-collect stock is reserved for this long."
+    )
+    directory_cache_s: float = Field(
+        default=300.0, ge=0, description="How long Sitoo's stores and warehouses are cached."
+    )
+    reply_ttl_s: int = Field(
+        default=60, ge=1, description="A gift-card reply list expires after this if unread."
+    )
+    stock_batch_size: int = Field(
+        default=200, ge=1, le=1000, description="Stock entries read (and coalesced) at once."
+    )
+
+
 class PollerSettings(BaseModel):
     """How often and how much the Sitoo pollers read."""
 
@@ -155,6 +180,27 @@ class PollerSettings(BaseModel):
     lease_ttl_s: float = Field(
         default=30.0, gt=1, description="Leader lease; another replica takes over after it."
     )
+    orders_max_pages: int = Field(
+        default=5, ge=1, description="Pages of new orders read per order poll cycle at most."
+    )
+    orders_start_id: int = Field(
+        default=1,
+        ge=1,
+        description="Order id the order poller starts from when it has no cursor yet.",
+    )
+    open_orders_batch: int = Field(
+        default=100,
+        ge=1,
+        description="Open click-and-collect orders re-read per order poll cycle at most.",
+    )
+    giftcards_per_cycle: int = Field(
+        default=1000, ge=1, description="Tracked gift cards re-read per gift-card poll cycle."
+    )
+    published_marker_days: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long 'already published' markers of order lifecycle events are kept.",
+    )
 
 
 class HttpSettings(BaseModel):
@@ -170,6 +216,20 @@ class HttpSettings(BaseModel):
     )
     webhook_password: SecretStr | None = Field(
         default=None, description="Basic-auth password Sitoo's web hooks must present."
+    )
+    webhook_path: str = Field(
+        default="/sitoo/events", pattern=r"^/", description="Where Sitoo's Events SPI posts."
+    )
+    webhook_deadline_s: float = Field(
+        default=10.0,
+        gt=0,
+        lt=15,
+        description="Bound on answering a web-hook batch; Sitoo re-queues it after 15 s.",
+    )
+    webhook_dedupe_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="How long a received Sitoo event_id is remembered to drop replays.",
     )
 
 
@@ -225,6 +285,7 @@ class Settings(BaseSettings):
     sitoo: SitooSettings = SitooSettings()
     redis: RedisSettings = RedisSettings()
     streams: StreamSettings = StreamSettings()
+    consumers: ConsumerSettings = ConsumerSettings()
     pollers: PollerSettings = PollerSettings()
     http: HttpSettings = HttpSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
