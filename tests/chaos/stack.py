@@ -1,0 +1,139 @@
+"""The service as deployed, for benchmarks: private Redis, the sandbox process and N replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+
+from tests.chaos.processes import RedisServer, Replica, SandboxServer
+from tests.chaos.sandbox_admin import SandboxAdmin
+
+RESULTS = "sitoo-sync.results"
+
+
+@dataclass
+class Stack:
+    """Everything running, with clients to drive it."""
+
+    redis: aioredis.Redis
+    admin: SandboxAdmin
+    sandbox: SandboxServer
+    redis_server: RedisServer
+    replicas: list[Replica]
+    workdir: Path
+
+
+def envelope(event_id: str, event_type: str, data: dict[str, Any]) -> bytes:
+    """A webshop event as the `event` field of a stream entry."""
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "type": event_type,
+            "schema_version": 1,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "source": "webshop",
+            "data": data,
+        }
+    ).encode()
+
+
+async def xadd_all(redis: aioredis.Redis, stream: str, events: Sequence[bytes]) -> None:
+    """Append entries in pipelined chunks, as a busy webshop would."""
+    for start in range(0, len(events), 500):
+        async with redis.pipeline(transaction=False) as pipe:
+            for event in events[start : start + 500]:
+                pipe.xadd(stream, {"event": event})
+            await pipe.execute()
+
+
+async def wait_results(redis: aioredis.Redis, count: int, timeout_s: float = 900.0) -> float:
+    """Wait until the results stream holds ``count`` entries; the monotonic time it did."""
+    async with asyncio.timeout(timeout_s):
+        while await redis.xlen(RESULTS) < count:
+            await asyncio.sleep(0.01)
+    return time.monotonic()
+
+
+async def sandbox_requests(admin: SandboxAdmin) -> tuple[int, int]:
+    """(requests served, 429 answers) since the counters were last cleared."""
+    counters = await admin.requests()
+    too_many = sum(
+        int(outcomes.get("429", 0)) for outcomes in counters.get("endpoints", {}).values()
+    )
+    return int(counters.get("total", 0)), too_many
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    *,
+    replicas: int = 1,
+    latency_ms: float = 0.0,
+    pollers: bool = False,
+    extra_env: dict[str, str] | None = None,
+    start_replicas: bool = True,
+) -> AsyncIterator[Stack]:
+    """Start a private Redis, the sandbox (demo seed, one request in flight) and the replicas."""
+    workdir = Path(tempfile.mkdtemp(prefix="sitoo-sync-bench-"))
+    redis_server = RedisServer(workdir / "redis")
+    sandbox = SandboxServer(
+        log_path=workdir / "sandbox.log",
+        api_id="bench",
+        api_password=secrets.token_urlsafe(12),
+        fault_seed=0,
+    )
+    await redis_server.start()
+    await sandbox.start()
+    env = {
+        "SITOO_SYNC_SITOO__BASE_URL": sandbox.base_url,
+        "SITOO_SYNC_SITOO__API_ID": sandbox.api_id,
+        "SITOO_SYNC_SITOO__API_PASSWORD": sandbox.api_password,
+        "SITOO_SYNC_REDIS__URL": redis_server.url,
+        "SITOO_SYNC_REDIS__KEY_PREFIX": f"bench-{secrets.token_hex(3)}",
+        "SITOO_SYNC_POLLERS__ENABLED": "true" if pollers else "false",
+        "SITOO_SYNC_LOG__FORMAT": "json",
+        "SITOO_SYNC_LOG__LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    started = [Replica(f"bench-{n + 1}", env, workdir) for n in range(replicas)]
+    redis = aioredis.Redis.from_url(redis_server.url)
+    http = httpx.AsyncClient(base_url=sandbox.url, timeout=60.0)
+    admin = SandboxAdmin(http)
+    try:
+        if latency_ms:
+            await admin.set_faults({"latency_ms": latency_ms})
+        if start_replicas:
+            await asyncio.gather(*(r.start() for r in started))
+        yield Stack(redis, admin, sandbox, redis_server, started, workdir)
+    finally:
+        for replica in started:
+            await replica.stop()
+        await http.aclose()
+        await redis.aclose()
+        await sandbox.stop()
+        await redis_server.stop()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process, in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
