@@ -6,6 +6,9 @@ record the result or release the claim (Lua scripts). A finished operation keeps
 result for the retention period, so a duplicate delivery gets it without calling Sitoo.
 A claim taken over from a holder that died, or that gave up with the write's outcome
 unknown, is reported as a *takeover*: the new holder must look the write up first.
+
+Batched writes claim many keys in one round trip (:meth:`RedisIdempotencyStore.claim_many`):
+a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of waited for.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import enum
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,6 +35,7 @@ class ClaimStatus(enum.Enum):
     ACQUIRED = "acquired"  # first attempt: do the work, then complete()
     TAKEOVER = "takeover"  # an earlier attempt may have written: reconcile, then complete()
     DONE = "done"  # finished before: use Claim.result and call nothing
+    IN_FLIGHT = "in_flight"  # held by another claimant right now (claim_many only): do nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,18 @@ class IdempotencyStore(Protocol):
 
     async def release(self, claim: Claim, *, outcome_unknown: bool) -> bool:
         """Give the lease back; with ``outcome_unknown`` the next claim is a takeover."""
+        ...
+
+    async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
+        """Claim every key at once, without waiting: a held key is ``IN_FLIGHT``."""
+        ...
+
+    async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
+        """Record each claim's result; per claim, False when its lease was lost."""
+        ...
+
+    async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
+        """Give every lease back (see :meth:`release`)."""
         ...
 
 
@@ -109,6 +126,23 @@ return 1
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
+    """The Claim for one reply (status, payload, first, attempt) of the claim script."""
+    status, payload, first, attempt = reply
+    first_s = int(first) / 1000
+    if status == "done":
+        return Claim(
+            op_key,
+            ClaimStatus.DONE,
+            result=json.loads(payload),
+            first_claimed_at=first_s,
+            attempt=int(attempt),
+        )
+    return Claim(
+        op_key, ClaimStatus(status), token=token, first_claimed_at=first_s, attempt=int(attempt)
+    )
 
 
 class RedisIdempotencyStore:
@@ -172,18 +206,56 @@ class RedisIdempotencyStore:
             held_for_s = int(payload) / 1000
             await asyncio.sleep(min(pause, remaining, held_for_s))
             pause = min(pause * 2, 0.5)
-        first_s = int(first) / 1000
-        if status == "done":
-            return Claim(
-                op_key,
-                ClaimStatus.DONE,
-                result=json.loads(payload),
-                first_claimed_at=first_s,
-                attempt=int(attempt),
-            )
-        return Claim(
-            op_key, ClaimStatus(status), token=token, first_claimed_at=first_s, attempt=int(attempt)
-        )
+        return _answer(op_key, token, (status, payload, first, attempt))
+
+    async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
+        """Claim every key in one pipelined round trip; held keys come back ``IN_FLIGHT``."""
+        if not op_keys:
+            return []
+        token = secrets.token_hex(16)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for op_key in op_keys:
+                await self._claim(
+                    keys=[self.redis_key(op_key)],
+                    args=[token, self._lease_ms, self._retention_ms],
+                    client=pipe,
+                )
+            replies = await pipe.execute()
+        claims: list[Claim] = []
+        for op_key, reply in zip(op_keys, replies, strict=True):
+            parts = tuple(_text(part) for part in reply)
+            if parts[0] == "busy":
+                claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
+            else:
+                claims.append(_answer(op_key, token, parts))
+        return claims
+
+    async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
+        """Record every result in one pipelined round trip."""
+        if not done:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for claim, result in done:
+                await self._complete(
+                    keys=[self.redis_key(claim.key)],
+                    args=[claim.token, json.dumps(result), self._retention_ms],
+                    client=pipe,
+                )
+            replies = await pipe.execute()
+        return [bool(reply) for reply in replies]
+
+    async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
+        """Drop every lease in one pipelined round trip."""
+        if not claims:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for claim in claims:
+                await self._release(
+                    keys=[self.redis_key(claim.key)],
+                    args=[claim.token, "1" if outcome_unknown else "0"],
+                    client=pipe,
+                )
+            await pipe.execute()
 
     async def complete(self, claim: Claim, result: JsonValue) -> bool:
         """Record ``result`` (JSON) if this claim still holds the lease."""

@@ -6,12 +6,13 @@ implemented on Redis in :mod:`service.consumers.state`. Unit tests use fakes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from service.sitoo.errors import SitooError
 from service.sitoo.limiter import Lane
 from service.sitoo.models import (
     GiftCard,
@@ -30,8 +31,6 @@ from service.sitoo.models import (
 )
 
 __all__ = [
-    "AdjustmentLedger",
-    "AdjustmentRecord",
     "Clock",
     "Lane",
     "LevelStamp",
@@ -118,6 +117,20 @@ class SitooPort(Protocol):
         lane: Lane = Lane.BULK,
     ) -> list[int]:
         """Post up to 1000 transactions in one request, once per op_key; their ids in order."""
+        ...
+
+    async def add_warehouse_transactions_each(
+        self,
+        transactions: Mapping[str, NewWarehouseTransaction],
+        *,
+        lane: Lane = Lane.BULK,
+    ) -> dict[str, int | SitooError]:
+        """Post up to 1000 transactions in one request, each once by its own op key.
+
+        Per op key: the transaction id, OperationInFlight while another worker holds the
+        key, or the error Sitoo refused that element with. Raises when the request fails
+        as a whole.
+        """
         ...
 
     def iter_warehouse_transactions(
@@ -224,29 +237,4 @@ class StockLevelStamps(Protocol):
 
     async def current(self, warehouseid: int, sku: str) -> LevelStamp | None:
         """The stored stamp."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class AdjustmentRecord:
-    """How far a stock adjustment got: never tried, tried since ``since_s``, or done."""
-
-    attempted_since_s: int | None
-    transaction_id: int | None
-
-    @property
-    def done(self) -> bool:
-        """True when Sitoo's transaction id is known."""
-        return self.transaction_id is not None
-
-
-class AdjustmentLedger(Protocol):
-    """Per-event progress of stock adjustments, so coalesced batches stay exactly-once."""
-
-    async def begin(self, event_id: str, now_s: int) -> AdjustmentRecord:
-        """The record as it was, noting an attempt starting now if none was noted."""
-        ...
-
-    async def finish(self, event_id: str, transaction_id: int) -> None:
-        """Record the Sitoo transaction id of the event."""
         ...

@@ -16,7 +16,6 @@ from service.contracts.orders import OrderCancelled, OrderPlaced
 from service.contracts.registry import InboundEvent
 from service.contracts.stock import StockAdjusted, StockSet
 from service.ports import (
-    AdjustmentLedger,
     Clock,
     OrderTombstones,
     RedemptionLedger,
@@ -38,7 +37,6 @@ class UseCaseDeps:
     tombstones: OrderTombstones
     redemptions: RedemptionLedger
     stamps: StockLevelStamps
-    adjustments: AdjustmentLedger
     clock: Clock
     pickup_reservation: timedelta
 
@@ -102,13 +100,7 @@ async def run_stock_batch(events: Sequence[InboundEvent], deps: UseCaseDeps) -> 
     results: dict[str, Result] = {}
     if adjusted:
         results.update(
-            await stock.adjust_stock(
-                adjusted,
-                sitoo=deps.sitoo,
-                directory=deps.directory,
-                ledger=deps.adjustments,
-                clock=deps.clock,
-            )
+            await stock.adjust_stock(adjusted, sitoo=deps.sitoo, directory=deps.directory)
         )
     if levels:
         results.update(

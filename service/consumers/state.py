@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from service.ports import AdjustmentRecord, LevelStamp, Redemption
+from service.ports import LevelStamp, Redemption
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -147,29 +147,3 @@ class RedisStockLevelStamps:
         if at is None or event is None or quantity is None:
             return None
         return LevelStamp(int(at), _text(event), Decimal(_text(quantity)))
-
-
-class RedisAdjustmentLedger:
-    """AdjustmentLedger on Redis: a hash per stock.adjusted event (attempt time, txn id)."""
-
-    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
-        self._redis = redis
-        self._prefix = f"{key_prefix}:stock-adjust:"
-        self._retention_ms = int(retention_s * 1000)
-
-    async def begin(self, event_id: str, now_s: int) -> AdjustmentRecord:
-        """The record before this attempt; notes the attempt's start if it is the first."""
-        key = self._prefix + event_id
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(key, ["since", "transaction"])
-            pipe.hsetnx(key, "since", str(now_s))
-            pipe.pexpire(key, self._retention_ms)
-            (since, transaction), _, _ = await pipe.execute()
-        return AdjustmentRecord(
-            attempted_since_s=int(since) if since is not None else None,
-            transaction_id=int(transaction) if transaction is not None else None,
-        )
-
-    async def finish(self, event_id: str, transaction_id: int) -> None:
-        """Record the transaction id."""
-        await self._redis.hset(self._prefix + event_id, "transaction", str(transaction_id))

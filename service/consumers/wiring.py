@@ -12,11 +12,11 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
 from redis.exceptions import ResponseError
 
-from service.consumers.delivery import DeliveryHandler, Entry
+from service.consumers.delivery import DeliveryHandler, DeliveryObserver, Entry
 from service.consumers.dispatch import UseCaseDeps, run_one, run_stock_batch
-from service.consumers.results import Replier, ResultPublisher
+from service.consumers.results import Replier
+from service.consumers.settlement import Settlements
 from service.consumers.state import (
-    RedisAdjustmentLedger,
     RedisOrderTombstones,
     RedisRedemptionLedger,
     RedisStockLevelStamps,
@@ -83,7 +83,10 @@ async def tolerant_parser(raw: Mapping[str, Any], original: OriginalParser) -> S
 
 
 def build_delivery_handler(
-    settings: Settings, redis: aioredis.Redis, sitoo: SitooPort
+    settings: Settings,
+    redis: aioredis.Redis,
+    sitoo: SitooPort,
+    observer: DeliveryObserver | None = None,
 ) -> DeliveryHandler:
     """The delivery handler with every store and use-case dependency."""
     retention_s = settings.idempotency.retention_days * 86_400
@@ -100,7 +103,6 @@ def build_delivery_handler(
         tombstones=RedisOrderTombstones(redis, key_prefix=prefix, retention_s=retention_s),
         redemptions=RedisRedemptionLedger(redis, key_prefix=prefix, retention_s=retention_s),
         stamps=RedisStockLevelStamps(redis, key_prefix=prefix, retention_s=retention_s),
-        adjustments=RedisAdjustmentLedger(redis, key_prefix=prefix, retention_s=retention_s),
         clock=clock,
         pickup_reservation=timedelta(hours=consumers.pickup_reservation_hours),
     )
@@ -110,12 +112,20 @@ def build_delivery_handler(
         max_deliveries=settings.streams.max_deliveries,
         max_entry_bytes=settings.streams.max_entry_bytes,
         dead_letters=dead_letter_store(redis, settings),
-        results=ResultPublisher(
-            redis, stream=settings.streams.results, key_prefix=prefix, retention_s=retention_s
+        results=Settlements(
+            redis,
+            key_prefix=prefix,
+            results_stream=settings.streams.results,
+            retention_s=retention_s,
+            # Renewed while an event runs; a replica that dies holds it this long at most.
+            lease_s=settings.idempotency.lease_s,
         ),
-        replier=Replier(redis, key_prefix=prefix, ttl_s=consumers.reply_ttl_s),
+        replier=Replier(
+            redis, key_prefix=prefix, ttl_s=consumers.reply_ttl_s, retention_s=retention_s
+        ),
         run_one=partial(run_one, deps=deps),
         run_batch=partial(run_stock_batch, deps=deps),
+        observer=observer,
     )
 
 
@@ -180,16 +190,22 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
 
     stock = streams.stock
 
-    async def on_stock(message: RedisBatchStreamMessage) -> None:
-        raw = message.raw_message
-        ids = [_text(i) for i in raw["message_ids"]]
-        handler = runtime.require()
-        counts = await handler.delivery_counts(stock, ids)
-        entries = [
-            Entry(stock, Channel.STOCK, entry_id, dict(fields), counts[entry_id])
-            for entry_id, fields in zip(ids, raw["data"], strict=True)
-        ]
-        await handler.handle_batch(entries)
+    def stock_handler(*, reclaimed: bool) -> Callable[[RedisBatchStreamMessage], Awaitable[None]]:
+        async def on_stock(message: RedisBatchStreamMessage) -> None:
+            raw = message.raw_message
+            ids = [_text(i) for i in raw["message_ids"]]
+            handler = runtime.require()
+            # XREADGROUP ">" only hands out entries never delivered before: no need to ask.
+            counts = (
+                await handler.delivery_counts(stock, ids) if reclaimed else dict.fromkeys(ids, 1)
+            )
+            entries = [
+                Entry(stock, Channel.STOCK, entry_id, dict(fields), counts[entry_id])
+                for entry_id, fields in zip(ids, raw["data"], strict=True)
+            ]
+            await handler.handle_batch(entries)
+
+        return on_stock
 
     batch = settings.consumers.stock_batch_size
     broker.subscriber(
@@ -197,7 +213,7 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
         parser=tolerant_parser,
         ack_policy=AckPolicy.MANUAL,
         title=f"{stock}:reader",
-    )(on_stock)
+    )(stock_handler(reclaimed=False))
     broker.subscriber(
         stream=StreamSub(
             stock,
@@ -211,4 +227,4 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
         ack_policy=AckPolicy.MANUAL,
         include_in_schema=False,
         title=f"{stock}:reclaimer",
-    )(on_stock)
+    )(stock_handler(reclaimed=True))

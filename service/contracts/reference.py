@@ -45,6 +45,9 @@ is needed:
 {cancel_example}
 ```
 
+The same events sent from PHP and Node are in [producers.md](producers.md); the
+machine-readable AsyncAPI document of every stream is [asyncapi.json](asyncapi.json).
+
 Stream names below are the defaults (`SITOO_SYNC_STREAMS__*`). The service reads them in
 the consumer group `sitoo-sync`, created at id `0` when missing, so entries written before
 the first start are processed too.
@@ -69,6 +72,14 @@ _SEMANTICS = """\
   request, its reply too). A crash before that makes another replica (or the restarted one)
   take the entry over after `SITOO_SYNC_STREAMS__RECLAIM_IDLE_MS`; every Sitoo write is keyed
   by `<event_id>:<step>`, so the redelivery writes nothing twice.
+* **One result per event.** A replica works on an event only while it holds the event's
+  lease (renewed while it works; a replica that dies releases it after
+  `SITOO_SYNC_IDEMPOTENCY__LEASE_S`), so two replicas never run the same event at once: a
+  copy taken over while the first is still working stays pending. The first final result is
+  recorded with the event id and emitted once; any later delivery of the event (a
+  redelivery, a taken-over copy, a re-send with the same event id) repeats that result
+  instead of computing a new one, and emits no second result event or reply. Only a
+  dead-lettered result binds just its own entry, so a replay from the dead letters runs again.
 * Transient failures (Sitoo 429/5xx, timeouts, Redis hiccups) are retried inside the Sitoo
   client first; if they persist the entry stays pending and is redelivered, up to
   `SITOO_SYNC_STREAMS__MAX_DELIVERIES` deliveries, then dead-lettered with reason
@@ -85,10 +96,11 @@ _SEMANTICS = """\
   webshop order id first, then cancels whatever Sitoo order has that externalid. A placement
   checks the tombstone before creating the order and again right after. So: a cancel that
   arrives first makes the later placement create **no Sitoo order at all** (result
-  `order.placed.failed`, `reason_code: cancelled`); a cancel that lands while the order is
-  being created makes the placement set the new order to state 20 (Cancelled) itself. Either
-  way no live order remains. A cancel of an order Sitoo already closed (picked up) is
-  dead-lettered with `order_closed`.
+  `order.placed.failed`, `reason_code: cancelled`), and sets to state 20 any order with that
+  externalid that an earlier attempt of the placement created before it died; a cancel that
+  lands while the order is being created makes the placement set the new order to state 20
+  (Cancelled) itself. Either way no live order remains. A cancel of an order Sitoo already
+  closed (picked up) is dead-lettered with `order_closed`.
 * **Cancelling an order rolls back its gift-card redemptions** (those whose `order_id` names
   it), and a redeem naming an already cancelled order is declined with `voided`.
 * **A redeem retried after its refund never re-spends.** A redeem that was applied answers a
@@ -101,7 +113,8 @@ _SEMANTICS = """\
   event id). An older event arriving later is skipped for that SKU and listed in the
   result's `skipped_older`.
 * **`stock.adjusted`** events are independent deltas; each is applied exactly once, in
-  whatever batch it arrives.
+  whatever batch it arrives: each becomes its own warehouse transaction, claimed under the
+  event's own key (`<event_id>:stock-adjust`) and tagged with an externalid derived from it.
 
 ## Gift-card request-reply
 
@@ -109,7 +122,8 @@ For a checkout that waits: XADD the request to `webshop.giftcard-requests` with 
 field `reply_to` naming a Redis list of your choice (not starting with the service's key
 prefix, default `sitoo-sync:`), then block on that list. The service LPUSHes one JSON reply
 (see *GiftCardReply* below) and sets the list to expire after
-`SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds. Requests use Sitoo's interactive lane, ahead of
+`SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds. A request is answered once per reply list, even
+when it is delivered again. Requests use Sitoo's interactive lane, ahead of
 stock and other bulk work.
 
 {request_example}

@@ -63,7 +63,8 @@ class SandboxConfig(BaseModel):
     )
     giftcard_validity_days: int = Field(default=3 * 365, ge=1)
     giftcard_get_requires_pin: bool = Field(
-        default=True, description="Reading a PIN card needs the right ?pin=."
+        default=False,
+        description="Reading a PIN card needs ?pin= (a given PIN is checked either way).",
     )
     max_page_size: int | None = Field(
         default=None, ge=1, description="Larger num values are clamped; None means no cap."

@@ -1,4 +1,10 @@
-"""Gift cards and credit notes: issue, read with PIN, load/redeem, roll back."""
+"""Gift cards and credit notes: issue, read, load/redeem, roll back.
+
+PIN rule (FACTS.md §6: ``requirespin`` says whether *redeeming* needs the PIN; a given
+``?pin=`` is validated): a redeem (a negative transaction) on a PIN card needs its PIN;
+reads, loads and rollbacks do not (reads can be made to, by configuration); a PIN that
+is given is always checked.
+"""
 
 from __future__ import annotations
 
@@ -90,12 +96,14 @@ class GiftCard:
         }
 
 
-def check_pin(card: GiftCard, pin: str | None) -> None:
-    """A PIN card needs its PIN; a wrong PIN is refused on any card that has one."""
+def check_pin(card: GiftCard, pin: str | None, *, required: bool = True) -> None:
+    """A given PIN must be the card's; a missing one is refused only when ``required``."""
     if card.pin is None:
         return
     if pin is None or pin == "":
-        raise bad_request("Pin required")
+        if required:
+            raise bad_request("Pin required")
+        return
     if pin != card.pin:
         raise bad_request("Invalid pin")
 
@@ -199,10 +207,9 @@ class GiftCardBook:
             raise not_found("Gift card not found") from None
 
     def read(self, cardnumber: str, pin: str | None) -> GiftCard:
-        """GET a card: 404 when unknown; PIN cards need their PIN (configurable)."""
+        """GET a card: 404 when unknown; a given PIN is checked (required if configured)."""
         card = self.card(cardnumber)
-        if self._get_requires_pin or pin:
-            check_pin(card, pin)
+        check_pin(card, pin, required=self._get_requires_pin)
         return card
 
     def issue(
@@ -263,13 +270,13 @@ class GiftCardBook:
     def add_transactions(
         self, cardnumber: str, body: object, pin: str | None
     ) -> tuple[GiftCard, list[str]]:
-        """POST transactions.json: all-or-nothing loads/redeems of one card."""
+        """POST transactions.json: all-or-nothing loads/redeems; redeems need the PIN."""
         card = self.card(cardnumber)
-        check_pin(card, pin)
         raw_list = body if isinstance(body, list) else [body]
         if not raw_list:
             raise bad_request("No transactions given.")
         requests = [parse_transaction(raw) for raw in raw_list]
+        check_pin(card, pin, required=any(r.moneyamount < ZERO for r in requests))
         check_usable(card, self._clock.now())
         check_amounts(card.balance, [r.moneyamount for r in requests])
         added = [self._transaction(card, request) for request in requests]
@@ -285,9 +292,10 @@ class GiftCardBook:
             )
         return card, [i for t in added for i in (t.transactionid, t.hexid)]
 
-    def rollback(self, cardnumber: str, body: object) -> None:
+    def rollback(self, cardnumber: str, body: object, pin: str | None = None) -> None:
         """DELETE transactions.json: undo the transactions named by their added ids."""
         card = self.card(cardnumber)
+        check_pin(card, pin, required=False)
         if not isinstance(body, list) or not body or not all(isinstance(i, str) for i in body):
             raise bad_request("Expected a JSON array of transaction ids.")
         by_id = {i: t for t in card.transactions for i in (t.transactionid, t.hexid)}

@@ -34,7 +34,7 @@ async def card_transactions(request: Request) -> Response:
     cardnumber = request.path_params["cardnumber"]
     body = await json_body(request)
     if request.method == "DELETE":
-        sandbox.giftcards.rollback(cardnumber, body)
+        sandbox.giftcards.rollback(cardnumber, body, request.query_params.get("pin"))
         return answer(True)  # noqa: FBT003 - Sitoo's literal answer
     card, added = sandbox.giftcards.add_transactions(
         cardnumber, body, request.query_params.get("pin")

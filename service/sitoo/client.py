@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from service.idempotency import Claim, IdempotencyStore
     from service.settings import SitooCredential, SitooSettings
+    from service.sitoo.engine import CredentialObserver
     from service.sitoo.limiter import Limiter
     from service.sitoo.metrics import SitooMetrics
 
@@ -51,6 +52,7 @@ class SitooClient(GiftCardWrites, StockWrites):
         settings: SitooSettings,
         credentials: Sequence[SitooCredential] | None = None,
         metrics: SitooMetrics | None = None,
+        credential_observer: CredentialObserver | None = None,
     ) -> None:
         if idempotency.lease_s <= settings.call_deadline_s:
             # A lease that can run out mid-call lets a duplicate take over and write twice.
@@ -65,6 +67,7 @@ class SitooClient(GiftCardWrites, StockWrites):
             credentials=list(credentials) if credentials is not None else settings.credentials(),
             call_deadline_s=settings.call_deadline_s,
             metrics=metrics,
+            credential_observer=credential_observer,
         )
         super().__init__(self._engine, site_id=settings.site_id, page_size=settings.page_size)
 

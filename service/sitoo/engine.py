@@ -7,7 +7,9 @@ or an error of :mod:`service.sitoo.errors`. On top of it:
 * :meth:`RequestEngine.read` retries freely (reads and absolute PUTs are harmless to repeat);
 * :meth:`RequestEngine.exactly_once` claims the operation in the idempotency store,
   writes, and on an unknown outcome (or a takeover) looks the write up by its natural
-  key before it would ever repeat it.
+  key before it would ever repeat it;
+* :meth:`RequestEngine.write_once` is that write loop alone, for callers that claim
+  many operation keys themselves (one Sitoo request carrying many operations).
 
 Each public call runs under one total deadline (``call_deadline_s``), retries included.
 """
@@ -18,7 +20,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 import stamina
@@ -51,6 +53,14 @@ Params = Mapping[str, str | int]
 log = structlog.get_logger(__name__)
 
 
+class CredentialObserver(Protocol):
+    """Told the status of every answer, by credential index, e.g. to see refused credentials."""
+
+    def answered(self, credential: int, status: int) -> None:
+        """Sitoo answered a request sent with credential ``credential`` with ``status``."""
+        ...
+
+
 @dataclass(slots=True)
 class _WriteState:
     """Whether a write may have been applied without us knowing its result."""
@@ -73,6 +83,7 @@ class RequestEngine:
         wait_initial_s: float = 0.2,
         wait_max_s: float = 5.0,
         metrics: SitooMetrics | None = None,
+        credential_observer: CredentialObserver | None = None,
     ) -> None:
         if not credentials:
             raise ValueError("at least one Sitoo credential is needed")
@@ -85,6 +96,12 @@ class RequestEngine:
         self._wait_initial_s = wait_initial_s
         self._wait_max_s = wait_max_s
         self._metrics = metrics
+        self._credential_observer = credential_observer
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """The store that claims operations, for callers that claim many keys at once."""
+        return self._idempotency
 
     def _retrying(self) -> stamina.AsyncRetryingCaller:
         return stamina.AsyncRetryingCaller(
@@ -127,6 +144,10 @@ class RequestEngine:
                     if self._metrics is not None:
                         self._metrics.in_flight.dec()
             outcome = str(response.status_code)
+            if self._credential_observer is not None:
+                self._credential_observer.answered(slot.credential, response.status_code)
+            if self._metrics is not None and response.status_code == httpx.codes.TOO_MANY_REQUESTS:
+                self._metrics.rate_limited.labels(lane.value).inc()
             return decode_response(
                 response.status_code, response.headers, response.content, write=write, what=what
             )
@@ -182,49 +203,76 @@ class RequestEngine:
         claim = await self._idempotency.claim(op_key)
         if claim.status is ClaimStatus.DONE:
             return decode(claim.result)
-        state = _WriteState(unknown=claim.status is ClaimStatus.TAKEOVER)
-        try:
-            async with asyncio.timeout(self._deadline_s):
-                result = await self._write_until_known(claim, state, write, reconcile)
-        except TimeoutError as exc:
-            await self._idempotency.release(claim, outcome_unknown=state.unknown)
-            error = WriteDeadlineExceeded if state.unknown else DeadlineExceeded
-            raise error(f"{op_key}: deadline of {self._deadline_s}s passed") from exc
-        except Retryable as exc:
-            await self._idempotency.release(claim, outcome_unknown=state.unknown)
-            if state.unknown:
-                # Retries ran out while a write was unresolved; whatever failed last, the
-                # consumer must treat the write as possibly applied.
-                raise ReconciliationFailed(f"{op_key}: {exc.message}") from exc
-            raise
-        except BaseException:
-            await asyncio.shield(self._idempotency.release(claim, outcome_unknown=state.unknown))
-            raise
+
+        async def give_back(outcome_unknown: bool) -> None:
+            await self._idempotency.release(claim, outcome_unknown=outcome_unknown)
+
+        result = await self.write_once(
+            op_key,
+            unknown=claim.status is ClaimStatus.TAKEOVER,
+            write=lambda: write(claim),
+            reconcile=lambda: reconcile(claim),
+            give_back=give_back,
+        )
         if not await self._idempotency.complete(claim, encode(result)):
             # Our lease ran out and someone else claimed the operation; they reconcile
             # and will find this write, so the result we hold is still the right one.
             log.warning("idempotency_lease_lost", op_key=op_key)
         return result
 
+    async def write_once(
+        self,
+        label: str,
+        *,
+        unknown: bool,
+        write: Callable[[], Awaitable[T]],
+        reconcile: Callable[[], Awaitable[T | None]],
+        give_back: Callable[[bool], Awaitable[None]],
+    ) -> T:
+        """Write under claims the caller holds: retries, look-ups after unknown outcomes.
+
+        ``unknown`` says an earlier attempt may have written (a takeover): ``reconcile``
+        runs before any write. On failure ``give_back(outcome_unknown)`` releases the
+        caller's claims before the error is raised; on success the caller completes them.
+        """
+        state = _WriteState(unknown=unknown)
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                return await self._write_until_known(label, state, write, reconcile)
+        except TimeoutError as exc:
+            await give_back(state.unknown)
+            error = WriteDeadlineExceeded if state.unknown else DeadlineExceeded
+            raise error(f"{label}: deadline of {self._deadline_s}s passed") from exc
+        except Retryable as exc:
+            await give_back(state.unknown)
+            if state.unknown:
+                # Retries ran out while a write was unresolved; whatever failed last, the
+                # consumer must treat the write as possibly applied.
+                raise ReconciliationFailed(f"{label}: {exc.message}") from exc
+            raise
+        except BaseException:
+            await asyncio.shield(give_back(state.unknown))
+            raise
+
     async def _write_until_known(
         self,
-        claim: Claim,
+        label: str,
         state: _WriteState,
-        write: Callable[[Claim], Awaitable[T]],
-        reconcile: Callable[[Claim], Awaitable[T | None]],
+        write: Callable[[], Awaitable[T]],
+        reconcile: Callable[[], Awaitable[T | None]],
     ) -> T:
         async def attempt() -> T:
             if state.unknown:
-                found = await reconcile(claim)
+                found = await reconcile()
                 if self._metrics is not None:
                     self._metrics.reconciliations.labels(str(found is not None).lower()).inc()
                 if found is not None:
-                    log.info("write_reconciled", op_key=claim.key, attempt=claim.attempt)
+                    log.info("write_reconciled", op_key=label)
                     return found
                 state.unknown = False
             state.unknown = True  # from the moment the request leaves, it may be applied
             try:
-                result = await write(claim)
+                result = await write()
             except BatchItemRejected:
                 raise  # the other elements of the batch may have been applied: stay unknown
             except (NotApplied, Permanent):

@@ -24,6 +24,12 @@ class SitooMetrics:
             ["method", "endpoint", "outcome"],
             registry=registry,
         )
+        self.rate_limited = Counter(
+            "sitoo_rate_limited",
+            "Sitoo answers 429 (too many requests), by the lane of the refused call.",
+            ["lane"],
+            registry=registry,
+        )
         self.limiter_wait = Histogram(
             "sitoo_limiter_wait_seconds",
             "Time spent waiting for a slot of the shared Sitoo budget.",

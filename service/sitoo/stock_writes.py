@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from service.sitoo.errors import BadRequest
@@ -13,17 +13,16 @@ from service.sitoo.models import (
     WarehouseBatchItemIn,
     WarehouseItemLevel,
 )
+from service.sitoo.movements_each import RECONCILE_MARGIN_S, write_each
 from service.sitoo.protocol import batch_values, parse_batch
 from service.sitoo.reads import SitooReader
 from service.sitoo.recorded import as_ids, as_int, id_list, ids_to_json, one_id
 
 if TYPE_CHECKING:
     from service.idempotency import Claim
+    from service.sitoo.errors import SitooError
 
 MAX_WAREHOUSE_TRANSACTIONS = 1000  # Sitoo's documented limit per POST
-# How far before the first claim a reconciliation looks for our warehouse transactions:
-# covers clock skew between Redis and Sitoo.
-RECONCILE_MARGIN_S = 600
 BATCH_OPEN, BATCH_CLOSED = 10, 20
 
 
@@ -96,6 +95,21 @@ class StockWrites(SitooReader):
         return await self._engine.exactly_once(
             op_key, write=write, reconcile=reconcile, encode=ids_to_json, decode=as_ids
         )
+
+    async def add_warehouse_transactions_each(
+        self,
+        transactions: Mapping[str, NewWarehouseTransaction],
+        *,
+        lane: Lane = Lane.BULK,
+    ) -> dict[str, int | SitooError]:
+        """Post up to 1000 movements in one request, each exactly once under its own op key.
+
+        ``transactions`` maps each movement's op key to it; its ``externalid`` is derived
+        from that key (unless given). See :func:`service.sitoo.movements_each.write_each`.
+        """
+        if not 0 < len(transactions) <= MAX_WAREHOUSE_TRANSACTIONS:
+            raise ValueError(f"between 1 and {MAX_WAREHOUSE_TRANSACTIONS} transactions per call")
+        return await write_each(self, self._engine, self._site, transactions, lane=lane)
 
     async def open_warehouse_batch(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -14,6 +14,7 @@ from service.usecases.outcome import Rejected
 T = TypeVar("T")
 VIRTUAL_WAREHOUSE = 20
 STORE_USETYPE = 10  # the store warehouse use type in Sitoo's examples
+SKUS_PER_LOOKUP = 100
 
 
 @dataclass(slots=True)
@@ -24,7 +25,7 @@ class _Snapshot:
 
 
 class Directory:
-    """Caches Sitoo's stores and warehouses; an unknown id forces one early refresh."""
+    """Caches Sitoo's stores, warehouses and known SKUs; an unknown id forces a fresh look."""
 
     def __init__(
         self, sitoo: SitooPort, clock: Clock, *, ttl: timedelta, min_refresh: timedelta
@@ -34,6 +35,29 @@ class Directory:
         self._ttl = ttl
         self._min_refresh = min_refresh
         self._snapshot: _Snapshot | None = None
+        self._skus_seen: dict[str, datetime] = {}  # SKU -> when Sitoo last confirmed it
+
+    async def known_skus(self, skus: Iterable[str]) -> set[str]:
+        """The SKUs among ``skus`` that exist in Sitoo.
+
+        Only SKUs found are cached (for the cache TTL): a SKU created in Sitoo after a
+        refusal is found on its next use, and a batch of known SKUs costs no lookup.
+        """
+        now = self._clock()
+        wanted = set(skus)
+        known = {
+            sku
+            for sku in wanted
+            if (seen := self._skus_seen.get(sku)) is not None and now - seen < self._ttl
+        }
+        unknown = sorted(wanted - known)
+        for start in range(0, len(unknown), SKUS_PER_LOOKUP):
+            chunk = unknown[start : start + SKUS_PER_LOOKUP]
+            for product in await self._sitoo.get_products(chunk, lane=Lane.BULK):
+                if product.sku is not None and product.sku in wanted:
+                    self._skus_seen[product.sku] = now
+                    known.add(product.sku)
+        return known
 
     async def _current(self, *, stale_ok: bool) -> _Snapshot:
         now = self._clock()

@@ -276,7 +276,7 @@ async def refund_giftcard(
 
 
 async def giftcard_balance(balance: GiftCardBalance, *, sitoo: SitooPort, clock: Clock) -> Outcome:
-    """Read the card; declines only for an unknown card, a wrong PIN or another currency."""
+    """Read the card; declines for an unknown card, a wrong (given) PIN or another currency."""
     card, declined = await _read_card(sitoo, balance.card_number, balance.pin)
     if card is not None:
         declined = check_card(
@@ -284,6 +284,9 @@ async def giftcard_balance(balance: GiftCardBalance, *, sitoo: SitooPort, clock:
         )
         if declined in {"expired", "not_redeemable"}:
             declined = None  # the balance is still worth showing; the flags say why
+        if declined == "wrong_pin" and balance.pin is None:
+            # ``requirespin`` guards redeeming only; Sitoo checks a PIN that is given.
+            declined = None
     if declined is not None:
         return _decline(declined, card_number=balance.card_number)
     assert card is not None  # noqa: S101 - _read_card returns a card or a decline

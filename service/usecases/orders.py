@@ -3,7 +3,9 @@
 Ordering rule: a cancel always writes a tombstone *before* it looks the order up in
 Sitoo, and a placement checks the tombstone before creating the order *and again after*.
 Whatever the interleaving, either the cancel finds the order and cancels it, or the
-placement sees the tombstone (before: creates nothing; after: cancels what it created).
+placement sees the tombstone (after: cancels what it created; before: creates nothing,
+and cancels any order an earlier attempt of the same placement created before it died
+between creating the order and its second check).
 """
 
 from __future__ import annotations
@@ -61,8 +63,12 @@ async def place_order(
     """Create the Sitoo order once; nothing live if the webshop already cancelled it."""
     externalid = order_externalid(order.order_id)
     if await tombstones.is_cancelled(order.order_id):
+        cancelled = await _cancel_leftovers(sitoo, externalid, event_id=event_id)
         return Outcome.declined(
-            "cancelled", "the order was cancelled before it was placed", externalid=externalid
+            "cancelled",
+            "the order was cancelled before it was placed",
+            externalid=externalid,
+            cancelled_orderids=list(cancelled),
         )
     skus = {line.sku for line in order.lines}
     if order.shipping is not None and order.shipping.sku is not None:
@@ -86,6 +92,19 @@ async def place_order(
             "cancelled", "the order was cancelled while it was being placed", **ids
         )
     return Outcome.ok(**ids)
+
+
+async def _cancel_leftovers(sitoo: SitooPort, externalid: str, *, event_id: str) -> list[int]:
+    """Cancel live orders with the externalid: left by an attempt that died mid-way."""
+    cancelled: list[int] = []
+    for found in await sitoo.find_orders_by_externalid([externalid], lane=Lane.BULK):
+        if found.orderid is None or found.orderstateid in {OrderState.CANCELLED, OrderState.CLOSED}:
+            continue
+        await sitoo.set_order_state(
+            found.orderid, OrderState.CANCELLED, op_key=f"{event_id}:cancel-after-tombstone"
+        )
+        cancelled.append(found.orderid)
+    return cancelled
 
 
 async def cancel_order(

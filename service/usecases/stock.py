@@ -1,9 +1,12 @@
 """Stock: coalesced warehouse transactions for deltas, newest-wins levels for virtual stock.
 
 A batch of ``stock.adjusted`` events becomes one Sitoo request per warehouse (at most
-1000 transactions each), one transaction per event under that event's own op key, so a
-redelivered event is never applied twice whatever batch it lands in. If Sitoo refuses a
-coalesced request, each event of it is sent alone, so only the bad ones fail.
+1000 transactions each), one transaction per event under that event's own op key
+(claimed for every event of the request in one round trip), so an event is applied once
+whatever batch it lands in, even while another replica works on the same entries: an
+event whose key is held elsewhere is left for later, when it finds the key done. Sitoo
+answers each element of a request, so only the refused events fail; if it refuses a
+request as a whole, each event of it is sent alone.
 
 ``stock.set`` keeps, per (warehouse, SKU), the stamp (occurred_at, event id, level) of
 the newest event seen. Every level written is the stamp's level, and after writing the
@@ -13,7 +16,6 @@ concurrent replicas converge on the newest level.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from typing import Generic, TypeVar
 from pydantic import JsonValue
 
 from service.contracts.stock import StockAdjusted, StockSet
-from service.ports import AdjustmentLedger, Clock, LevelStamp, SitooPort, StockLevelStamps
+from service.ports import LevelStamp, SitooPort, StockLevelStamps
 from service.sitoo.errors import Permanent
 from service.sitoo.keys import operation_reference
 from service.sitoo.models import (
@@ -37,7 +39,6 @@ from service.usecases.outcome import Outcome, Rejected
 MAX_TRANSACTIONS_PER_REQUEST = 1000
 MAX_LEVELS_PER_REQUEST = 1000
 MOVE_IN = 10
-RECONCILE_MARGIN_S = 600  # clock skew between us and Sitoo, generously
 MOVE_OUT = 20
 _CONVERGE_ROUNDS = 3
 
@@ -57,15 +58,6 @@ class StockEvent(Generic[P]):
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-async def _known_skus(sitoo: SitooPort, skus: set[str]) -> set[str]:
-    if not skus:
-        return set()
-    found: set[str] = set()
-    for chunk in _chunks(sorted(skus), 100):
-        found.update(p.sku for p in await sitoo.get_products(chunk) if p.sku)
-    return found
 
 
 async def _target(
@@ -110,71 +102,32 @@ def adjust_op_key(event_id: str) -> str:
     return f"{event_id}:stock-adjust"
 
 
-def batch_op_key(event_ids: Sequence[str]) -> str:
-    """The same set of events always forms the same request operation."""
-    digest = hashlib.blake2b("\n".join(sorted(event_ids)).encode(), digest_size=16).hexdigest()
-    return f"stock-adjust-batch:{digest}"
-
-
-Pending = tuple[str, NewWarehouseTransaction]
-
-
-@dataclass(slots=True)
-class _Adjuster:
-    sitoo: SitooPort
-    ledger: AdjustmentLedger
-    results: dict[str, Result]
-
-    async def done(self, event_id: str, transaction_id: int, warehouseid: int) -> None:
-        await self.ledger.finish(event_id, transaction_id)
-        self.results[event_id] = Outcome.ok(
-            warehousetransactionid=transaction_id, warehouseid=warehouseid
+async def _send(
+    sitoo: SitooPort, warehouseid: int, group: dict[str, tuple[str, NewWarehouseTransaction]]
+) -> dict[str, Result]:
+    """One request for the group (op key -> (event id, transaction)); a result per event."""
+    try:
+        answers = await sitoo.add_warehouse_transactions_each(
+            {op_key: transaction for op_key, (_, transaction) in group.items()}
         )
-
-    async def reconcile(
-        self, warehouseid: int, group: list[Pending], since_s: int
-    ) -> list[Pending]:
-        """Find earlier attempts' transactions by externalid; the ones still missing."""
-        wanted = {t.externalid: event_id for event_id, t in group}
-        found: dict[str, int] = {}
-        async for seen in self.sitoo.iter_warehouse_transactions(
-            warehouseid=warehouseid, created_from=since_s - RECONCILE_MARGIN_S
-        ):
-            if (
-                seen.externalid is not None
-                and seen.externalid in wanted
-                and seen.warehousetransactionid is not None
-            ):
-                found[seen.externalid] = seen.warehousetransactionid
-        missing: list[Pending] = []
-        for event_id, transaction in group:
-            transaction_id = found.get(transaction.externalid or "")
-            if transaction_id is None:
-                missing.append((event_id, transaction))
-            else:
-                await self.done(event_id, transaction_id, warehouseid)
-        return missing
-
-    async def send(self, warehouseid: int, group: list[Pending], since_s: int) -> None:
-        """Post the group as one request; on a refusal, reconcile and send each alone."""
-        try:
-            ids = await self.sitoo.add_warehouse_transactions(
-                [t for _, t in group], op_key=batch_op_key([event_id for event_id, _ in group])
-            )
-        except Permanent as error:
-            if len(group) == 1:
-                self.results[group[0][0]] = error
-                return
-            # Sitoo applies the good elements of a batch it partly refuses: look first.
-            for single in await self.reconcile(warehouseid, group, since_s):
-                await self.send(warehouseid, [single], since_s)
-            return
-        except Exception as error:  # noqa: BLE001 - transient: reported per event, retried later
-            for event_id, _ in group:
-                self.results[event_id] = error
-            return
-        for (event_id, _), transaction_id in zip(group, ids, strict=True):
-            await self.done(event_id, transaction_id, warehouseid)
+    except Permanent as refused:
+        if len(group) == 1:
+            return {event_id: refused for event_id, _ in group.values()}
+        # Refused as a whole (not element by element): nothing was applied; find the bad one.
+        results: dict[str, Result] = {}
+        for op_key, pending in group.items():
+            results.update(await _send(sitoo, warehouseid, {op_key: pending}))
+        return results
+    except Exception as error:  # noqa: BLE001 - transient: reported per event, retried later
+        return {event_id: error for event_id, _ in group.values()}
+    results = {}
+    for op_key, (event_id, _) in group.items():
+        answer = answers.get(op_key)
+        if isinstance(answer, int):
+            results[event_id] = Outcome.ok(warehousetransactionid=answer, warehouseid=warehouseid)
+        else:
+            results[event_id] = answer or RuntimeError("no answer for the transaction")
+    return results
 
 
 async def adjust_stock(
@@ -182,47 +135,26 @@ async def adjust_stock(
     *,
     sitoo: SitooPort,
     directory: Directory,
-    ledger: AdjustmentLedger,
-    clock: Clock,
 ) -> dict[str, Result]:
     """Apply every event's deltas once; one request per warehouse and 1000 transactions."""
     results: dict[str, Result] = {}
-    known = await _known_skus(sitoo, {i.sku for e in events for i in e.payload.items})
-    fresh: dict[int, list[Pending]] = defaultdict(list)
-    retried: dict[int, list[Pending]] = defaultdict(list)
-    oldest_attempt: dict[int, int] = {}
-    now_s = int(clock().timestamp())
-    adjuster = _Adjuster(sitoo, ledger, results)
+    known = await directory.known_skus({i.sku for e in events for i in e.payload.items})
+    by_warehouse: dict[int, dict[str, tuple[str, NewWarehouseTransaction]]] = defaultdict(dict)
     for event in events:
         try:
             warehouseid = await _target(event.payload, directory, known, virtual=False)
         except Rejected as rejected:
             results[event.event_id] = rejected
             continue
-        record = await ledger.begin(event.event_id, now_s)
-        if record.transaction_id is not None:
-            results[event.event_id] = Outcome.ok(
-                warehousetransactionid=record.transaction_id, warehouseid=warehouseid
-            )
-            continue
-        pending = (event.event_id, _transaction(warehouseid, event))
-        if record.attempted_since_s is None:
-            fresh[warehouseid].append(pending)
-        else:  # an earlier attempt may have reached Sitoo: find it before sending again
-            retried[warehouseid].append(pending)
-            since = min(oldest_attempt.get(warehouseid, now_s), record.attempted_since_s)
-            oldest_attempt[warehouseid] = since
-    for warehouseid, group in retried.items():
-        try:
-            missing = await adjuster.reconcile(warehouseid, group, oldest_attempt[warehouseid])
-        except Exception as error:  # noqa: BLE001 - transient: reported per event
-            for event_id, _ in group:
-                results[event_id] = error
-            continue
-        fresh[warehouseid].extend(missing)
-    for warehouseid, group in fresh.items():
-        for chunk in _chunks(group, MAX_TRANSACTIONS_PER_REQUEST):
-            await adjuster.send(warehouseid, list(chunk), oldest_attempt.get(warehouseid, now_s))
+        by_warehouse[warehouseid][adjust_op_key(event.event_id)] = (
+            event.event_id,
+            _transaction(warehouseid, event),
+        )
+    for warehouseid, group in by_warehouse.items():
+        keys = list(group)
+        for start in range(0, len(keys), MAX_TRANSACTIONS_PER_REQUEST):
+            chunk = {key: group[key] for key in keys[start : start + MAX_TRANSACTIONS_PER_REQUEST]}
+            results.update(await _send(sitoo, warehouseid, chunk))
     return results
 
 
@@ -254,7 +186,7 @@ async def set_stock(
 ) -> dict[str, Result]:
     """Write absolute levels to virtual warehouses; an older event never overwrites a newer."""
     results: dict[str, Result] = {}
-    known = await _known_skus(sitoo, {i.sku for e in events for i in e.payload.items})
+    known = await directory.known_skus({i.sku for e in events for i in e.payload.items})
     touched: dict[int, set[str]] = defaultdict(set)
     accepted: dict[str, tuple[int, list[JsonValue], list[JsonValue]]] = {}
     for event in events:

@@ -94,7 +94,7 @@ async def main(events: int, naive: int, batch: int | None) -> None:
     sys.stdout.write(
         f"stock burst: {events} deltas, {SKUS} SKUs x {len(WAREHOUSES)} warehouses, "
         f"sandbox latency {LATENCY_MS:.0f} ms, 1 request in flight, "
-        f"stock batch size {batch or 'default (200)'}\n"
+        f"stock batch size {batch or 'default'}\n"
         f"  service (1 replica): {service_s:.2f} s, {service_rate:,.0f} events/s, "
         f"{requests} Sitoo requests = {100 * requests / events:.2f} per 100 events, "
         f"429s: {too_many}\n"

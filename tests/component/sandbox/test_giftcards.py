@@ -48,11 +48,11 @@ async def test_issue_generates_a_20_digit_number(
 
 
 async def test_issue_with_number_and_pin_then_read(client: httpx.AsyncClient) -> None:
-    """A given number and ?pin= are kept; reading needs the PIN; duplicates are refused."""
+    """A given number and ?pin= are kept; a read checks a given PIN; duplicates are refused."""
     body = {"type": "creditnote", "currencycode": "SEK", "cardnumber": "95123"}
     response = await client.post(f"{CARDS}.json", json=body, params={"pin": "4321"})
     assert response.json()["print_pin"] == "4321"
-    assert (await client.get(f"{CARDS}/95123.json")).json()["errortext"] == "Pin required"
+    assert (await client.get(f"{CARDS}/95123.json")).json()["cardnumber"] == "95123"
     wrong = await client.get(f"{CARDS}/95123.json", params={"pin": "0000"})
     assert (wrong.status_code, wrong.json()["errortext"]) == (400, "Invalid pin")
     card = (await client.get(f"{CARDS}/95123.json", params={"pin": "4321"})).json()
@@ -137,3 +137,30 @@ async def test_rollback_removes_the_transactions(
     assert card["moneyamount"] == "500.00"
     assert (await client.request("DELETE", url, json=ids)).status_code == 400
     assert [e.key for e in sandbox.ledger_entries(kind="giftcard.rollback")] == ["R-9"]
+
+
+async def test_pin_is_needed_for_redeems_only_and_checked_whenever_given(
+    client: httpx.AsyncClient,
+) -> None:
+    """Loads, reads and rollbacks work without the PIN; a wrong PIN is refused on each."""
+    card_path = f"{CARDS}/{DEMO_GIFTCARD_WITH_PIN}"
+    load = await redeem(client, DEMO_GIFTCARD_WITH_PIN, {"moneyamount": "25.00"})
+    assert load.status_code == 200
+    added = load.json()["addedtransactionids"]
+    assert (await client.get(f"{card_path}.json")).json()["moneyamount"] == "325.00"
+    mixed = await redeem(
+        client, DEMO_GIFTCARD_WITH_PIN, [{"moneyamount": "5.00"}, {"moneyamount": "-1.00"}]
+    )
+    assert mixed.json()["errortext"] == "Pin required"
+    wrong = {"pin": "0"}
+    refused = [
+        await client.get(f"{card_path}.json", params=wrong),
+        await client.post(
+            f"{card_path}/transactions.json", json={"moneyamount": "1.00"}, params=wrong
+        ),
+        await client.request("DELETE", f"{card_path}/transactions.json", json=added, params=wrong),
+    ]
+    assert [r.json()["errortext"] for r in refused] == ["Invalid pin"] * 3
+    rollback = await client.request("DELETE", f"{card_path}/transactions.json", json=added)
+    assert rollback.json() is True
+    assert (await client.get(f"{card_path}.json")).json()["moneyamount"] == "300.00"

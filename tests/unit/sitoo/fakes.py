@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import JsonValue
@@ -62,3 +63,22 @@ class InMemoryIdempotencyStore:
         record.token = None
         record.unknown = record.unknown or outcome_unknown
         return True
+
+    async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
+        """Claim each key; a held one is IN_FLIGHT instead of an error."""
+        claims: list[Claim] = []
+        for op_key in op_keys:
+            try:
+                claims.append(await self.claim(op_key))
+            except OperationInFlight:
+                claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
+        return claims
+
+    async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
+        """Complete each claim."""
+        return [await self.complete(claim, result) for claim, result in done]
+
+    async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
+        """Release each claim."""
+        for claim in claims:
+            await self.release(claim, outcome_unknown=outcome_unknown)

@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from service.ports import AdjustmentRecord, Lane, LevelStamp, Redemption
-from service.sitoo.errors import BadRequest, NotFound, ServiceUnavailable
+from service.ports import Lane, LevelStamp, Redemption
+from service.sitoo.errors import (
+    BadRequest,
+    BatchItemRejected,
+    NotFound,
+    OperationInFlight,
+    ServiceUnavailable,
+    SitooError,
+)
 from service.sitoo.models import (
     GiftCard,
     GiftCardResult,
@@ -83,6 +90,7 @@ class FakeSitoo:
         self.rollbacks: list[tuple[str, list[str]]] = []
         self.calls: list[str] = []
         self.done: dict[str, Any] = {}
+        self.held: set[str] = set()  # op keys another worker holds right now
         self.fail_next: dict[str, Exception] = {}
         self._ids = itertools.count(1)
 
@@ -248,6 +256,42 @@ class FakeSitoo:
 
         return list(await self._once(op_key, work))
 
+    async def add_warehouse_transactions_each(
+        self,
+        transactions: Mapping[str, NewWarehouseTransaction],
+        *,
+        lane: Lane = Lane.BULK,
+    ) -> dict[str, int | SitooError]:
+        """Like the client: per op key once; held keys in flight; bad elements refused alone."""
+        self._fail("add_warehouse_transactions_each")
+        answers: dict[str, int | SitooError] = {}
+        sent = 0
+        for index, (op_key, t) in enumerate(transactions.items()):
+            if op_key in self.done:
+                answers[op_key] = self.done[op_key]
+            elif op_key in self.held:
+                answers[op_key] = OperationInFlight(f"{op_key} is held")
+            elif any(i.sku not in self.skus for i in t.items):
+                sent += 1
+                answers[op_key] = BatchItemRejected(
+                    "POST", index=index, status=400, errortext="Unknown sku"
+                )
+            else:
+                sent += 1
+                tid = next(self._ids)
+                self.transactions.append(
+                    WarehouseTransaction(
+                        warehousetransactionid=tid,
+                        warehouseid=t.warehouseid,
+                        externalid=t.externalid,
+                        transactiontype=t.transactiontype,
+                    )
+                )
+                self.done[op_key] = answers[op_key] = tid
+        if sent:
+            self.transaction_requests.append(sent)
+        return answers
+
     async def iter_warehouse_transactions(
         self,
         *,
@@ -342,19 +386,3 @@ class FakeStamps:
 
     async def current(self, warehouseid: int, sku: str) -> LevelStamp | None:
         return self.stamps.get((warehouseid, sku))
-
-
-class FakeAdjustments:
-    """AdjustmentLedger in memory."""
-
-    def __init__(self) -> None:
-        self.since: dict[str, int] = {}
-        self.transactions: dict[str, int] = {}
-
-    async def begin(self, event_id: str, now_s: int) -> AdjustmentRecord:
-        record = AdjustmentRecord(self.since.get(event_id), self.transactions.get(event_id))
-        self.since.setdefault(event_id, now_s)
-        return record
-
-    async def finish(self, event_id: str, transaction_id: int) -> None:
-        self.transactions[event_id] = transaction_id

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from service.contracts.stock import StockAdjusted, StockSet
-from service.sitoo.errors import BadRequest
+from service.sitoo.errors import BadRequest, BatchItemRejected, OperationInFlight
+from service.sitoo.keys import operation_reference
 from service.usecases.directory import Directory
 from service.usecases.outcome import Outcome, Rejected
-from service.usecases.stock import StockEvent, adjust_stock, set_stock
+from service.usecases.stock import StockEvent, adjust_op_key, adjust_stock, set_stock
 from tests.unit.usecases.fakes import (
     NOW,
-    FakeAdjustments,
     FakeSitoo,
     FakeStamps,
     clock,
@@ -28,16 +28,13 @@ class World:
 
     def __init__(self) -> None:
         self.sitoo = FakeSitoo()
-        self.ledger = FakeAdjustments()
         self.stamps = FakeStamps()
         self.directory = Directory(
             self.sitoo, clock, ttl=timedelta(minutes=5), min_refresh=timedelta(seconds=30)
         )
 
     async def adjust(self, *events: StockEvent[StockAdjusted]) -> dict[str, Any]:
-        return await adjust_stock(
-            events, sitoo=self.sitoo, directory=self.directory, ledger=self.ledger, clock=clock
-        )
+        return await adjust_stock(events, sitoo=self.sitoo, directory=self.directory)
 
     async def set(self, *events: StockEvent[StockSet]) -> dict[str, Any]:
         return await set_stock(
@@ -86,17 +83,41 @@ async def test_redelivery_in_another_batch_applies_nothing_twice(world: World) -
     assert first["e2"] == again["e2"]
 
 
-async def test_unrecorded_attempt_is_found_in_sitoo_before_resending(world: World) -> None:
-    """If the ledger missed the answer, the earlier transaction is found by its externalid."""
-    await world.adjust(delta("e1", 11), delta("e2", 11))
-    world.ledger.transactions.clear()  # as if the process died before recording them
-    again = await world.adjust(delta("e2", 11), delta("e3", 11))
-    assert len(world.sitoo.transactions) == 3
-    assert isinstance(again["e2"], Outcome)
-    assert (
-        again["e2"].sitoo["warehousetransactionid"]
-        == world.sitoo.transactions[1].warehousetransactionid
-    )
+async def test_event_held_elsewhere_is_left_for_later(world: World) -> None:
+    """An event another worker is applying right now is not sent; the others are."""
+    world.sitoo.held.add(adjust_op_key("e2"))
+    results = await world.adjust(delta("e1", 11), delta("e2", 11))
+    assert isinstance(results["e1"], Outcome)
+    assert isinstance(results["e2"], OperationInFlight)
+    assert [t.externalid for t in world.sitoo.transactions] == [
+        operation_reference(adjust_op_key("e1"))
+    ]
+
+
+async def test_each_transaction_is_tagged_with_its_own_events_key(world: World) -> None:
+    """The externalid derives from the event's own op key, whatever batch it is in."""
+    await world.adjust(delta("e1", 11), delta("e2", 30))
+    assert {t.externalid for t in world.sitoo.transactions} == {
+        operation_reference(adjust_op_key("e1")),
+        operation_reference(adjust_op_key("e2")),
+    }
+
+
+async def test_known_skus_are_looked_up_once_per_cache_period(world: World) -> None:
+    """A second batch with SKUs found before costs no product lookup."""
+    await world.adjust(delta("e1", 11, sku="SKU-1"), delta("e2", 11, sku="SKU-2"))
+    await world.adjust(delta("e3", 11, sku="SKU-2"), delta("e4", 30, sku="SKU-1"))
+    assert world.sitoo.calls.count("get_products") == 1
+
+
+async def test_element_refused_by_sitoo_fails_alone(world: World) -> None:
+    """Sitoo refusing one element of a request fails that event only, in one request."""
+    await world.adjust(delta("warm", 11, sku="SKU-3"))  # SKU-3 is now cached as known
+    world.sitoo.skus.discard("SKU-3")  # ...and then deleted in Sitoo
+    results = await world.adjust(delta("a", 11), delta("b", 11, sku="SKU-3"))
+    assert isinstance(results["a"], Outcome)
+    assert isinstance(results["b"], BatchItemRejected)
+    assert world.sitoo.transaction_requests == [1, 2]
 
 
 async def test_bad_events_fail_alone(world: World) -> None:
@@ -114,8 +135,8 @@ async def test_bad_events_fail_alone(world: World) -> None:
 
 
 async def test_refused_batch_is_split_so_only_the_bad_event_fails(world: World) -> None:
-    """When Sitoo refuses a coalesced request, each event is tried alone."""
-    world.sitoo.fail_next["add_warehouse_transactions"] = BadRequest(
+    """When Sitoo refuses a coalesced request as a whole, each event is tried alone."""
+    world.sitoo.fail_next["add_warehouse_transactions_each"] = BadRequest(
         "POST", status=400, errortext="element 1 refused"
     )
     results = await world.adjust(delta("a", 11), delta("b", 11))
@@ -125,7 +146,7 @@ async def test_refused_batch_is_split_so_only_the_bad_event_fails(world: World) 
 
 async def test_transient_failure_is_reported_per_event(world: World) -> None:
     """A 503 leaves every event of the request with the error, to be retried."""
-    world.sitoo.fail_next["add_warehouse_transactions"] = unavailable()
+    world.sitoo.fail_next["add_warehouse_transactions_each"] = unavailable()
     results = await world.adjust(delta("a", 11), delta("b", 11))
     assert all(isinstance(r, Exception) for r in results.values())
     assert world.sitoo.transactions == []

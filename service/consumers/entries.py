@@ -1,0 +1,105 @@
+"""What a delivery works with: entries, their parsed events, observers and replies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from service.contracts.giftcards import GiftCardReply
+from service.contracts.registry import Channel, InboundEvent
+from service.contracts.results import ResultData
+from service.usecases.outcome import Outcome
+from service.usecases.stock import Result
+
+_REASON_LIMIT = 500
+
+RunOne = Callable[[InboundEvent], Awaitable[Outcome]]
+RunBatch = Callable[[Sequence[InboundEvent]], Awaitable[dict[str, Result]]]
+
+
+Settlement = Literal["succeeded", "declined", "retried", "dead_lettered"]
+
+
+class DeliveryObserver(Protocol):
+    """Told what happens to each delivery (metrics); ``event_type`` is None when unknown."""
+
+    def consumed(self, stream: str, event_type: str | None) -> None:
+        """An entry was delivered (again) to this replica."""
+        ...
+
+    def settled(self, stream: str, event_type: str | None, settlement: Settlement) -> None:
+        """A delivery ended: applied, declined, left pending for a retry or dead-lettered."""
+        ...
+
+    def handled(self, stream: str, seconds: float) -> None:
+        """One handler call (an entry, or a batch on batched streams) took ``seconds``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One delivery of one stream entry."""
+
+    stream: str
+    channel: Channel
+    entry_id: str
+    fields: dict[bytes, bytes]
+    deliveries: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An entry that decoded and validated: its event, and where to reply if anywhere."""
+
+    event: InboundEvent
+    reply_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One entry whose event ran to an outcome."""
+
+    entry: Entry
+    parsed: Parsed
+    outcome: Outcome
+
+
+def short(text: str) -> str:
+    """``text`` cut to the length a reason may have."""
+    return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
+
+
+def describe(error: BaseException) -> str:
+    """An error as a short reason text."""
+    return short(f"{type(error).__name__}: {error}")
+
+
+def entry_ref(entry: Entry) -> str:
+    """The entry's stream and id, as recorded with its settled result."""
+    return f"{entry.stream}/{entry.entry_id}"
+
+
+def reply_from(data: ResultData) -> GiftCardReply:
+    """The request-reply answer that carries a result."""
+    sitoo = data.sitoo
+
+    def text(name: str) -> str | None:
+        value = sitoo.get(name)
+        return None if value is None else str(value)
+
+    ids = sitoo.get("transaction_ids")
+    status: Literal["approved", "declined", "failed"] = "approved"
+    if data.status != "succeeded":
+        status = "failed" if data.dead_lettered else "declined"
+    return GiftCardReply(
+        request_event_id=data.inbound_event_id or "",
+        type=data.inbound_type,
+        status=status,
+        reason_code=data.reason_code,
+        reason=data.reason,
+        card_number=text("card_number"),
+        balance=text("balance"),
+        currency=text("currency"),
+        transaction_ids=[str(i) for i in ids] if isinstance(ids, list) else [],
+    )

@@ -1,0 +1,35 @@
+"""The chaos harness in its reduced size: replica processes, faults, SIGKILLs, a Redis restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.chaos.harness import ChaosConfig, run_chaos
+from tests.chaos.run import format_report
+
+
+@pytest.mark.timeout(240)
+async def test_reduced_chaos_run_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """Under faults, kills and a Redis restart, every event is accounted for and applied once."""
+    config = ChaosConfig(
+        size="ci",
+        seed=7,
+        replicas=2,
+        send_s=20.0,
+        kills=3,
+        settle_timeout_s=60.0,
+        phase_s=2.0,
+        workdir=tmp_path / "chaos",
+    )
+    report = await run_chaos(config)
+    figures = report.verdict.figures
+    print(format_report(report))  # noqa: T201 - the figures belong in the test log
+    assert figures["replica SIGKILLs"] == 3
+    assert figures["Redis restarts"] == 1
+    assert figures["hostile entries sent"] >= 50
+    assert figures["events lost"] == 0
+    assert figures["Sitoo effects duplicated"] == 0
+    assert figures["hostile entries dead-lettered with a reason"] == figures["hostile entries sent"]
+    assert report.verdict.failures == []
