@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -14,19 +15,28 @@ import structlog
 from faststream import ContextRepo
 from faststream.asgi import AsgiFastStream
 from faststream.redis import RedisBroker
+from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
 from service.consumers.wiring import (
     ConsumerRuntime,
     build_delivery_handler,
     ensure_groups,
+    inbound_streams,
     register_consumers,
 )
 from service.idempotency import RedisIdempotencyStore
+from service.observability.credentials import CredentialHealth
+from service.observability.depth import StreamDepth, WatchedStreams
+from service.observability.exposition import metrics_endpoint
+from service.observability.metrics import ServiceMetrics
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import poller_intervals, run_pollers
 from service.settings import Settings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
+from service.sitoo.engine import CredentialObserver
+from service.sitoo.metrics import SitooMetrics
+from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
 from service.webhooks.consumer import (
     SitooEventDeps,
     ensure_sitoo_event_group,
@@ -34,7 +44,13 @@ from service.webhooks.consumer import (
 )
 from service.webhooks.intake import webhook_routes
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
 log = structlog.get_logger(__name__)
+# How long a handler cancelled at the end of the grace may take to hand back its claims.
+HANDLER_CLEANUP_S = 5.0
 
 
 @dataclass(slots=True)
@@ -43,13 +59,19 @@ class Resources:
 
     settings: Settings
     broker: RedisBroker
+    metrics: ServiceMetrics
+    credentials: CredentialHealth
     redis: aioredis.Redis | None = None
     http: httpx.AsyncClient | None = None
     sitoo: SitooClient | None = None
     consumers: ConsumerRuntime = field(default_factory=ConsumerRuntime)
     sitoo_events: SitooEventDeps | None = None
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
+    stop_pollers: asyncio.Event = field(default_factory=asyncio.Event)
+    pollers: asyncio.Task[None] | None = None
+    reading_tasks: list[asyncio.Task[object]] = field(default_factory=list)
     closers: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    tracer_provider: TracerProvider | None = None
 
 
 def redis_url(settings: Settings) -> str:
@@ -60,7 +82,12 @@ def redis_url(settings: Settings) -> str:
 
 
 def build_sitoo_client(
-    settings: Settings, redis: aioredis.Redis, http: httpx.AsyncClient
+    settings: Settings,
+    redis: aioredis.Redis,
+    http: httpx.AsyncClient,
+    *,
+    metrics: SitooMetrics | None = None,
+    credential_observer: CredentialObserver | None = None,
 ) -> SitooClient:
     """The idempotent Sitoo client sharing the replicas' budget and idempotency records."""
     prefix = settings.redis.key_prefix
@@ -71,47 +98,84 @@ def build_sitoo_client(
             redis, settings.idempotency, key_prefix=prefix
         ),
         settings=settings.sitoo,
+        metrics=metrics,
+        credential_observer=credential_observer,
+    )
+
+
+def watched_streams(settings: Settings) -> WatchedStreams:
+    """The streams whose length, pending entries and dead letters /metrics reports."""
+    streams = settings.streams
+    inbound = list(inbound_streams(settings).values())
+    return WatchedStreams(
+        group=streams.group,
+        consumed=[*inbound, streams.sitoo_webhooks],
+        dead_letters={stream: stream + streams.dead_letter_suffix for stream in inbound},
+        produced=[streams.results, streams.outbound],
     )
 
 
 def create_app(
-    settings: Settings, *, sitoo_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    sitoo_transport: httpx.AsyncBaseTransport | None = None,
+    request_exit: Callable[[], None] | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> AsgiFastStream:
-    """Build the whole service; nothing connects until the app starts."""
+    """Build the whole service; nothing connects until the app starts.
+
+    ``request_exit`` asks the server to stop (the launcher passes uvicorn's); the app
+    calls it when a subscriber has stopped for good, so the orchestrator restarts it.
+    ``span_exporter`` replaces the OTLP exporter (tests) and turns tracing on.
+    """
     faststream_logger = logging.getLogger("sitoo_sync.faststream")
-    broker = RedisBroker(redis_url(settings), logger=faststream_logger)
-    resources = Resources(settings=settings, broker=broker)
+    credentials = CredentialHealth([c.api_id for c in settings.sitoo.credentials()])
+    heartbeats = Heartbeats()
+    metrics = ServiceMetrics(heartbeats=heartbeats, credentials=credentials)
+    tracer_provider = build_tracer_provider(settings.tracing, exporter=span_exporter)
+    middlewares: list[Any] = [
+        RedisPrometheusMiddleware(registry=metrics.registry, app_name="sitoo-sync")
+    ]
+    if tracer_provider is not None:
+        middlewares.append(consume_middleware(tracer_provider))
+    broker = RedisBroker(
+        redis_url(settings),
+        logger=faststream_logger,
+        # On shutdown every subscriber stops reading at once, then in-flight handlers get
+        # this long to finish; what is cancelled stays pending for the reclaimers.
+        graceful_timeout=settings.http.shutdown_grace_s,
+        middlewares=middlewares,
+    )
+    resources = Resources(
+        settings=settings,
+        broker=broker,
+        metrics=metrics,
+        credentials=credentials,
+        heartbeats=heartbeats,
+        tracer_provider=tracer_provider,
+    )
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
+    depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
 
     @contextlib.asynccontextmanager
     async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
         # Runs before the broker subscribes, and closes after the broker has stopped.
         async with resources.closers:
-            resources.redis = aioredis.Redis.from_url(redis_url(settings))
-            resources.closers.push_async_callback(resources.redis.aclose)
-            resources.http = build_http_client(settings.sitoo, sitoo_transport)
-            resources.closers.push_async_callback(resources.http.aclose)
-            resources.sitoo = build_sitoo_client(settings, resources.redis, resources.http)
-            await ensure_groups(resources.redis, settings)
-            await ensure_sitoo_event_group(resources.redis, settings)
-            resources.consumers.handler = build_delivery_handler(
-                settings, resources.redis, resources.sitoo
+            await _open(resources, settings, sitoo_transport)
+            # Last in, first out: before the clients close, cancelled handlers finish
+            # handing back (idempotency claims, limiter slots), then pollers stop.
+            resources.closers.push_async_callback(_drain_handlers, resources)
+            resources.closers.push_async_callback(
+                _stop_pollers, resources, settings.http.shutdown_grace_s
             )
-            resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
-            stop_pollers = asyncio.Event()
-            pollers = asyncio.create_task(
-                run_pollers(
-                    redis=resources.redis,
-                    sitoo=resources.sitoo,
-                    settings=settings,
-                    stop=stop_pollers,
-                    heartbeats=resources.heartbeats,
+            watchdog = asyncio.create_task(
+                health.watch_subscribers(
+                    broker, request_exit=request_exit, stopping=resources.stop_pollers.is_set
                 ),
-                name="pollers",
+                name="subscriber-watchdog",
             )
-            # Pollers stop (and hand back their leases) before the clients they use close.
-            resources.closers.push_async_callback(_stop_task, stop_pollers, pollers)
+            resources.closers.push_async_callback(_cancel, watchdog)
             context.set_global("resources", resources)
             log.info(
                 "service.started",
@@ -121,10 +185,21 @@ def create_app(
             yield
             log.info("service.stopping")
 
+    async def stop_reading() -> None:
+        # Runs before the broker stops: pollers wind down while handlers finish.
+        resources.stop_pollers.set()
+        # FastStream cancels handlers still running after the grace but does not wait for
+        # them; remember their tasks so the clients stay open until they have cleaned up.
+        resources.reading_tasks = [
+            task for sub in broker.subscribers for task in getattr(sub, "tasks", ())
+        ]
+        log.info("service.shutdown_started", grace_s=settings.http.shutdown_grace_s)
+
     return AsgiFastStream(
         broker,
         lifespan=lifespan,
         logger=faststream_logger,
+        on_shutdown=[stop_reading],
         asgi_routes=[
             ("/healthz", health.liveness()),
             (
@@ -133,16 +208,88 @@ def create_app(
                     broker,
                     resources_redis=lambda: resources.redis,
                     stale_pollers=lambda: resources.heartbeats.stale(poller_intervals(settings)),
+                    credentials=credentials,
                 ),
             ),
+            ("/metrics", metrics_endpoint(metrics.registry, depth)),
             *webhook_routes(settings, lambda: resources.redis),
         ],
     )
 
 
-async def _stop_task(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
-    stop.set()
-    await task
+async def _open(
+    resources: Resources, settings: Settings, sitoo_transport: httpx.AsyncBaseTransport | None
+) -> None:
+    """Open the clients, create the groups, build the handlers and start the pollers."""
+    resources.redis = aioredis.Redis.from_url(redis_url(settings))
+    resources.closers.push_async_callback(resources.redis.aclose)
+    resources.http = build_http_client(settings.sitoo, sitoo_transport)
+    resources.closers.push_async_callback(resources.http.aclose)
+    if resources.tracer_provider is not None:
+        instrument_clients(resources.tracer_provider, http=resources.http, redis=resources.redis)
+        # Handlers and pollers are stopped before this runs, so their last spans are flushed.
+        resources.closers.callback(resources.tracer_provider.shutdown)
+    resources.sitoo = build_sitoo_client(
+        settings,
+        resources.redis,
+        resources.http,
+        metrics=resources.metrics.sitoo,
+        credential_observer=resources.credentials,
+    )
+    await ensure_groups(resources.redis, settings)
+    await ensure_sitoo_event_group(resources.redis, settings)
+    resources.consumers.handler = build_delivery_handler(
+        settings, resources.redis, resources.sitoo, observer=resources.metrics.consumers
+    )
+    resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
+    resources.stop_pollers.clear()
+    resources.pollers = asyncio.create_task(
+        run_pollers(
+            redis=resources.redis,
+            sitoo=resources.sitoo,
+            settings=settings,
+            stop=resources.stop_pollers,
+            heartbeats=resources.heartbeats,
+        ),
+        name="pollers",
+    )
+
+
+async def _stop_pollers(resources: Resources, grace_s: float) -> None:
+    """Stop the pollers (they hand back their leases) before the clients they use close."""
+    resources.stop_pollers.set()
+    task = resources.pollers
+    if task is None:
+        return
+    _, pending = await asyncio.wait({task}, timeout=grace_s)
+    if pending:
+        # A cycle still running after the grace is cancelled: its cursor is not advanced,
+        # its limiter slot is handed back and the lease is released on the way out.
+        log.warning("pollers.cancelled_after_grace", grace_s=grace_s)
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled() and (error := task.exception()) is not None:
+        raise error
+
+
+async def _drain_handlers(resources: Resources) -> None:
+    """Wait (bounded) for the cancelled readers and handlers to release what they hold."""
+    tasks = [task for task in resources.reading_tasks if not task.done()]
+    if not tasks:
+        return
+    _, stuck = await asyncio.wait(tasks, timeout=HANDLER_CLEANUP_S)
+    if stuck:
+        log.warning(
+            "consumers.cleanup_unfinished",
+            readers=len(stuck),
+            message="their entries stay pending and are reclaimed by another replica",
+        )
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _describe_sitoo(settings: Settings) -> str:

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
+import structlog
 from faststream.asgi import AsgiResponse, get
 from faststream.asgi.handlers import GetHandler
 from faststream.asgi.types import Scope
 from faststream.redis import RedisBroker
 from redis.exceptions import RedisError
 
+from service.observability.credentials import CredentialHealth
+
+log = structlog.get_logger(__name__)
 _JSON = {"content-type": "application/json"}
+# A probe must answer well within its own timeout (3 s in the manifests) even when Redis hangs.
+REDIS_PING_TIMEOUT_S = 1.0
 
 
-def _respond(checks: dict[str, bool]) -> AsgiResponse:
+def _respond(checks: dict[str, bool], details: dict[str, list[str]] | None = None) -> AsgiResponse:
     ok = all(checks.values())
-    body = json.dumps({"status": "ok" if ok else "unavailable", "checks": checks}).encode()
-    return AsgiResponse(body, 200 if ok else 503, headers=_JSON)
+    document: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": checks}
+    if details:
+        document["details"] = details
+    return AsgiResponse(json.dumps(document).encode(), 200 if ok else 503, headers=_JSON)
+
+
+def _name(subscriber: object) -> str:
+    """The subscriber's title (``<stream>:reader`` / ``<stream>:reclaimer``) for the report."""
+    specification = getattr(subscriber, "specification", None)
+    title = getattr(getattr(specification, "config", None), "title_", None)
+    return str(title) if title else type(subscriber).__name__
 
 
 def liveness() -> GetHandler:
@@ -31,28 +47,85 @@ def liveness() -> GetHandler:
     return healthz
 
 
+async def redis_answers(client: aioredis.Redis | None) -> bool:
+    """True when Redis answers PING within :data:`REDIS_PING_TIMEOUT_S`."""
+    if client is None:
+        return False
+    try:
+        async with asyncio.timeout(REDIS_PING_TIMEOUT_S):
+            return bool(await client.ping())
+    except (RedisError, OSError, TimeoutError):
+        return False
+
+
 def readiness(
     broker: RedisBroker,
     *,
     resources_redis: Callable[[], aioredis.Redis | None],
     stale_pollers: Callable[[], list[str]],
+    credentials: CredentialHealth,
 ) -> GetHandler:
-    """/readyz: Redis answers, every subscriber is still running, no poller is stale."""
+    """/readyz: Redis answers, every subscriber runs, no poller is stale, Sitoo takes a credential.
+
+    Nothing here calls Sitoo: the credential verdicts are the ones the client recorded from
+    the answers to real traffic.
+    """
 
     @get(include_in_schema=False)
     async def readyz(scope: Scope) -> AsgiResponse:  # noqa: ARG001 - ASGI signature
-        client = resources_redis()
-        redis_ok = False
-        if client is not None:
-            try:
-                redis_ok = bool(await client.ping())
-            except (RedisError, OSError):
-                redis_ok = False
         # FastStream's own ping stays green when a subscriber died (e.g. NOGROUP),
         # so each subscriber's running flag is checked as well.
-        subscribers_ok = all(sub.running for sub in broker.subscribers)
-        return _respond(
-            {"redis": redis_ok, "subscribers": subscribers_ok, "pollers": not stale_pollers()}
-        )
+        stopped = [_name(sub) for sub in broker.subscribers if not sub.running]
+        stale = stale_pollers()
+        refused = credentials.refused()
+        checks = {
+            "redis": await redis_answers(resources_redis()),
+            "subscribers": bool(broker.subscribers) and not stopped,
+            "pollers": not stale,
+            "sitoo_credentials": not credentials.all_refused(),
+        }
+        details = {
+            name: values
+            for name, values in (
+                ("stopped_subscribers", stopped),
+                ("stale_pollers", stale),
+                ("refused_credentials", refused),
+            )
+            if values
+        }
+        return _respond(checks, details)
 
     return readyz
+
+
+async def watch_subscribers(
+    broker: RedisBroker,
+    *,
+    request_exit: Callable[[], None] | None,
+    stopping: Callable[[], bool],
+    every_s: float = 1.0,
+) -> None:
+    """Ask for the process to exit when a subscriber that was running stops for good.
+
+    FastStream stops a stream subscriber on NOGROUP (its stream or group was deleted, or
+    Redis came back without its data) and never restarts it; the process would keep running
+    with /readyz red and nothing would restart it. Exiting lets the orchestrator
+    (``restart: always``, a Deployment) start a fresh process that recreates the groups.
+    """
+    while True:
+        await asyncio.sleep(every_s)
+        if stopping():
+            return
+        # broker.running turns True once every subscriber has started, False once stopped.
+        if not broker.running:
+            continue
+        dead = [_name(sub) for sub in broker.subscribers if not sub.running]
+        if dead:
+            log.critical(
+                "subscriber.stopped_for_good",
+                subscribers=dead,
+                action="exiting so the process is restarted" if request_exit else "none",
+            )
+            if request_exit is not None:
+                request_exit()
+            return

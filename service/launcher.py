@@ -74,12 +74,22 @@ async def local_stand_ins(settings: Settings) -> AsyncIterator[Settings]:
 async def serve(settings: Settings) -> None:
     """Run the service until it is told to stop."""
     async with local_stand_ins(settings) as effective:
-        app = create_app(effective)
+        servers: list[uvicorn.Server] = []
+
+        def request_exit() -> None:
+            # A subscriber died for good: stop like on SIGTERM so the process is restarted.
+            for server in servers:
+                server.should_exit = True
+
+        app = create_app(effective, request_exit=request_exit)
         config = uvicorn.Config(
             app,
             host=effective.http.host,
             port=effective.http.port,
             log_config=None,
             lifespan="on",
+            # Open requests (web hooks) get the grace first; the consumers then get it again.
+            timeout_graceful_shutdown=max(1, round(effective.http.shutdown_grace_s)),
         )
-        await uvicorn.Server(config).serve()
+        servers.append(uvicorn.Server(config))
+        await servers[0].serve()

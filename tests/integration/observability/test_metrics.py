@@ -1,0 +1,123 @@
+"""/metrics after a scripted run: good orders, a bad entry, 429s from Sitoo, leading pollers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import httpx
+import redis.asyncio as aioredis
+from prometheus_client.parser import text_string_to_metric_families
+
+from service.sandbox import RunningSandbox
+from service.sandbox.config import FaultConfig
+from service.settings import PollerSettings
+from tests.integration.observability.conftest import (
+    API_ID,
+    order_fields,
+    results_of,
+    running_service,
+    service_settings,
+    wait_for_status,
+)
+
+Samples = dict[str, list[tuple[dict[str, str], float]]]
+ORDERS_ENDPOINT = "sites/{id}/orders.json"
+
+
+async def scrape(http: httpx.AsyncClient) -> Samples:
+    """Every sample of /metrics by sample name."""
+    answer = await http.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    samples: Samples = defaultdict(list)
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            samples[sample.name].append((sample.labels, sample.value))
+    return samples
+
+
+def matching(samples: Samples, name: str, **labels: str) -> list[float]:
+    """The values of the samples of ``name`` whose labels include ``labels``."""
+    return [v for found, v in samples.get(name, []) if labels.items() <= found.items()]
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of those samples; there must be at least one."""
+    found = matching(samples, name, **labels)
+    assert found, f"no sample {name}{labels}; have {samples.get(name)}"
+    return sum(found)
+
+
+async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
+    sandbox: RunningSandbox, redis_url: str, redis: aioredis.Redis, unique: str
+) -> None:
+    """Consumed/settled by stream, type and outcome; Sitoo requests and 429s; pollers; depths."""
+    pollers = PollerSettings(
+        enabled=True,
+        stock_interval_s=0.5,
+        orders_interval_s=0.5,
+        giftcards_interval_s=0.5,
+        lease_ttl_s=3.0,
+    )
+    settings = service_settings(sandbox, redis_url, unique, pollers=pollers)
+    orders = settings.streams.orders
+    async with running_service(settings) as (_, http):
+        await wait_for_status(http, "/readyz", 200)
+
+        # Sitoo throttles the first order: every try gets a 429, so it is left for a retry.
+        sandbox.sandbox.set_faults(FaultConfig(extra_429_rate=1.0, path_contains="orders"))
+        await redis.xadd(orders, order_fields("W-THROTTLED"))
+        async with asyncio.timeout(20):
+            while not matching(await scrape(http), "sitoo_sync_events_settled_total"):
+                await asyncio.sleep(0.05)
+        sandbox.sandbox.clear_faults()
+        for order_id in ("W-1", "W-2"):
+            await redis.xadd(orders, order_fields(order_id))
+        await redis.xadd(orders, {"event": b"{not json"})
+        results = await results_of(redis, settings.streams.results, count=4)
+        assert sorted(r["data"]["status"] for r in results) == [
+            "failed",
+            "succeeded",
+            "succeeded",
+            "succeeded",
+        ]
+        last_success = "sitoo_sync_poller_last_success_timestamp_seconds"
+        async with asyncio.timeout(20):  # every poller has led and finished a cycle
+            while len(matching(await scrape(http), last_success)) < 3:
+                await asyncio.sleep(0.05)
+        samples = await scrape(http)
+
+    placed = {"stream": orders, "type": "order.placed"}
+    assert value(samples, "sitoo_sync_events_consumed_total", **placed) >= 4  # one redelivery
+    assert value(samples, "sitoo_sync_events_consumed_total", stream=orders, type="unknown") == 1
+    settled = "sitoo_sync_events_settled_total"
+    assert value(samples, settled, **placed, outcome="succeeded") == 3
+    assert value(samples, settled, **placed, outcome="retried") >= 1
+    assert value(samples, settled, stream=orders, type="unknown", outcome="dead_lettered") == 1
+    assert value(samples, "sitoo_sync_handler_duration_seconds_count", stream=orders) >= 5
+    histogram = "sitoo_sync_handler_duration_seconds"
+    assert value(samples, f"{histogram}_bucket", stream=orders, le="+Inf") >= 5
+
+    requests = "sitoo_requests_total"
+    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="200") == 3
+    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="429") >= 1
+    assert value(samples, "sitoo_rate_limited_total", lane="bulk") >= 1
+    assert value(samples, "sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
+    assert value(samples, "sitoo_requests_in_flight") == 0
+    assert value(samples, "sitoo_credential_refused", api_id=API_ID) == 0
+
+    for poller in ("stock", "orders", "giftcards"):
+        assert value(samples, "sitoo_sync_poller_leading", poller=poller) == 1
+        assert value(samples, "sitoo_sync_poller_cycles_total", poller=poller) >= 1
+        assert value(samples, "sitoo_sync_poller_lag_seconds", poller=poller) >= 0
+        assert value(samples, "sitoo_sync_poller_last_success_timestamp_seconds", poller=poller) > 0
+
+    assert value(samples, "sitoo_sync_stream_length", stream=orders) == 4
+    assert value(samples, "sitoo_sync_stream_pending", stream=orders) == 0
+    assert value(samples, "sitoo_sync_stream_oldest_pending_age_seconds", stream=orders) == 0
+    assert value(samples, "sitoo_sync_dead_letters", stream=orders) == 1
+    assert value(samples, "sitoo_sync_dead_letters", stream=settings.streams.stock) == 0
+    assert value(samples, "sitoo_sync_stream_length", stream=settings.streams.results) == 4
+    assert value(samples, "sitoo_sync_stream_depth_up") == 1
+    assert value(samples, "faststream_received_messages_total") >= 5
