@@ -1,4 +1,4 @@
-"""The `sitoo-sync` command line: run, sandbox, config, docs."""
+"""The `sitoo-sync` command line: run, sandbox, config, status, check, resync, dlq, docs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from service.contracts.reference import docs_events
 from service.dlq_cli import dlq_cli
 from service.logs import configure_logging
+from service.operator import commands as operator
 from service.settings import (
     ENV_NESTED_DELIMITER,
     ENV_PREFIX,
@@ -34,6 +35,8 @@ docs_cli = typer.Typer(no_args_is_help=True, help="Regenerate generated document
 cli.add_typer(docs_cli, name="docs")
 cli.add_typer(dlq_cli, name="dlq")
 docs_cli.command("events")(docs_events)
+docs_cli.command("asyncapi")(operator.docs_asyncapi)
+docs_cli.command("producers")(operator.docs_producers)
 
 
 def _settings() -> Settings:
@@ -170,12 +173,22 @@ def docs_config(
     readme: Annotated[Path, typer.Option(help="File holding the reference markers.")] = Path(
         "README.md"
     ),
+    page: Annotated[Path, typer.Option(help="The configuration page.")] = Path(
+        "docs/configuration.md"
+    ),
 ) -> None:
-    """Regenerate the configuration reference between the markers in README.md."""
+    """Regenerate the configuration reference in README.md and docs/configuration.md."""
+    from service.operator.configuration_page import write_configuration_page  # noqa: PLC0415
     from service.settings_reference import replace_reference  # noqa: PLC0415
 
     readme.write_text(replace_reference(readme.read_text(encoding="utf-8")), encoding="utf-8")
     typer.echo(f"wrote the configuration reference to {readme}")
+    typer.echo(f"wrote the configuration page to {write_configuration_page(page)}")
+
+
+cli.command("status")(operator.status)
+cli.command("check")(operator.check)
+cli.add_typer(operator.resync_cli, name="resync")
 
 
 def main() -> None:

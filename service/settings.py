@@ -158,7 +158,7 @@ class ConsumerSettings(BaseModel):
         default=60, ge=1, description="A gift-card reply list expires after this if unread."
     )
     stock_batch_size: int = Field(
-        default=200, ge=1, le=1000, description="Stock entries read (and coalesced) at once."
+        default=1000, ge=1, le=1000, description="Stock entries read (and coalesced) at once."
     )
 
 
@@ -231,6 +231,12 @@ class HttpSettings(BaseModel):
         gt=0,
         description="How long a received Sitoo event_id is remembered to drop replays.",
     )
+    shutdown_grace_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="On SIGTERM: how long open HTTP requests, and then in-flight events, may "
+        "finish before they are cancelled (cancelled events stay pending for another replica).",
+    )
 
 
 class IdempotencySettings(BaseModel):
@@ -258,6 +264,21 @@ class LogSettings(BaseModel):
     def json_output(self) -> bool | None:
         """True/False when forced, None to decide by the terminal."""
         return None if self.format == "auto" else self.format == "json"
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry tracing of consume → Sitoo calls → publish; off unless enabled."""
+
+    enabled: bool = Field(default=False, description="Export traces over OTLP/HTTP.")
+    otlp_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; unset: "
+        "the exporter's standard OTEL_EXPORTER_OTLP_* variables decide.",
+    )
+    service_name: str = Field(default="sitoo-sync", description="service.name of the spans.")
+    sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="Share of traces started here that are kept."
+    )
 
 
 class SandboxSettings(BaseModel):
@@ -290,6 +311,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     log: LogSettings = LogSettings()
+    tracing: TracingSettings = TracingSettings()
     sandbox: SandboxSettings = SandboxSettings()
 
     def secret_values(self) -> list[str]:

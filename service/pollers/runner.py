@@ -4,15 +4,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
 from service.pollers.lease import Holding, Lease, LeaseLostError
 
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
 log = structlog.get_logger(__name__)
+STATUS_TTL_S = 7 * 86_400  # a poller that stopped everywhere leaves no status behind for ever
+
+
+def poller_status_key(prefix: str, name: str) -> str:
+    """The Redis hash where the leader of poller ``name`` records what it did last."""
+    return f"{prefix}:poller-status:{name}"
+
+
+class StatusBoard(Protocol):
+    """Where a leading poller publishes its status for other processes (``sitoo-sync status``)."""
+
+    async def record(self, name: str, fields: Mapping[str, str]) -> None:
+        """Merge ``fields`` into the status of poller ``name``."""
+        ...
+
+
+class RedisStatusBoard:
+    """Poller status as one Redis hash per poller (Unix-second times, so any process reads it)."""
+
+    def __init__(self, redis: aioredis.Redis, *, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def record(self, name: str, fields: Mapping[str, str]) -> None:
+        """Merge ``fields`` into the hash and push its expiry out."""
+        key = poller_status_key(self._prefix, name)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, items=[part for pair in fields.items() for part in pair])
+            pipe.expire(key, STATUS_TTL_S)
+            await pipe.execute()
 
 
 class Poller(Protocol):
@@ -81,12 +117,23 @@ class PollerRunner:
         *,
         renew_every_s: float,
         retry_lease_every_s: float,
+        board: StatusBoard | None = None,
     ) -> None:
         self.poller = poller
         self.lease = lease
         self.status = heartbeats.of(poller.name)
         self._renew_every_s = renew_every_s
         self._retry_lease_every_s = retry_lease_every_s
+        self._board = board
+
+    async def _publish(self, **fields: str) -> None:
+        """Record status on the board; a Redis blip must never stop the poller."""
+        if self._board is None:
+            return
+        try:
+            await self._board.record(self.poller.name, fields)
+        except Exception as exc:  # noqa: BLE001 - status is diagnostics only
+            log.warning("poller.status_not_recorded", poller=self.poller.name, error=repr(exc))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop``: lead when the lease is free, otherwise try again later."""
@@ -106,6 +153,11 @@ class PollerRunner:
         self.status.leading, self.status.fence = True, holding.fence
         self.status.leading_since = time.monotonic()
         log.info("poller.leading", poller=name, fence=holding.fence)
+        await self._publish(
+            fence=str(holding.fence),
+            leader=f"{socket.gethostname()}/{os.getpid()}",
+            leading_since=f"{time.time():.3f}",
+        )
         keeper = asyncio.create_task(self._keep(holding, stop), name=f"lease:{name}")
         worker = asyncio.create_task(self._work(holding, stop), name=f"poll:{name}")
         try:
@@ -153,8 +205,16 @@ class PollerRunner:
             self.status.failures += 1
             self.status.last_error = repr(exc)[:300]
             log.exception("poller.cycle_failed", poller=name)
+            await self._publish(
+                last_error=self.status.last_error,
+                last_error_at=f"{time.time():.3f}",
+                failures=str(self.status.failures),
+            )
             return False
         self.status.cycles += 1
         self.status.last_success_at = time.monotonic()
         self.status.last_error = None
+        await self._publish(
+            last_success_at=f"{time.time():.3f}", cycles=str(self.status.cycles), last_error=""
+        )
         return True

@@ -9,7 +9,7 @@ from service.pollers.cursors import FencedCursors
 from service.pollers.giftcards import GiftCardPoller
 from service.pollers.lease import Lease
 from service.pollers.orders import OrdersPoller
-from service.pollers.runner import Heartbeats, Poller, PollerRunner
+from service.pollers.runner import Heartbeats, Poller, PollerRunner, RedisStatusBoard
 from service.pollers.stock import StockPoller
 from service.publisher import OutboundPublisher
 
@@ -78,7 +78,12 @@ def runner_for(
     ttl = settings.pollers.lease_ttl_s
     lease = Lease(redis, prefix=settings.redis.key_prefix, name=poller.name, ttl_s=ttl)
     return PollerRunner(
-        poller, lease, heartbeats, renew_every_s=ttl / 3, retry_lease_every_s=ttl / 3
+        poller,
+        lease,
+        heartbeats,
+        renew_every_s=ttl / 3,
+        retry_lease_every_s=ttl / 3,
+        board=RedisStatusBoard(redis, prefix=settings.redis.key_prefix),
     )
 
 

@@ -1,0 +1,1 @@
+"""Operator commands: status, resync, check, and the generated documents they rely on."""
