@@ -183,10 +183,12 @@ class PollerSettings(BaseModel):
     orders_max_pages: int = Field(
         default=5, ge=1, description="Pages of new orders read per order poll cycle at most."
     )
-    orders_start_id: int = Field(
-        default=1,
+    orders_start_id: int | None = Field(
+        default=None,
         ge=1,
-        description="Order id the order poller starts from when it has no cursor yet.",
+        description="Order id the order poller starts from when it has no cursor yet; unset: "
+        "after the newest order at that moment, so history is not replayed (backfill it with "
+        "`sitoo-sync resync orders --since`).",
     )
     open_orders_batch: int = Field(
         default=100,

@@ -223,7 +223,8 @@ def resync_orders_command(
             outbound_publisher(redis, settings),
             redis,
             prefix=settings.redis.key_prefix,
-            from_order_id=since if since is not None else settings.pollers.orders_start_id,
+            # Without --since: every order, from the first.
+            from_order_id=since if since is not None else settings.pollers.orders_start_id or 1,
             progress=bar,
         )
 

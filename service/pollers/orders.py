@@ -87,7 +87,7 @@ class OrdersPoller:
         interval_s: float,
         max_orders_per_cycle: int,
         pickups_per_cycle: int,
-        start_id: int = 1,
+        start_id: int | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.interval_s = interval_s
@@ -110,7 +110,16 @@ class OrdersPoller:
     async def _new_orders(self, holding: Holding) -> None:
         cursor = await self._cursors.get(self.name)
         stored = cursor.get("next_order_id") if isinstance(cursor, dict) else None
-        next_id = stored if isinstance(stored, int) else self._start_id
+        if isinstance(stored, int):
+            next_id = stored
+        elif self._start_id is not None:
+            next_id = self._start_id
+        else:
+            # First run on this account: what happened before the service existed is history,
+            # not news; the cursor starts after it and is saved at once.
+            newest = await self._reads.newest_order_id(lane=Lane.BULK)
+            next_id = (newest or 0) + 1
+            await self._cursors.advance(holding, {"next_order_id": next_id})
         first_id, count = next_id, 0
         seen_at = self._clock()
         orders = self._reads.iter_orders(orderidfrom=next_id, lane=Lane.BULK)

@@ -61,6 +61,10 @@ class OrderReads(Protocol):
         """One order with its lines."""
         ...
 
+    async def newest_order_id(self, *, lane: Lane = ...) -> int | None:
+        """The highest order id, or None when there are no orders."""
+        ...
+
     async def list_order_log_items(self, orderid: int, *, lane: Lane = ...) -> list[OrderLogItem]:
         """An order's log."""
         ...

@@ -96,6 +96,12 @@ class SitooReader:
         }
         return (await self._page(Order, path, params, lane=lane)).items
 
+    async def newest_order_id(self, *, lane: Lane = Lane.BULK) -> int | None:
+        """The highest order id on the site, or None when it has no orders yet."""
+        params: dict[str, str | int] = {"sort": "-orderid", "num": 1, "fields": "orderid"}
+        page = await self._page(Order, f"{self._site}/orders.json", params, lane=lane)
+        return page.items[0].orderid if page.items else None
+
     async def iter_orders(
         self,
         *,

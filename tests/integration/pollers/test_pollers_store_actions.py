@@ -114,15 +114,33 @@ async def test_a_publish_failure_does_not_advance_the_cursor(rig):
     orders = next(p for p in pollers if p.name == "orders")
     cursors = FencedCursors(rig.redis, prefix=rig.settings.redis.key_prefix)
     storeid, _ = await _store(rig, "STORE-2")
+    holding = await rig.hold("orders")
+    await orders.cycle(holding)
+    start = await cursors.get("orders")
     sale = rig.sandbox.staff.pos_sale(storeid, [SaleLine("SKU-0003")], receipt_id="R-9")
 
     await rig.redis.set(rig.settings.streams.outbound, "blocked")
-    holding = await rig.hold("orders")
     with pytest.raises(ResponseError):
         await orders.cycle(holding)
-    assert await cursors.get("orders") is None
+    assert await cursors.get("orders") == start
 
     await rig.redis.delete(rig.settings.streams.outbound)
     await orders.cycle(holding)
     assert await cursors.get("orders") == {"next_order_id": sale.orderid + 1}
     assert [e["data"]["order_id"] for e in await rig.outbound()] == [sale.orderid]
+
+
+async def test_first_start_does_not_replay_order_history(rig):
+    """Orders older than the poller's first cycle are history: only later ones are published."""
+    pollers = build_pollers(rig.redis, rig.client, rig.settings)
+    orders = next(p for p in pollers if p.name == "orders")
+    storeid, _ = await _store(rig, "STORE-1")
+    old_sale = rig.sandbox.staff.pos_sale(storeid, [SaleLine("SKU-0004")], receipt_id="R-OLD")
+    holding = await rig.hold("orders")
+    await orders.cycle(holding)
+    assert await rig.outbound() == []
+    new_sale = rig.sandbox.staff.pos_sale(storeid, [SaleLine("SKU-0004")], receipt_id="R-NEW")
+    await orders.cycle(holding)
+    published = [e["data"]["order_id"] for e in await rig.outbound()]
+    assert published == [new_sale.orderid]
+    assert old_sale.orderid not in published
