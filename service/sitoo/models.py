@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from service.sitoo.catalog_models import (
     NewWarehouseTransaction,
@@ -76,18 +76,9 @@ class OrderPayment(Resource):
     additionaldata: dict[str, str] | None = None
 
 
-class Order(Resource):
-    """An order as Sitoo stores it."""
+class OrderCustomer(BaseModel):
+    """The customer, invoice and delivery fields orders share when read and when written."""
 
-    orderid: int | None = None
-    externalid: str | None = None
-    eshopid: int | None = None
-    ordertypeid: int | None = None
-    orderstateid: int | None = None
-    paymentstateid: int | None = None
-    orderdate: int | None = None
-    datereserved: int | None = None
-    warehouseid: int | None = None
     email: str | None = None
     namefirst: str | None = None
     namelast: str | None = None
@@ -105,6 +96,20 @@ class Order(Resource):
     delivery_city: str | None = None
     delivery_state: str | None = None
     delivery_countryid: str | None = None
+
+
+class Order(Resource, OrderCustomer):
+    """An order as Sitoo stores it."""
+
+    orderid: int | None = None
+    externalid: str | None = None
+    eshopid: int | None = None
+    ordertypeid: int | None = None
+    orderstateid: int | None = None
+    paymentstateid: int | None = None
+    orderdate: int | None = None
+    datereserved: int | None = None
+    warehouseid: int | None = None
     currencycode: str | None = None
     comment: str | None = None
     additionaldata: dict[str, str] | None = None
@@ -150,7 +155,7 @@ class NewReservedPayment(Payload):
     additionaldata: dict[str, str] | None = None
 
 
-class NewOrder(Payload):
+class NewOrder(Payload, OrderCustomer):
     """An order to create; ``externalid`` is its natural key and is required."""
 
     externalid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
@@ -160,23 +165,6 @@ class NewOrder(Payload):
     warehouseid: int | None = None
     orderdate: int | None = None
     datereserved: int | None = None
-    email: str | None = None
-    namefirst: str | None = None
-    namelast: str | None = None
-    phone: str | None = None
-    company: str | None = None
-    invoice_address: str | None = None
-    invoice_address2: str | None = None
-    invoice_zip: str | None = None
-    invoice_city: str | None = None
-    invoice_state: str | None = None
-    invoice_countryid: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
-    delivery_address: str | None = None
-    delivery_address2: str | None = None
-    delivery_zip: str | None = None
-    delivery_city: str | None = None
-    delivery_state: str | None = None
-    delivery_countryid: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     currencycode: str | None = None
     comment: str | None = None
     customerref: str | None = None
@@ -314,6 +302,7 @@ __all__ = [
     "NewWarehouseTransaction",
     "NewWarehouseTransactionItem",
     "Order",
+    "OrderCustomer",
     "OrderDelivery",
     "OrderDeliveryItem",
     "OrderItem",
