@@ -7,7 +7,7 @@ result for the retention period, so a duplicate delivery gets it without calling
 A claim taken over from a holder that died, or that gave up with the write's outcome
 unknown, is reported as a *takeover*: the new holder must look the write up first.
 
-Batched writes claim many keys in one round trip (:meth:`RedisIdempotencyStore.claim_many`):
+Batched writes claim many keys in one script call (:meth:`RedisIdempotencyStore.claim_many`):
 a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of waited for.
 """
 
@@ -19,7 +19,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import JsonValue
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from service.settings import IdempotencySettings
+
+T = TypeVar("T")
+# Keys per script call: a script blocks Redis while it runs, so a huge batch goes in runs.
+KEYS_PER_CALL = 1000
 
 
 class ClaimStatus(enum.Enum):
@@ -80,52 +84,91 @@ class IdempotencyStore(Protocol):
         ...
 
 
+# Each script works on any number of keys in one call and answers with one string, so a
+# batch costs one command and one reply to parse, not thousands (packing and parsing
+# those costs more in Python than the work costs in Redis).
+
+# KEYS: records. ARGV: token, lease ms, retention ms.
+# A JSON array with four strings per key: status, payload (the result, or ms until the
+# lease runs out), first claim ms, attempt.
 _CLAIM = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local result = redis.call('HGET', KEYS[1], 'result')
-local first = redis.call('HGET', KEYS[1], 'first')
-if result then
-  return {'done', result, first or '0', redis.call('HGET', KEYS[1], 'attempts') or '0'}
+local replies = {}
+local n = 0
+local function answer(status, payload, first, attempt)
+  replies[n + 1], replies[n + 2], replies[n + 3], replies[n + 4] = status, payload, first, attempt
+  n = n + 4
 end
-local holder = redis.call('HGET', KEYS[1], 'token')
-local expires = tonumber(redis.call('HGET', KEYS[1], 'expires') or '0')
-if holder and expires > now then
-  return {'busy', tostring(expires - now), first or '0', '0'}
+for _, key in ipairs(KEYS) do
+  local r = redis.call('HMGET', key, 'result', 'first', 'token', 'expires', 'attempts', 'unknown')
+  local result, first, holder, expires = r[1], r[2], r[3], tonumber(r[4] or '0')
+  if result then
+    answer('done', result, first or '0', r[5] or '0')
+  elseif holder and expires > now then
+    answer('busy', tostring(expires - now), first or '0', '0')
+  else
+    local status = 'acquired'
+    if holder or r[6] then
+      status = 'takeover'
+      redis.call('HSET', key, 'unknown', '1')
+    end
+    if not first then
+      first = tostring(now)
+      redis.call('HSET', key, 'first', first)
+    end
+    local attempt = redis.call('HINCRBY', key, 'attempts', 1)
+    redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+    redis.call('PEXPIRE', key, ARGV[3])
+    answer(status, '', first, tostring(attempt))
+  end
 end
-local status = 'acquired'
-if holder or redis.call('HGET', KEYS[1], 'unknown') then
-  status = 'takeover'
-  redis.call('HSET', KEYS[1], 'unknown', '1')
-end
-if not first then
-  first = tostring(now)
-  redis.call('HSET', KEYS[1], 'first', first)
-end
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {status, '', first, tostring(attempt)}
+return cjson.encode(replies)
 """
 
+# KEYS: records. ARGV: retention ms, a JSON array of each key's claim token and result.
+# Per key one character: 1 when recorded, 0 when the lease was lost.
 _COMPLETE = """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token', 'expires', 'unknown')
-redis.call('HSET', KEYS[1], 'result', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+local args = cjson.decode(ARGV[2])
+local done = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'token') == args[2 * i - 1] then
+    redis.call('HDEL', key, 'token', 'expires', 'unknown')
+    redis.call('HSET', key, 'result', args[2 * i])
+    redis.call('PEXPIRE', key, ARGV[1])
+    done[i] = '1'
+  else
+    done[i] = '0'
+  end
+end
+return table.concat(done)
 """
 
+# KEYS: records. ARGV: '1' when the outcome is unknown, a JSON array of each key's token.
+# Per key one character: 1 when released, 0 when the lease was lost.
 _RELEASE = """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token', 'expires')
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'unknown', '1') end
-return 1
+local tokens = cjson.decode(ARGV[2])
+local released = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'token') == tokens[i] then
+    redis.call('HDEL', key, 'token', 'expires')
+    if ARGV[1] == '1' then redis.call('HSET', key, 'unknown', '1') end
+    released[i] = '1'
+  else
+    released[i] = '0'
+  end
+end
+return table.concat(released)
 """
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
+    """``items`` in runs of at most ``KEYS_PER_CALL``."""
+    return [items[i : i + KEYS_PER_CALL] for i in range(0, len(items), KEYS_PER_CALL)]
 
 
 def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
@@ -190,13 +233,10 @@ class RedisIdempotencyStore:
         give_up_at = loop.time() + self._max_wait_s
         pause = 0.01
         while True:
-            reply = await self._claim(
-                keys=[self.redis_key(op_key)],
-                args=[token, self._lease_ms, self._retention_ms],
-            )
-            status, payload, first, attempt = (_text(part) for part in reply)
+            [reply] = await self._claim_chunk([op_key], token)
+            status, payload, _, _ = reply
             if status != "busy":
-                break
+                return _answer(op_key, token, reply)
             remaining = give_up_at - loop.time()
             if remaining <= 0:
                 # Imported here: service.sitoo's package init imports this module.
@@ -206,68 +246,64 @@ class RedisIdempotencyStore:
             held_for_s = int(payload) / 1000
             await asyncio.sleep(min(pause, remaining, held_for_s))
             pause = min(pause * 2, 0.5)
-        return _answer(op_key, token, (status, payload, first, attempt))
 
     async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
-        """Claim every key in one pipelined round trip; held keys come back ``IN_FLIGHT``."""
-        if not op_keys:
-            return []
+        """Claim every key in one script call per chunk; held keys come back ``IN_FLIGHT``."""
         token = secrets.token_hex(16)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for op_key in op_keys:
-                await self._claim(
-                    keys=[self.redis_key(op_key)],
-                    args=[token, self._lease_ms, self._retention_ms],
-                    client=pipe,
-                )
-            replies = await pipe.execute()
         claims: list[Claim] = []
-        for op_key, reply in zip(op_keys, replies, strict=True):
-            parts = tuple(_text(part) for part in reply)
-            if parts[0] == "busy":
-                claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
-            else:
-                claims.append(_answer(op_key, token, parts))
+        for chunk in _chunks(op_keys):
+            for op_key, reply in zip(chunk, await self._claim_chunk(chunk, token), strict=True):
+                if reply[0] == "busy":
+                    claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
+                else:
+                    claims.append(_answer(op_key, token, reply))
         return claims
 
     async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
-        """Record every result in one pipelined round trip."""
-        if not done:
-            return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for claim, result in done:
-                await self._complete(
-                    keys=[self.redis_key(claim.key)],
-                    args=[claim.token, json.dumps(result), self._retention_ms],
-                    client=pipe,
-                )
-            replies = await pipe.execute()
-        return [bool(reply) for reply in replies]
+        """Record every result in one script call per chunk."""
+        recorded: list[bool] = []
+        for chunk in _chunks(done):
+            pairs: list[str] = []
+            for claim, result in chunk:
+                pairs += (claim.token, json.dumps(result))
+            reply = await self._complete(
+                keys=[self.redis_key(claim.key) for claim, _ in chunk],
+                args=[self._retention_ms, json.dumps(pairs)],
+            )
+            recorded += (flag == "1" for flag in _text(reply))
+        return recorded
 
     async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
-        """Drop every lease in one pipelined round trip."""
-        if not claims:
-            return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for claim in claims:
-                await self._release(
-                    keys=[self.redis_key(claim.key)],
-                    args=[claim.token, "1" if outcome_unknown else "0"],
-                    client=pipe,
-                )
-            await pipe.execute()
+        """Drop every lease in one script call per chunk."""
+        await self._release_all(claims, outcome_unknown=outcome_unknown)
 
     async def complete(self, claim: Claim, result: JsonValue) -> bool:
         """Record ``result`` (JSON) if this claim still holds the lease."""
-        done = await self._complete(
-            keys=[self.redis_key(claim.key)],
-            args=[claim.token, json.dumps(result), self._retention_ms],
-        )
-        return bool(done)
+        [done] = await self.complete_many([(claim, result)])
+        return done
 
     async def release(self, claim: Claim, *, outcome_unknown: bool) -> bool:
         """Drop the lease so another attempt can start right away."""
-        released = await self._release(
-            keys=[self.redis_key(claim.key)], args=[claim.token, "1" if outcome_unknown else "0"]
+        [released] = await self._release_all([claim], outcome_unknown=outcome_unknown)
+        return released
+
+    async def _claim_chunk(
+        self, op_keys: Sequence[str], token: str
+    ) -> list[tuple[str, str, str, str]]:
+        """The claim script's reply (status, payload, first, attempt) per key."""
+        reply = await self._claim(
+            keys=[self.redis_key(op_key) for op_key in op_keys],
+            args=[token, self._lease_ms, self._retention_ms],
         )
-        return bool(released)
+        flat: list[str] = json.loads(reply)
+        return [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+
+    async def _release_all(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> list[bool]:
+        released: list[bool] = []
+        for chunk in _chunks(claims):
+            reply = await self._release(
+                keys=[self.redis_key(claim.key) for claim in chunk],
+                args=["1" if outcome_unknown else "0", json.dumps([c.token for c in chunk])],
+            )
+            released += (flag == "1" for flag in _text(reply))
+        return released

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.results import ResultData, result_envelope
@@ -53,53 +53,92 @@ local function binding(key, entry)
 end
 """
 
-# KEYS: record. ARGV: entry ref, token, lease ms, retention ms.
+# Every script handles any number of events in one call and answers with one string: a
+# batch costs one command and one reply to parse, not one per event (packing and parsing
+# those cost more in Python than the work costs in Redis).
+
+# KEYS: records. ARGV: token, lease ms, retention ms, a JSON array of each record's entry
+# ref. A JSON array with two strings per record: 'run', 'busy' or 'settled', then the
+# recorded result or ''.
 _BEGIN = (
     _NOW
     + _BINDING
     + """
-local result = binding(KEYS[1], ARGV[1])
-if result then return {'settled', result} end
-local holder = redis.call('HGET', KEYS[1], 'token')
-local expires = tonumber(redis.call('HGET', KEYS[1], 'expires') or '0')
-if holder and holder ~= ARGV[2] and expires > now then return {'busy', ''} end
-redis.call('HSET', KEYS[1], 'token', ARGV[2], 'expires', tostring(now + tonumber(ARGV[3])))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return {'run', ''}
+local refs = cjson.decode(ARGV[4])
+local replies = {}
+for i, key in ipairs(KEYS) do
+  local result = binding(key, refs[i])
+  local holder = redis.call('HGET', key, 'token')
+  local expires = tonumber(redis.call('HGET', key, 'expires') or '0')
+  if result then
+    replies[2 * i - 1], replies[2 * i] = 'settled', result
+  elseif holder and holder ~= ARGV[1] and expires > now then
+    replies[2 * i - 1], replies[2 * i] = 'busy', ''
+  else
+    redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+    redis.call('PEXPIRE', key, ARGV[3])
+    replies[2 * i - 1], replies[2 * i] = 'run', ''
+  end
+end
+return cjson.encode(replies)
 """
 )
 
-# KEYS: record. ARGV: token, lease ms.
+# KEYS: records. ARGV: token, lease ms.
 _RENEW = (
     _NOW
     + """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'expires', tostring(now + tonumber(ARGV[2])))
+for _, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'token') == ARGV[1] then
+    redis.call('HSET', key, 'expires', tostring(now + tonumber(ARGV[2])))
+  end
+end
 return 1
 """
 )
 
-# KEYS: record. ARGV: token.
+# KEYS: records. ARGV: token.
 _RELEASE = """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token', 'expires')
+for _, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'token') == ARGV[1] then
+    redis.call('HDEL', key, 'token', 'expires')
+  end
+end
 return 1
 """
 
-# KEYS: record, results stream. ARGV: entry ref, result data, dead flag, retention ms,
-# stream max length, field name, result envelope. The XADD comes first: a failing
-# command does not undo the ones before it in a script, so the record is only written
-# once the result event is.
+# KEYS: the results stream, then the records. ARGV: retention ms, stream max length,
+# field name, a JSON array of four strings per record: entry ref, result data, dead flag,
+# result envelope. A JSON array with two strings per record: 'new' (recorded and emitted
+# now) and '', 'settled' and the result recorded before, or 'error' and the error text.
+# The XADD comes first: a failing command does not undo the ones before it, so the
+# record is only written once the result event is. Each record settles under its own
+# pcall, so one that fails (it gets the error) does not keep the others from settling.
 _SETTLE = (
     _BINDING
     + """
-local result = binding(KEYS[1], ARGV[1])
-if result then return result end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', ARGV[6], ARGV[7])
-redis.call('HSET', KEYS[1], 'result', ARGV[2], 'entry', ARGV[1], 'dead', ARGV[3])
-redis.call('HDEL', KEYS[1], 'token', 'expires')
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return false
+local function settle(key, entry, data, dead, envelope)
+  local result = binding(key, entry)
+  if result then return 'settled', result end
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], envelope)
+  redis.call('HSET', key, 'result', data, 'entry', entry, 'dead', dead)
+  redis.call('HDEL', key, 'token', 'expires')
+  redis.call('PEXPIRE', key, ARGV[1])
+  return 'new', ''
+end
+local args = cjson.decode(ARGV[4])
+local replies = {}
+for i = 2, #KEYS do
+  local at = (i - 2) * 4
+  local ok, status, payload = pcall(
+    settle, KEYS[i], args[at + 1], args[at + 2], args[at + 3], args[at + 4])
+  if not ok then  -- status holds the error raised
+    payload = type(status) == 'table' and tostring(status.err) or tostring(status)
+    status = 'error'
+  end
+  replies[2 * i - 3], replies[2 * i - 2] = status, payload
+end
+return cjson.encode(replies)
 """
 )
 
@@ -120,10 +159,6 @@ class Settling:
     entry_ref: str
     data: ResultData
     correlation_id: str | None
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class Settlements:
@@ -160,22 +195,24 @@ class Settlements:
         return f"{self._prefix}entry:{stream}/{entry_id}"
 
     async def begin(self, items: Sequence[tuple[str, str]], token: str) -> list[Begun]:
-        """Per (key, entry ref): lease it for this delivery, or say why not; one round trip."""
+        """Per (key, entry ref): lease it for this delivery, or say why not; one script call."""
         if not items:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, entry_ref in items:
-                await self._begin(
-                    keys=[key],
-                    args=[entry_ref, token, self._lease_ms, self._retention_ms],
-                    client=pipe,
-                )
-            replies = await pipe.execute()
+        reply = await self._begin(
+            keys=[key for key, _ in items],
+            args=[
+                token,
+                self._lease_ms,
+                self._retention_ms,
+                json.dumps([ref for _, ref in items], ensure_ascii=False),
+            ],
+        )
+        flat: list[str] = json.loads(reply)
         begun: list[Begun] = []
-        for reply in replies:
-            status, payload = (_text(part) for part in reply)
+        for i in range(0, len(flat), 2):
+            status = flat[i]
             if status == "settled":
-                begun.append(Begun("settled", ResultData.model_validate_json(payload)))
+                begun.append(Begun("settled", ResultData.model_validate_json(flat[i + 1])))
             elif status == "busy":
                 begun.append(Begun("busy"))
             else:
@@ -184,19 +221,13 @@ class Settlements:
 
     async def renew(self, keys: Sequence[str], token: str) -> None:
         """Extend this delivery's leases."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                await self._renew(keys=[key], args=[token, self._lease_ms], client=pipe)
-            await pipe.execute()
+        if keys:
+            await self._renew(keys=list(keys), args=[token, self._lease_ms])
 
     async def release(self, keys: Sequence[str], token: str) -> None:
         """Drop this delivery's leases so the next delivery can start at once."""
-        if not keys:
-            return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                await self._release(keys=[key], args=[token], client=pipe)
-            await pipe.execute()
+        if keys:
+            await self._release(keys=list(keys), args=[token])
 
     @contextlib.asynccontextmanager
     async def holding(self, keys: Sequence[str], token: str) -> AsyncIterator[None]:
@@ -225,7 +256,7 @@ class Settlements:
                 await task
 
     async def settle(self, items: Sequence[Settling]) -> list[ResultData | Exception | None]:
-        """Record and emit each result unless one is recorded already; one round trip.
+        """Record and emit each result unless one is recorded already; one script call.
 
         Per item: None when this result was recorded and emitted, the recorded result
         when another delivery settled the event first, or the error that kept it from
@@ -234,31 +265,37 @@ class Settlements:
         if not items:
             return []
         occurred_at = datetime.now(UTC)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for item in items:
-                envelope = result_envelope(
-                    item.data, occurred_at=occurred_at, correlation_id=item.correlation_id
-                )
-                await self._settle(
-                    keys=[item.key, self._stream],
-                    args=[
-                        item.entry_ref,
-                        item.data.model_dump_json(),
-                        "1" if item.data.dead_lettered else "0",
-                        self._retention_ms,
-                        self._max_length,
-                        EVENT_FIELD,
-                        envelope.model_dump_json(),
-                    ],
-                    client=pipe,
-                )
-            replies = await pipe.execute(raise_on_error=False)
+        per_item: list[str] = []
+        for item in items:
+            envelope = result_envelope(
+                item.data, occurred_at=occurred_at, correlation_id=item.correlation_id
+            )
+            per_item += (
+                item.entry_ref,
+                item.data.model_dump_json(),
+                "1" if item.data.dead_lettered else "0",
+                envelope.model_dump_json(),
+            )
+        try:
+            reply = await self._settle(
+                keys=[self._stream, *(i.key for i in items)],
+                args=[
+                    self._retention_ms,
+                    self._max_length,
+                    EVENT_FIELD,
+                    json.dumps(per_item, ensure_ascii=False),
+                ],
+            )
+        except ResponseError as error:  # refused as a whole (e.g. out of memory): none settled
+            return [error for _ in items]
+        flat: list[str] = json.loads(reply)
         answers: list[ResultData | Exception | None] = []
-        for reply in replies:
-            if isinstance(reply, Exception):
-                answers.append(reply)
-            elif reply is None:
+        for i in range(0, len(flat), 2):
+            status, payload = flat[i], flat[i + 1]
+            if status == "new":
                 answers.append(None)
+            elif status == "settled":
+                answers.append(ResultData.model_validate_json(payload))
             else:
-                answers.append(ResultData.model_validate(json.loads(_text(reply))))
+                answers.append(ResponseError(payload))
         return answers

@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from service.ports import SitooPort
     from service.settings import Settings
 
+# Readers per stream in one replica, each reading its own new entries (XREADGROUP ">"):
+# while one stock batch waits for Sitoo or Redis, the next is parsed and settled. Two
+# batches at once in one replica are no different from two replicas, which settle-once
+# covers. The other streams keep one reader: a second did not raise the orders' use of
+# the Sitoo slot (the replicas already keep it queued).
+READERS = {Channel.STOCK: 2}
 OriginalParser = Callable[[Mapping[str, Any]], Awaitable["StreamMessage[Any]"]]
 
 
@@ -163,8 +169,12 @@ def _entry_handler(
     return on_entry
 
 
+def _reader_title(stream: str, reader: int) -> str:
+    return f"{stream}:reader" if reader == 0 else f"{stream}:reader-{reader + 1}"
+
+
 def register_consumers(broker: RedisBroker, settings: Settings, runtime: ConsumerRuntime) -> None:
-    """A reader and a reclaimer per inbound stream, all acknowledging by hand."""
+    """Readers (see READERS) and a reclaimer per inbound stream, all acknowledging by hand."""
     streams = settings.streams
     group, consumer = streams.group, streams.consumer
     for channel, stream in inbound_streams(settings).items():
@@ -172,12 +182,14 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
             continue
 
         on_entry = _entry_handler(stream, channel, runtime)
-        broker.subscriber(
-            stream=StreamSub(stream, group=group, consumer=consumer),
-            parser=tolerant_parser,
-            ack_policy=AckPolicy.MANUAL,
-            title=f"{stream}:reader",
-        )(on_entry)
+        for reader in range(READERS.get(channel, 1)):
+            broker.subscriber(
+                stream=StreamSub(stream, group=group, consumer=consumer),
+                parser=tolerant_parser,
+                ack_policy=AckPolicy.MANUAL,
+                include_in_schema=reader == 0,
+                title=_reader_title(stream, reader),
+            )(on_entry)
         broker.subscriber(
             stream=StreamSub(
                 stream, group=group, consumer=consumer, min_idle_time=streams.reclaim_idle_ms
@@ -208,12 +220,15 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
         return on_stock
 
     batch = settings.consumers.stock_batch_size
-    broker.subscriber(
-        stream=StreamSub(stock, group=group, consumer=consumer, batch=True, max_records=batch),
-        parser=tolerant_parser,
-        ack_policy=AckPolicy.MANUAL,
-        title=f"{stock}:reader",
-    )(stock_handler(reclaimed=False))
+    # While one batch waits for Sitoo or Redis, the next is parsed and settled (READERS).
+    for reader in range(READERS[Channel.STOCK]):
+        broker.subscriber(
+            stream=StreamSub(stock, group=group, consumer=consumer, batch=True, max_records=batch),
+            parser=tolerant_parser,
+            ack_policy=AckPolicy.MANUAL,
+            include_in_schema=reader == 0,
+            title=_reader_title(stock, reader),
+        )(stock_handler(reclaimed=False))
     broker.subscriber(
         stream=StreamSub(
             stock,

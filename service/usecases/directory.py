@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ class Directory:
         self._min_refresh = min_refresh
         self._snapshot: _Snapshot | None = None
         self._skus_seen: dict[str, datetime] = {}  # SKU -> when Sitoo last confirmed it
+        self._lookup = asyncio.Lock()
 
     async def known_skus(self, skus: Iterable[str]) -> set[str]:
         """The SKUs among ``skus`` that exist in Sitoo.
@@ -43,13 +45,26 @@ class Directory:
         Only SKUs found are cached (for the cache TTL): a SKU created in Sitoo after a
         refusal is found on its next use, and a batch of known SKUs costs no lookup.
         """
-        now = self._clock()
         wanted = set(skus)
-        known = {
+        known = self._cached_skus(wanted)
+        if len(known) == len(wanted):
+            return known
+        # One lookup at a time: a batch read alongside this one (another stock reader)
+        # wants mostly the same SKUs, and finds them cached once it gets the lock.
+        async with self._lookup:
+            return await self._look_up(wanted)
+
+    def _cached_skus(self, wanted: set[str]) -> set[str]:
+        now = self._clock()
+        return {
             sku
             for sku in wanted
             if (seen := self._skus_seen.get(sku)) is not None and now - seen < self._ttl
         }
+
+    async def _look_up(self, wanted: set[str]) -> set[str]:
+        known = self._cached_skus(wanted)
+        now = self._clock()
         unknown = sorted(wanted - known)
         for start in range(0, len(unknown), SKUS_PER_LOOKUP):
             chunk = unknown[start : start + SKUS_PER_LOOKUP]

@@ -1,12 +1,13 @@
 """Stock: coalesced warehouse transactions for deltas, newest-wins levels for virtual stock.
 
-A batch of ``stock.adjusted`` events becomes one Sitoo request per warehouse (at most
-1000 transactions each), one transaction per event under that event's own op key
-(claimed for every event of the request in one round trip), so an event is applied once
-whatever batch it lands in, even while another replica works on the same entries: an
-event whose key is held elsewhere is left for later, when it finds the key done. Sitoo
-answers each element of a request, so only the refused events fail; if it refuses a
-request as a whole, each event of it is sent alone.
+A batch of ``stock.adjusted`` events becomes one Sitoo request per 1000 transactions,
+whatever their warehouses (the site-level endpoint takes a ``warehouseid`` per element,
+and the single request slot is the scarce resource), one transaction per event under
+that event's own op key (claimed for every event of the request in one script call),
+so an event is applied once whatever batch it lands in, even while another replica works
+on the same entries: an event whose key is held elsewhere is left for later, when it
+finds the key done. Sitoo answers each element of a request, so only the refused events
+fail; if it refuses a request as a whole, each event of it is sent alone.
 
 ``stock.set`` keeps, per (warehouse, SKU), the stamp (occurred_at, event id, level) of
 the newest event seen. Every level written is the stamp's level, and after writing the
@@ -31,6 +32,7 @@ from service.sitoo.keys import operation_reference
 from service.sitoo.models import (
     NewWarehouseTransaction,
     NewWarehouseTransactionItem,
+    Warehouse,
     WarehouseItemLevel,
 )
 from service.usecases.directory import VIRTUAL_WAREHOUSE, Directory
@@ -60,13 +62,28 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+class _Warehouses:
+    """The directory's warehouses as one batch sees them: each one looked up once."""
+
+    def __init__(self, directory: Directory) -> None:
+        self._directory = directory
+        self._found: dict[tuple[int | None, str | None], Warehouse] = {}
+
+    async def find(self, payload: StockAdjusted | StockSet) -> Warehouse:
+        """The event's warehouse, or Rejected (not remembered: the next event looks again)."""
+        name = (payload.warehouse_id, payload.warehouse_externalid)
+        warehouse = self._found.get(name)
+        if warehouse is None:
+            warehouse = await self._directory.warehouse(warehouse_id=name[0], externalid=name[1])
+            self._found[name] = warehouse
+        return warehouse
+
+
 async def _target(
-    payload: StockAdjusted | StockSet, directory: Directory, known: set[str], *, virtual: bool
+    payload: StockAdjusted | StockSet, warehouses: _Warehouses, known: set[str], *, virtual: bool
 ) -> int:
     """The warehouse id an event writes to, or Rejected with the reason it cannot."""
-    warehouse = await directory.warehouse(
-        warehouse_id=payload.warehouse_id, externalid=payload.warehouse_externalid
-    )
+    warehouse = await warehouses.find(payload)
     if warehouse.warehouseid is None:
         raise Rejected("unknown_warehouse", "the warehouse has no id in Sitoo")
     is_virtual = warehouse.warehousetype == VIRTUAL_WAREHOUSE
@@ -103,7 +120,7 @@ def adjust_op_key(event_id: str) -> str:
 
 
 async def _send(
-    sitoo: SitooPort, warehouseid: int, group: dict[str, tuple[str, NewWarehouseTransaction]]
+    sitoo: SitooPort, group: dict[str, tuple[str, NewWarehouseTransaction]]
 ) -> dict[str, Result]:
     """One request for the group (op key -> (event id, transaction)); a result per event."""
     try:
@@ -116,15 +133,17 @@ async def _send(
         # Refused as a whole (not element by element): nothing was applied; find the bad one.
         results: dict[str, Result] = {}
         for op_key, pending in group.items():
-            results.update(await _send(sitoo, warehouseid, {op_key: pending}))
+            results.update(await _send(sitoo, {op_key: pending}))
         return results
     except Exception as error:  # noqa: BLE001 - transient: reported per event, retried later
         return {event_id: error for event_id, _ in group.values()}
     results = {}
-    for op_key, (event_id, _) in group.items():
+    for op_key, (event_id, transaction) in group.items():
         answer = answers.get(op_key)
         if isinstance(answer, int):
-            results[event_id] = Outcome.ok(warehousetransactionid=answer, warehouseid=warehouseid)
+            results[event_id] = Outcome.ok(
+                warehousetransactionid=answer, warehouseid=transaction.warehouseid
+            )
         else:
             results[event_id] = answer or RuntimeError("no answer for the transaction")
     return results
@@ -136,25 +155,22 @@ async def adjust_stock(
     sitoo: SitooPort,
     directory: Directory,
 ) -> dict[str, Result]:
-    """Apply every event's deltas once; one request per warehouse and 1000 transactions."""
+    """Apply every event's deltas once; one request per 1000 transactions, any warehouses."""
     results: dict[str, Result] = {}
     known = await directory.known_skus({i.sku for e in events for i in e.payload.items})
-    by_warehouse: dict[int, dict[str, tuple[str, NewWarehouseTransaction]]] = defaultdict(dict)
+    warehouses = _Warehouses(directory)
+    pending: dict[str, tuple[str, NewWarehouseTransaction]] = {}
     for event in events:
         try:
-            warehouseid = await _target(event.payload, directory, known, virtual=False)
+            warehouseid = await _target(event.payload, warehouses, known, virtual=False)
         except Rejected as rejected:
             results[event.event_id] = rejected
             continue
-        by_warehouse[warehouseid][adjust_op_key(event.event_id)] = (
-            event.event_id,
-            _transaction(warehouseid, event),
-        )
-    for warehouseid, group in by_warehouse.items():
-        keys = list(group)
-        for start in range(0, len(keys), MAX_TRANSACTIONS_PER_REQUEST):
-            chunk = {key: group[key] for key in keys[start : start + MAX_TRANSACTIONS_PER_REQUEST]}
-            results.update(await _send(sitoo, warehouseid, chunk))
+        pending[adjust_op_key(event.event_id)] = (event.event_id, _transaction(warehouseid, event))
+    keys = list(pending)
+    for start in range(0, len(keys), MAX_TRANSACTIONS_PER_REQUEST):
+        chunk = {key: pending[key] for key in keys[start : start + MAX_TRANSACTIONS_PER_REQUEST]}
+        results.update(await _send(sitoo, chunk))
     return results
 
 
@@ -187,11 +203,12 @@ async def set_stock(
     """Write absolute levels to virtual warehouses; an older event never overwrites a newer."""
     results: dict[str, Result] = {}
     known = await directory.known_skus({i.sku for e in events for i in e.payload.items})
+    warehouses = _Warehouses(directory)
     touched: dict[int, set[str]] = defaultdict(set)
     accepted: dict[str, tuple[int, list[JsonValue], list[JsonValue]]] = {}
     for event in events:
         try:
-            warehouseid = await _target(event.payload, directory, known, virtual=True)
+            warehouseid = await _target(event.payload, warehouses, known, virtual=True)
         except Rejected as rejected:
             results[event.event_id] = rejected
             continue

@@ -3,9 +3,9 @@
 Run: ``.venv/bin/python -m tests.benchmarks.bench_stock_burst [--events 10000] [--naive 300]``
 
 The service (one replica process) coalesces deltas into one warehouse-transaction request
-per warehouse and batch. The baseline is the naive one-call-per-event mode, which the
-service has no switch for: this script calls the Sitoo client directly, one request per
-event, on a sample of events, and extrapolates its rate.
+per 1000 events of a batch, whatever their warehouses. The baseline is the naive
+one-call-per-event mode, which the service has no switch for: this script calls the Sitoo
+client directly, one request per event, on a sample of events, and extrapolates its rate.
 """
 
 from __future__ import annotations
