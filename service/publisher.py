@@ -18,11 +18,15 @@ from service.contracts.envelope import EVENT_FIELD, Envelope
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+# Approximate cap on the outbound stream, as for results and dead letters: a webshop that
+# stops reading must not let it grow without bound. Far above any sane reading lag.
+OUTBOUND_MAX_LENGTH = 1_000_000
+
 _PUBLISH_ONCE = f"""
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-redis.call('XADD', KEYS[2], '*', '{EVENT_FIELD}', ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', {OUTBOUND_MAX_LENGTH}, '*', '{EVENT_FIELD}', ARGV[1])
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 return 1
 """
@@ -33,7 +37,9 @@ local published = {{}}
 for i = 1, #ARGV, 4 do
   local current = redis.call('HGET', KEYS[1], ARGV[i]) or ''
   if current == ARGV[i + 1] then
-    redis.call('XADD', KEYS[2], '*', '{EVENT_FIELD}', ARGV[i + 3])
+    redis.call(
+      'XADD', KEYS[2], 'MAXLEN', '~', {OUTBOUND_MAX_LENGTH}, '*', '{EVENT_FIELD}', ARGV[i + 3]
+    )
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
     published[#published + 1] = 1
   else
