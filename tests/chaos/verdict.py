@@ -80,7 +80,7 @@ def _final(found: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def judge(plan: Plan, collected: Collected) -> Verdict:
-    """All checks of the issue: lost, duplicated, accounted for, balances, stock."""
+    """Every check of the verdict: lost, duplicated, accounted for, balances, stock."""
     verdict = Verdict()
     results = _by_event(collected.results)
     _accounting(plan, collected, results, verdict)

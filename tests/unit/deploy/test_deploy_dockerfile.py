@@ -1,4 +1,4 @@
-"""The Dockerfile builds the image the brief of the deployment asks for: slim, locked, non-root."""
+"""The Dockerfile builds a slim, hash-locked, non-root image with a health check."""
 
 from __future__ import annotations
 
