@@ -7,11 +7,12 @@ implemented on Redis in :mod:`service.consumers.state`. Unit tests use fakes.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from service.contracts.giftcards import DeclineReason
 from service.sitoo.errors import SitooError
 from service.sitoo.limiter import Lane
 from service.sitoo.models import (
@@ -95,6 +96,18 @@ class SitooPort(Protocol):
         lane: Lane = Lane.BULK,
     ) -> GiftCardResult:
         """Add loads or redemptions once."""
+        ...
+
+    async def find_giftcard_transactions(
+        self,
+        cardnumber: str,
+        transactions: Sequence[GiftCardTransactionIn],
+        *,
+        op_key: str,
+        pin: str | None = None,
+        lane: Lane = Lane.BULK,
+    ) -> GiftCardResult | None:
+        """What add_giftcard_transactions under ``op_key`` applied, without writing."""
         ...
 
     async def rollback_giftcard_transactions(
@@ -184,7 +197,7 @@ class Redemption:
     transaction_ids: list[str]
     order_id: str | None = None
     rolled_back_by: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    undo: DeclineReason | None = None  # why the redeem must undo itself, known when recorded
 
 
 class RedemptionLedger(Protocol):

@@ -73,6 +73,7 @@ class RedisRedemptionLedger:
             "currency": redemption.currency,
             "transaction_ids": redemption.transaction_ids,
             "order_id": redemption.order_id,
+            "undo": redemption.undo,
         }
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(self._record_key(redemption.redeem_event_id), "doc", json.dumps(document))
@@ -98,6 +99,7 @@ class RedisRedemptionLedger:
             transaction_ids=list(data["transaction_ids"]),
             order_id=data["order_id"],
             rolled_back_by=_text(rolled_back_by) if rolled_back_by is not None else None,
+            undo=data.get("undo"),
         )
 
     async def for_order(self, order_id: str) -> list[Redemption]:

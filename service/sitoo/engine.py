@@ -8,6 +8,7 @@ or an error of :mod:`service.sitoo.errors`. On top of it:
 * :meth:`RequestEngine.exactly_once` claims the operation in the idempotency store,
   writes, and on an unknown outcome (or a takeover) looks the write up by its natural
   key before it would ever repeat it;
+* :meth:`RequestEngine.look_up` settles an operation's earlier attempts without writing;
 * :meth:`RequestEngine.write_once` is that write loop alone, for callers that claim
   many operation keys themselves (one Sitoo request carrying many operations).
 
@@ -219,6 +220,45 @@ class RequestEngine:
             # and will find this write, so the result we hold is still the right one.
             log.warning("idempotency_lease_lost", op_key=op_key)
         return result
+
+    async def look_up(
+        self,
+        op_key: str,
+        *,
+        reconcile: Callable[[Claim], Awaitable[T | None]],
+        encode: Callable[[T], JsonValue],
+        decode: Callable[[JsonValue], T],
+    ) -> T | None:
+        """What earlier attempts at ``op_key`` wrote, found without ever writing.
+
+        For an operation that must no longer be written (its event was voided) but may
+        already have been: a recorded result comes back as is; an unknown outcome is
+        settled by ``reconcile`` and recorded when found; otherwise None.
+        """
+        claim = await self._idempotency.claim(op_key)
+        if claim.status is ClaimStatus.DONE:
+            return decode(claim.result)
+
+        async def give_back(outcome_unknown: bool) -> None:
+            await self._idempotency.release(claim, outcome_unknown=outcome_unknown)
+
+        async def write_nothing() -> T | None:
+            return None
+
+        found = await self.write_once(
+            op_key,
+            unknown=claim.status is ClaimStatus.TAKEOVER,
+            write=write_nothing,
+            reconcile=lambda: reconcile(claim),
+            give_back=give_back,
+        )
+        if found is None:
+            # Released, not recorded: a delivery that passed its void check before the
+            # void may still claim this key, write, and undo itself on its re-check.
+            await self._idempotency.release(claim, outcome_unknown=False)
+        elif not await self._idempotency.complete(claim, encode(found)):
+            log.warning("idempotency_lease_lost", op_key=op_key)
+        return found
 
     async def write_once(
         self,

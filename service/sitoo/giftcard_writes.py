@@ -30,12 +30,7 @@ class GiftCardWrites(SitooReader):
     ) -> GiftCardResult:
         """Issue a card once. Without a ``cardnumber`` one is derived from ``op_key``."""
         number = card.cardnumber or giftcard_number(op_key)
-        loads = [
-            t
-            if t.transaction_reference
-            else t.model_copy(update={"transaction_reference": operation_reference(op_key, i)})
-            for i, t in enumerate(card.transactions)
-        ]
+        loads = _tagged(card.transactions, op_key)
         refs = [t.transaction_reference for t in loads]
         body = card.model_copy(update={"cardnumber": number, "transactions": loads}).to_json()
         path = f"{self._site}/giftcards.json"
@@ -89,26 +84,12 @@ class GiftCardWrites(SitooReader):
         """
         if not transactions:
             raise ValueError("no transactions to add")
-        tagged = [
-            t
-            if t.transaction_reference
-            else t.model_copy(update={"transaction_reference": operation_reference(op_key, i)})
-            for i, t in enumerate(transactions)
-        ]
+        tagged = _tagged(transactions, op_key)
         path = f"{self._site}/giftcards/{cardnumber}/transactions.json"
         present: dict[str, str] = {}  # reference -> transactionid found by reconciliation
 
         async def reconcile(_claim: Claim) -> GiftCardResult | None:
-            card = await self.get_giftcard(cardnumber, pin=pin, lane=lane)
-            history = {t.transaction_reference: t for t in card.transactions or []}
-            present.clear()
-            for t in tagged:
-                match = history.get(t.transaction_reference)
-                if match is not None and t.transaction_reference:
-                    present[t.transaction_reference] = match.transactionid or ""
-            if len(present) == len(tagged):
-                return GiftCardResult(giftcard=card, addedtransactionids=list(present.values()))
-            return None
+            return await self._find_in_history(cardnumber, tagged, present, pin=pin, lane=lane)
 
         async def write(_claim: Claim) -> GiftCardResult:
             missing = [t for t in tagged if t.transaction_reference not in present]
@@ -130,6 +111,54 @@ class GiftCardWrites(SitooReader):
             encode=result_to_json,
             decode=result_from_json,
         )
+
+    async def find_giftcard_transactions(
+        self,
+        cardnumber: str,
+        transactions: Sequence[GiftCardTransactionIn],
+        *,
+        op_key: str,
+        pin: str | None = None,
+        lane: Lane = Lane.INTERACTIVE,
+    ) -> GiftCardResult | None:
+        """What :meth:`add_giftcard_transactions` with these arguments applied; never writes.
+
+        None when no attempt under ``op_key`` reached Sitoo. For a redemption voided
+        after an attempt whose answer was lost: it may have been charged all the same.
+        """
+        tagged = _tagged(transactions, op_key)
+
+        async def reconcile(_claim: Claim) -> GiftCardResult | None:
+            return await self._find_in_history(cardnumber, tagged, {}, pin=pin, lane=lane)
+
+        return await self._engine.look_up(
+            op_key, reconcile=reconcile, encode=result_to_json, decode=result_from_json
+        )
+
+    async def _find_in_history(
+        self,
+        cardnumber: str,
+        tagged: Sequence[GiftCardTransactionIn],
+        present: dict[str, str],
+        *,
+        pin: str | None,
+        lane: Lane,
+    ) -> GiftCardResult | None:
+        """The result when every tagged transaction is in the card's history, else None.
+
+        ``present`` is refilled with the references found, so a partial write is
+        completed with only what is missing.
+        """
+        card = await self.get_giftcard(cardnumber, pin=pin, lane=lane)
+        history = {t.transaction_reference: t for t in card.transactions or []}
+        present.clear()
+        for t in tagged:
+            match = history.get(t.transaction_reference)
+            if match is not None and t.transaction_reference:
+                present[t.transaction_reference] = match.transactionid or ""
+        if len(present) == len(tagged):
+            return GiftCardResult(giftcard=card, addedtransactionids=list(present.values()))
+        return None
 
     async def rollback_giftcard_transactions(
         self,
@@ -161,3 +190,15 @@ class GiftCardWrites(SitooReader):
         await self._engine.exactly_once(
             op_key, write=write, reconcile=reconcile, encode=lambda b: b, decode=as_bool
         )
+
+
+def _tagged(
+    transactions: Sequence[GiftCardTransactionIn], op_key: str
+) -> list[GiftCardTransactionIn]:
+    """The transactions, each with a reference derived from ``op_key`` unless it has one."""
+    return [
+        t
+        if t.transaction_reference
+        else t.model_copy(update={"transaction_reference": operation_reference(op_key, i)})
+        for i, t in enumerate(transactions)
+    ]

@@ -3,11 +3,13 @@
 Ordering rules. A redeem checks for a void (a refund that named it first) and for a
 cancelled order before it spends, records the redemption, then checks both again (and
 the rules Sitoo does not enforce, such as the card's currency) and undoes itself if
-anything is wrong. A refund naming a redemption voids it first
-and only then looks for it. Rolling a redemption back always uses the op key
-``{redeem event id}:rollback``, so whoever gets there first (cancel, refund or the redeem
-itself) undoes it, and nobody undoes it twice. A redeem delivered again after its refund
-is answered from its idempotency record: it never spends again.
+anything is wrong. A voided redeem still looks for a charge that an earlier delivery
+made but never recorded (it died, or lost Sitoo's answer) and undoes it. A refund
+naming a redemption voids it first and only then looks for it. Rolling a redemption
+back always uses the op key ``{redeem event id}:rollback``, so whoever gets there first
+(cancel, refund or the redeem itself) undoes it, and nobody undoes it twice. A redeem
+delivered again after its refund is answered from its idempotency record: it never
+spends again.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from service.contracts.giftcards import (
 )
 from service.ports import Clock, Lane, OrderTombstones, Redemption, RedemptionLedger, SitooPort
 from service.sitoo.errors import NotFound, Permanent
-from service.sitoo.models import GiftCard, GiftCardTransactionIn, NewGiftCard
+from service.sitoo.models import GiftCard, GiftCardResult, GiftCardTransactionIn, NewGiftCard
 from service.usecases.outcome import Outcome, Rejected
 
 _REASONS: dict[DeclineReason, str] = {
@@ -175,6 +177,53 @@ def _wrong_after_spending(card: GiftCard | None, redeem: GiftCardRedeem) -> Decl
     return None
 
 
+def _redemption(
+    redeem: GiftCardRedeem,
+    event_id: str,
+    result: GiftCardResult,
+    *,
+    undo: DeclineReason | None = None,
+) -> Redemption:
+    return Redemption(
+        redeem_event_id=event_id,
+        card_number=redeem.card_number,
+        amount=redeem.amount,
+        currency=redeem.currency,
+        transaction_ids=list(result.addedtransactionids),
+        order_id=redeem.order_id,
+        undo=undo,
+    )
+
+
+async def _answer_again(
+    recorded: Redemption,
+    redeem: GiftCardRedeem,
+    *,
+    sitoo: SitooPort,
+    redemptions: RedemptionLedger,
+    tombstones: OrderTombstones,
+) -> Outcome:
+    """A redeem delivered again after its charge was recorded: finish any undo, same answer.
+
+    The first delivery may have died between deciding to undo (a rule Sitoo does not
+    enforce, or a void seen on its re-check) and rolling back. A rollback made by a
+    refund or a cancel leaves the redemption itself a success.
+    """
+    event_id = recorded.redeem_event_id
+    undo = recorded.undo
+    if undo is None and await _voided(redeem, event_id, redemptions, tombstones):
+        undo = "voided"
+    if undo is not None and recorded.rolled_back_by in {None, event_id}:
+        await roll_back(recorded, by=event_id, sitoo=sitoo, redemptions=redemptions)
+        return _decline(undo, card_number=recorded.card_number)
+    return Outcome.ok(
+        card_number=recorded.card_number,
+        amount=f"{recorded.amount:f}",
+        transaction_ids=list(recorded.transaction_ids),
+        rolled_back_by=recorded.rolled_back_by,
+    )
+
+
 async def redeem_giftcard(
     redeem: GiftCardRedeem,
     *,
@@ -186,41 +235,38 @@ async def redeem_giftcard(
 ) -> Outcome:
     """Take the amount off the card once; a decline names its reason."""
     recorded = await redemptions.get(event_id)
-    if recorded is not None:  # applied on an earlier delivery: answer the same again
-        return Outcome.ok(
-            card_number=recorded.card_number,
-            amount=f"{recorded.amount:f}",
-            transaction_ids=list(recorded.transaction_ids),
-            rolled_back_by=recorded.rolled_back_by,
+    if recorded is not None:  # charged on an earlier delivery: answer the same again
+        return await _answer_again(
+            recorded, redeem, sitoo=sitoo, redemptions=redemptions, tombstones=tombstones
         )
+    charge = [GiftCardTransactionIn(moneyamount=-redeem.amount, merchant_reference=redeem.order_id)]
+    op_key = f"{event_id}:redeem"
     if await _voided(redeem, event_id, redemptions, tombstones):
+        # An earlier delivery may have charged the card and died (or lost the answer)
+        # before recording it; the void came in between. Find that charge and undo it.
+        earlier = await sitoo.find_giftcard_transactions(
+            redeem.card_number, charge, op_key=op_key, pin=redeem.pin, lane=Lane.INTERACTIVE
+        )
+        if earlier is not None:
+            redemption = _redemption(redeem, event_id, earlier)
+            await redemptions.record(redemption)
+            await roll_back(redemption, by=event_id, sitoo=sitoo, redemptions=redemptions)
         return _decline("voided", card_number=redeem.card_number)
     # One Sitoo round trip on the happy path: Sitoo itself refuses an unknown card, a wrong
     # PIN, an expired or blocked card and a short balance. A redelivery after a crash is
     # answered from the client's record of this op key, so nothing is checked or spent twice.
     try:
         result = await sitoo.add_giftcard_transactions(
-            redeem.card_number,
-            [GiftCardTransactionIn(moneyamount=-redeem.amount, merchant_reference=redeem.order_id)],
-            op_key=f"{event_id}:redeem",
-            pin=redeem.pin,
-            lane=Lane.INTERACTIVE,
+            redeem.card_number, charge, op_key=op_key, pin=redeem.pin, lane=Lane.INTERACTIVE
         )
     except Permanent as error:
         code = await _why_refused(error, redeem, sitoo, clock)
         if code is None:
             raise
         return _decline(code, card_number=redeem.card_number)
-    redemption = Redemption(
-        redeem_event_id=event_id,
-        card_number=redeem.card_number,
-        amount=redeem.amount,
-        currency=redeem.currency,
-        transaction_ids=list(result.addedtransactionids),
-        order_id=redeem.order_id,
-    )
-    await redemptions.record(redemption)
-    undo: DeclineReason | None = _wrong_after_spending(result.giftcard, redeem)
+    undo = _wrong_after_spending(result.giftcard, redeem)
+    redemption = _redemption(redeem, event_id, result, undo=undo)
+    await redemptions.record(redemption)  # with ``undo``, so a redelivery finishes the undo
     if undo is None and await _voided(redeem, event_id, redemptions, tombstones):
         undo = "voided"
     if undo is not None:

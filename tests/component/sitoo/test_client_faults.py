@@ -157,3 +157,40 @@ async def test_metrics_count_requests_429s_waits_and_reconciliations(rig: Rig) -
     waits = sample("sitoo_limiter_wait_seconds_count", lane="bulk")
     assert waits == total
     assert faults["extra_429"] >= posts_429
+
+
+async def test_look_up_finds_a_redeem_whose_answer_was_lost(
+    redis: aioredis.Redis, unique: str
+) -> None:
+    """Every answer dropped: the redeem ends unknown; the look-up finds it and writes nothing."""
+    async with build_rig(redis, unique, call_deadline_s=0.5, lease_s=1.0) as rig:
+        charge = [GiftCardTransactionIn(moneyamount=Decimal(-30))]
+        rig.sandbox.set_faults(FaultConfig(apply_then_fail_rate=1.0, apply_then_fail_mode="drop"))
+        with pytest.raises(OutcomeUnknown):
+            await rig.client.add_giftcard_transactions(DEMO_CARD, charge, op_key="lost-2:redeem")
+        rig.sandbox.clear_faults()
+        found = await rig.client.find_giftcard_transactions(
+            DEMO_CARD, charge, op_key="lost-2:redeem"
+        )
+        assert found is not None
+        assert found.giftcard is not None
+        assert found.giftcard.moneyamount == Decimal(470)
+        assert len(found.addedtransactionids) == 1
+        assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+        # Recorded: the next look-up (or a write under the same key) is answered from Redis.
+        claim = await rig.store.claim("lost-2:redeem")
+        assert claim.status is ClaimStatus.DONE
+
+
+async def test_look_up_of_an_operation_never_sent_is_none_and_leaves_it_open(rig: Rig) -> None:
+    """Nothing was sent: None, no Sitoo write, and the key can still be written once."""
+    charge = [GiftCardTransactionIn(moneyamount=Decimal(-5))]
+    assert (
+        await rig.client.find_giftcard_transactions(DEMO_CARD, charge, op_key="never-1:redeem")
+        is None
+    )
+    assert rig.sandbox.ledger_entries(kind="giftcard.transaction") == []
+    written = await rig.client.add_giftcard_transactions(DEMO_CARD, charge, op_key="never-1:redeem")
+    assert written.giftcard is not None
+    assert written.giftcard.moneyamount == Decimal(495)
+    assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1

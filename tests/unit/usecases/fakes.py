@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -207,6 +207,19 @@ class FakeSitoo:
         result: GiftCardResult = await self._once(op_key, work)
         return result
 
+    async def find_giftcard_transactions(
+        self,
+        cardnumber: str,
+        transactions: Sequence[GiftCardTransactionIn],
+        *,
+        op_key: str,
+        pin: str | None = None,
+        lane: Lane = Lane.BULK,
+    ) -> GiftCardResult | None:
+        self._fail("find_giftcard_transactions")
+        found: GiftCardResult | None = self.done.get(op_key)
+        return found
+
     async def rollback_giftcard_transactions(
         self,
         cardnumber: str,
@@ -354,15 +367,7 @@ class FakeRedemptions:
     async def mark_rolled_back(self, redeem_event_id: str, *, by: str) -> None:
         record = self.records[redeem_event_id]
         if record.rolled_back_by is None:
-            self.records[redeem_event_id] = Redemption(
-                record.redeem_event_id,
-                record.card_number,
-                record.amount,
-                record.currency,
-                record.transaction_ids,
-                record.order_id,
-                by,
-            )
+            self.records[redeem_event_id] = replace(record, rolled_back_by=by)
 
     async def void(self, redeem_event_id: str) -> None:
         self.voids.add(redeem_event_id)

@@ -12,6 +12,7 @@ from service.contracts.giftcards import (
     GiftCardRedeem,
     GiftCardRefund,
 )
+from service.sitoo.errors import ServiceUnavailable
 from service.usecases.giftcards import (
     giftcard_balance,
     issue_giftcard,
@@ -148,6 +149,58 @@ async def test_redeem_voided_while_running_undoes_itself(world: World) -> None:
     world.sitoo.add_giftcard_transactions = write_then_void  # type: ignore[assignment]
     outcome = await world.redeem()
     assert outcome.reason_code == "voided"
+    assert world.balance() == Decimal("500.00")
+
+
+async def test_void_after_an_unrecorded_charge_undoes_the_charge(world: World) -> None:
+    """Charged, died before recording, then refunded: the redelivered redeem undoes it."""
+    await world.redeem()
+    world.redemptions.records.clear()  # the process died before recording the redemption
+    refunded = await world.refund(redemption_event_id="r-1")
+    retried = await world.redeem()
+    assert refunded.sitoo["rolled_back"] is False  # the refund could not see the charge
+    assert retried.reason_code == "voided"
+    assert world.balance() == Decimal("500.00")
+    assert len(world.sitoo.rollbacks) == 1
+
+
+async def test_voided_redeem_that_never_charged_writes_nothing(world: World) -> None:
+    """A refund overtaking its redeem: the redeem looks for a charge, finds none, spends none."""
+    await world.refund(redemption_event_id="r-1")
+    await world.redeem()
+    assert "add_giftcard_transactions" not in world.sitoo.calls
+    assert world.sitoo.rollbacks == []
+
+
+async def test_undo_interrupted_by_a_crash_is_finished_on_redelivery(world: World) -> None:
+    """Wrong currency: charged, recorded, rollback failed; the redelivery undoes and declines."""
+    world.sitoo.fail_next["rollback_giftcard_transactions"] = ServiceUnavailable("down")
+    with pytest.raises(ServiceUnavailable):
+        await world.redeem(currency="EUR")
+    assert world.balance() == Decimal("400.00")  # charged, not yet undone
+    retried = await world.redeem(currency="EUR")
+    assert retried.reason_code == "currency_mismatch"
+    assert world.balance() == Decimal("500.00")
+    again = await world.redeem(currency="EUR")
+    assert again.reason_code == "currency_mismatch"
+    assert len(world.sitoo.rollbacks) == 1
+
+
+async def test_void_seen_on_the_recheck_is_undone_even_after_a_crash(world: World) -> None:
+    """The refund missed the record, the redeem saw the void and died: redelivery undoes."""
+    original = world.sitoo.add_giftcard_transactions
+
+    async def write_then_void(*args: object, **kwargs: object) -> object:
+        result = await original(*args, **kwargs)  # type: ignore[arg-type]
+        await world.refund(redemption_event_id="r-1")  # sees no record yet
+        return result
+
+    world.sitoo.add_giftcard_transactions = write_then_void  # type: ignore[assignment]
+    world.sitoo.fail_next["rollback_giftcard_transactions"] = ServiceUnavailable("down")
+    with pytest.raises(ServiceUnavailable):
+        await world.redeem()
+    retried = await world.redeem()
+    assert retried.reason_code == "voided"
     assert world.balance() == Decimal("500.00")
 
 
