@@ -93,6 +93,10 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
     extra_429_rate: Annotated[float, typer.Option(help="Share of spurious 429s.")] = 0.0,
     writes_only: Annotated[bool, typer.Option(help="Inject faults into writes only.")] = False,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault decisions.")] = 0,
+    extra_api_user: Annotated[
+        list[str] | None,
+        typer.Option(help="Another API user as ID:PASSWORD, with its own budget (repeatable)."),
+    ] = None,
 ) -> None:
     """Serve the built-in Sitoo sandbox (not a real Sitoo) over HTTP."""
     configure_logging(level="INFO")
@@ -103,11 +107,18 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
         run_sandbox_forever,
     )
 
+    users = {api_id: api_password}
+    for given in extra_api_user or []:
+        name, sep, password = given.partition(":")
+        if not (name and sep and password):
+            typer.echo(f"invalid option --extra-api-user: {given!r} is not ID:PASSWORD", err=True)
+            raise typer.Exit(EXIT_BAD_CONFIGURATION)
+        users[name] = password
     try:
         config = SandboxConfig.model_validate(
             {
                 "account_id": account_id,
-                "credentials": {api_id: api_password},
+                "credentials": users,
                 "max_in_flight": max_in_flight,
                 "retry_after_s": retry_after_s,
                 "seed": seed,

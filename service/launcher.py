@@ -36,8 +36,11 @@ async def local_stand_ins(settings: Settings) -> AsyncIterator[Settings]:
             from service.sandbox import SandboxConfig, serve_sandbox  # noqa: PLC0415
 
             password = secrets.token_urlsafe(18)
+            # API users configured besides the primary one are accepted by the sandbox too.
+            users = {c.api_id: c.api_password for c in settings.sitoo.credentials()}
             config = SandboxConfig(
-                credentials={SANDBOX_API_ID: password}, seed=settings.sandbox.seed
+                credentials={**users, SANDBOX_API_ID: SecretStr(password)},
+                seed=settings.sandbox.seed,
             )
             running = await stack.enter_async_context(
                 serve_sandbox(config, host="127.0.0.1", port=settings.sandbox.port)

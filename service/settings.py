@@ -41,6 +41,12 @@ class SitooSettings(BaseModel):
         description="More API users of the same account, used as a pool (JSON list of "
         '{"api_id": ..., "api_password": ...}).',
     )
+    interactive_credentials: list[SitooCredential] = Field(
+        default_factory=list,
+        description="API users reserved for interactive calls (gift cards at a checkout), "
+        "JSON like EXTRA_CREDENTIALS: stock, orders and polling never use them, so a "
+        "checkout never waits behind a bulk request.",
+    )
     site_id: int = Field(default=1, ge=1, description="The site's integer eshopid.")
     connect_timeout_s: float = Field(default=5.0, gt=0, description="TCP/TLS connect timeout.")
     read_timeout_s: float = Field(default=20.0, gt=0, description="Timeout waiting for bytes.")
@@ -70,19 +76,29 @@ class SitooSettings(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _api_users_differ(self) -> SitooSettings:
+        names = [credential.api_id for credential in self.credentials()]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            # Two budgets for one API user would let two requests in flight: Sitoo's 429.
+            raise ValueError(
+                f"API user(s) {', '.join(twice)} configured more than once across "
+                f"{ENV_PREFIX}SITOO__API_ID, __EXTRA_CREDENTIALS and __INTERACTIVE_CREDENTIALS"
+            )
+        return self
+
     @property
     def uses_sandbox(self) -> bool:
         """True when no real Sitoo is configured and the built-in sandbox stands in."""
         return self.base_url is None
 
     def credentials(self) -> list[SitooCredential]:
-        """The configured API users, primary first."""
-        if self.api_id is None or self.api_password is None:
-            return list(self.extra_credentials)
-        return [
-            SitooCredential(api_id=self.api_id, api_password=self.api_password),
-            *self.extra_credentials,
-        ]
+        """The configured API users: primary, the extra pool, then the interactive-only ones."""
+        shared = list(self.extra_credentials)
+        if self.api_id is not None and self.api_password is not None:
+            shared.insert(0, SitooCredential(api_id=self.api_id, api_password=self.api_password))
+        return [*shared, *self.interactive_credentials]
 
 
 class RedisSettings(BaseModel):
@@ -145,6 +161,9 @@ class StreamSettings(BaseModel):
     )
 
 
+ConsumedChannel = Literal["orders", "giftcards", "giftcard_requests", "stock"]
+
+
 class ConsumerSettings(BaseModel):
     """How the consumers turn webshop events into Sitoo calls."""
 
@@ -159,6 +178,12 @@ class ConsumerSettings(BaseModel):
     )
     stock_batch_size: int = Field(
         default=1000, ge=1, le=1000, description="Stock entries read (and coalesced) at once."
+    )
+    channels: list[ConsumedChannel] = Field(
+        default=["orders", "giftcards", "giftcard_requests", "stock"],
+        description="Inbound streams this replica consumes, as a JSON list; e.g. "
+        '`["giftcard_requests", "giftcards", "orders"]` for checkout replicas that never wait '
+        "behind stock batches, `[]` for a replica that only polls and takes web hooks.",
     )
 
 
@@ -322,7 +347,7 @@ class Settings(BaseSettings):
             self.sitoo.api_password,
             self.redis.url,
             self.http.webhook_password,
-            *(credential.api_password for credential in self.sitoo.extra_credentials),
+            *(credential.api_password for credential in self.sitoo.credentials()),
         ]
         return [c.get_secret_value() for c in candidates if c is not None]
 

@@ -177,8 +177,9 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
     """Readers (see READERS) and a reclaimer per inbound stream, all acknowledging by hand."""
     streams = settings.streams
     group, consumer = streams.group, streams.consumer
+    consumed = settings.consumers.channels
     for channel, stream in inbound_streams(settings).items():
-        if channel is Channel.STOCK:
+        if channel is Channel.STOCK or channel.value not in consumed:
             continue
 
         on_entry = _entry_handler(stream, channel, runtime)
@@ -200,7 +201,14 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
             title=f"{stream}:reclaimer",
         )(on_entry)
 
-    stock = streams.stock
+    if Channel.STOCK.value in consumed:
+        _register_stock(broker, settings, runtime)
+
+
+def _register_stock(broker: RedisBroker, settings: Settings, runtime: ConsumerRuntime) -> None:
+    """The stock stream's batch readers and reclaimer."""
+    streams = settings.streams
+    group, consumer, stock = streams.group, streams.consumer, streams.stock
 
     def stock_handler(*, reclaimed: bool) -> Callable[[RedisBatchStreamMessage], Awaitable[None]]:
         async def on_stock(message: RedisBatchStreamMessage) -> None:

@@ -1,4 +1,4 @@
-"""Request counters per endpoint and status, in-flight peaks per API user, injected faults."""
+"""Request counters per endpoint and status, per API user and its in-flight peak, faults."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class RequestCounters:
         self.total = 0
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
+        self.by_user: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
 
     def record(self, method: str, template: str, outcome: str) -> None:
@@ -24,6 +25,7 @@ class RequestCounters:
     def enter(self, api_id: str) -> int:
         """One more request of this API user is in flight; returns how many are now."""
         self.in_flight[api_id] += 1
+        self.by_user[api_id] += 1
         current = self.in_flight[api_id]
         self.max_in_flight[api_id] = max(self.max_in_flight[api_id], current)
         return current
@@ -46,6 +48,7 @@ class RequestCounters:
             "total": self.total,
             "endpoints": {key: dict(value) for key, value in sorted(self.by_endpoint.items())},
             "max_in_flight": dict(self.max_in_flight),
+            "by_user": dict(self.by_user),
             "faults": dict(self.faults),
         }
 
@@ -54,4 +57,5 @@ class RequestCounters:
         self.by_endpoint.clear()
         self.total = 0
         self.max_in_flight = Counter({k: v for k, v in self.in_flight.items() if v > 0})
+        self.by_user.clear()
         self.faults.clear()

@@ -7,12 +7,14 @@ caller takes a slot on whichever credential has one free.
 
 Waiters queue in two lanes. Everyone in the INTERACTIVE lane (a customer waits at the
 till) is ahead of everyone in the BULK lane; within a lane the order is first come,
-first served. A waiter blocks on its own wake-up list (BLPOP) and whoever frees a slot
-hands the slot straight to the head waiter: the grant arrives on the waiter's BLPOP, so
-nobody polls Redis in a loop and a hand-over costs no extra round trip. Blocking is
-capped (``max_block_s``) so a slot whose holder died, and whose short lease ran out
-because nobody renewed it, is noticed within that time. All decisions are made by Lua
-scripts against Redis' clock, so replicas never disagree about who is next.
+first served. Credentials may be reserved for the INTERACTIVE lane, so that a till
+never waits for a bulk request in flight. A waiter blocks on its own wake-up list
+(BLPOP) and whoever frees a slot hands the slot straight to the head waiter: the grant
+arrives on the waiter's BLPOP, so nobody polls Redis in a loop and a hand-over costs no
+extra round trip. Blocking is capped (``max_block_s``) so a slot whose holder died, and
+whose short lease ran out because nobody renewed it, is noticed within that time. All
+decisions are made by Lua scripts against Redis' clock, so replicas never disagree
+about who is next.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class Limiter(Protocol):
 # (waiter -> grants counter at its arrival), 5+i slot set of credential i (token -> lease
 # expiry), 5+n+i earliest next start of credential i (rate cap).
 # ARGV: 1 token, 2 lane flag ('i' | 'b' | '' on release), 3 waiter ttl ms, 4 slot lease ms,
-# 5 max in flight, 6 min interval ms (0: no rate cap), 7 n credentials, 8 wake key prefix.
+# 5 max in flight, 6 min interval ms (0: no rate cap), 7 n credentials, 8 wake key prefix,
+# 9 shared credentials (the first ones; the rest serve the interactive lane only).
 _COMMON = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -77,9 +80,21 @@ for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
   redis.call('HDEL', KEYS[5], w)
 end
 
-local function pick_credential()
+local shared = tonumber(ARGV[9])
+-- Interactive callers try the reserved credentials first, keeping the shared ones free
+-- for bulk work; bulk callers never get a reserved one.
+local interactive_order, bulk_order = {}, {}
+for i = shared + 1, n do interactive_order[#interactive_order + 1] = i end
+for i = 1, shared do
+  interactive_order[#interactive_order + 1] = i
+  bulk_order[i] = i
+end
+
+local function pick_credential(interactive)
   local best, best_free, hint = 0, 0, 1000000
-  for i = 1, n do
+  local order = bulk_order
+  if interactive then order = interactive_order end
+  for _, i in ipairs(order) do
     local free = max_in_flight - redis.call('ZCARD', KEYS[5 + i])
     if free > 0 then
       local next_start = tonumber(redis.call('GET', KEYS[5 + n + i]) or '0')
@@ -111,7 +126,7 @@ local function hand_off(caller)
   while true do
     local waiter, lane = head()
     if not waiter then break end
-    local i, h = pick_credential()
+    local i, h = pick_credential(lane == KEYS[1])
     hint = h
     if i == 0 then break end
     redis.call('ZADD', KEYS[5 + i], now + tonumber(ARGV[4]), waiter)
@@ -198,9 +213,13 @@ class RedisLimiter:
         slot_lease_s: float = 5.0,
         max_block_s: float = 0.25,
         waiter_ttl_s: float = 5.0,
+        interactive_only: int = 0,
     ) -> None:
+        """``interactive_only``: how many of the last ``credentials`` only INTERACTIVE gets."""
         if not credentials:
             raise ValueError("the limiter needs at least one credential")
+        if not 0 <= interactive_only < len(credentials):
+            raise ValueError("the limiter needs at least one credential that bulk work may use")
         self._redis = redis
         base = f"{key_prefix}:limiter"
         self._slot_keys = [f"{base}:slots:{name}" for name in credentials]
@@ -216,6 +235,7 @@ class RedisLimiter:
         self._wake_prefix = f"{base}:wake:"
         self._credentials = list(credentials)
         self._max_in_flight = max_in_flight
+        self._shared = len(credentials) - interactive_only
         self._interval_ms = 0 if max_requests_per_s is None else int(1000 / max_requests_per_s)
         self._lease_ms = int(slot_lease_s * 1000)
         self._renew_every_s = slot_lease_s / 3
@@ -236,6 +256,7 @@ class RedisLimiter:
             credentials=[credential.api_id for credential in settings.credentials()],
             max_in_flight=settings.max_in_flight,
             max_requests_per_s=settings.max_requests_per_s,
+            interactive_only=len(settings.interactive_credentials),
         )
 
     @property
@@ -253,6 +274,7 @@ class RedisLimiter:
             self._interval_ms,
             len(self._credentials),
             self._wake_prefix,
+            self._shared,
         ]
 
     def _slot(self, token: str, lane: Lane, answer: bytes | str) -> Slot:

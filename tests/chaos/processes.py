@@ -138,6 +138,7 @@ class SandboxServer:
     api_password: str
     fault_seed: int
     port: int = field(default_factory=free_port)
+    extra_users: dict[str, str] = field(default_factory=dict)  # API id -> password
     _process: asyncio.subprocess.Process | None = None
 
     @property
@@ -170,6 +171,7 @@ class SandboxServer:
             "1",
             "--fault-seed",
             str(self.fault_seed),
+            *(f"--extra-api-user={name}:{password}" for name, password in self.extra_users.items()),
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
             env=_clean_environment(),

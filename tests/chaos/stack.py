@@ -83,8 +83,14 @@ async def running_stack(
     pollers: bool = False,
     extra_env: dict[str, str] | None = None,
     start_replicas: bool = True,
+    till_api_user: bool = False,
+    channels: Sequence[Sequence[str]] | None = None,
 ) -> AsyncIterator[Stack]:
-    """Start a private Redis, the sandbox (demo seed, one request in flight) and the replicas."""
+    """Start a private Redis, the sandbox (demo seed, one request in flight) and the replicas.
+
+    ``till_api_user`` adds a second API user, reserved for the interactive lane;
+    ``channels`` gives each replica the inbound channels it reads (default: all).
+    """
     workdir = Path(tempfile.mkdtemp(prefix="sitoo-sync-bench-"))
     redis_server = RedisServer(workdir / "redis")
     sandbox = SandboxServer(
@@ -93,6 +99,9 @@ async def running_stack(
         api_password=secrets.token_urlsafe(12),
         fault_seed=0,
     )
+    till = {"api_id": "bench-till", "api_password": secrets.token_urlsafe(12)}
+    if till_api_user:
+        sandbox.extra_users[till["api_id"]] = till["api_password"]
     await redis_server.start()
     await sandbox.start()
     env = {
@@ -104,9 +113,18 @@ async def running_stack(
         "SITOO_SYNC_POLLERS__ENABLED": "true" if pollers else "false",
         "SITOO_SYNC_LOG__FORMAT": "json",
         "SITOO_SYNC_LOG__LEVEL": "WARNING",
+        **(
+            {"SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS": json.dumps([till])}
+            if till_api_user
+            else {}
+        ),
         **(extra_env or {}),
     }
-    started = [Replica(f"bench-{n + 1}", env, workdir) for n in range(replicas)]
+    roles = [
+        {"SITOO_SYNC_CONSUMERS__CHANNELS": json.dumps(list(channels[n]))} if channels else {}
+        for n in range(replicas)
+    ]
+    started = [Replica(f"bench-{n + 1}", {**env, **roles[n]}, workdir) for n in range(replicas)]
     redis = aioredis.Redis.from_url(redis_server.url)
     http = httpx.AsyncClient(base_url=sandbox.url, timeout=60.0)
     admin = SandboxAdmin(http)

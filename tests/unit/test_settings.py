@@ -95,3 +95,46 @@ def test_credential_pool_lists_primary_first(monkeypatch: pytest.MonkeyPatch) ->
     pool = load_settings().sitoo.credentials()
     assert [c.api_id for c in pool] == ["1-1", "1-2"]
     assert "b" not in repr(pool)
+
+
+def test_interactive_only_api_users_come_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limiter reserves the last ones: after the primary and the extra pool."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS", '[{"api_id": "1-9", "api_password": "t"}]'
+    )
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__EXTRA_CREDENTIALS", '[{"api_id": "1-2", "api_password": "b"}]'
+    )
+    assert [c.api_id for c in load_settings().sitoo.credentials()] == ["1-1", "1-2", "1-9"]
+
+
+def test_one_api_user_twice_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two budgets for one API user would let two requests fly at once: refused at start."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS", '[{"api_id": "1-1", "api_password": "a"}]'
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert "1-1" in str(raised.value)
+    assert "SITOO_SYNC_SITOO__" in str(raised.value)
+
+
+def test_every_api_password_is_handed_to_the_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords of the extra and of the reserved API users are masked in logs like the first."""
+    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "first-pw")
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__EXTRA_CREDENTIALS", '[{"api_id": "1-2", "api_password": "pool-pw"}]'
+    )
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS",
+        '[{"api_id": "1-9", "api_password": "till-pw"}]',
+    )
+    assert {"first-pw", "pool-pw", "till-pw"} <= set(load_settings().secret_values())

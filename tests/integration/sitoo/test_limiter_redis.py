@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from service.sitoo.limiter import Lane, RedisLimiter
@@ -167,3 +168,34 @@ async def test_rate_cap_spaces_request_starts(redis: aioredis.Redis, unique: str
     follow_up = await asyncio.wait_for(limiter.acquire(Lane.BULK), timeout=5)
     assert int(await redis.get(f"{unique}:limiter:next:api-1")) >= next_start + 250
     await limiter.release(follow_up)
+
+
+async def test_a_reserved_credential_serves_only_the_interactive_lane(
+    redis: aioredis.Redis, unique: str
+) -> None:
+    """Bulk work waits for the shared API user while the till's one stays free for checkouts."""
+    limiter = RedisLimiter(
+        redis, key_prefix=unique, credentials=["shared", "till"], interactive_only=1
+    )
+    bulk = await limiter.acquire(Lane.BULK)
+    assert bulk.credential == 0
+    second_bulk = asyncio.create_task(limiter.acquire(Lane.BULK))
+    await asyncio.sleep(0.3)
+    assert not second_bulk.done()  # the reserved credential is free, but not for bulk work
+    checkout = await asyncio.wait_for(limiter.acquire(Lane.INTERACTIVE), timeout=1)
+    assert checkout.credential == 1
+    await limiter.release(bulk)
+    assert (await asyncio.wait_for(second_bulk, timeout=1)).credential == 0
+    await limiter.release(checkout)
+    # With the reserved one busy, a checkout may still use a free shared credential.
+    till_busy = await limiter.acquire(Lane.INTERACTIVE)
+    assert till_busy.credential == 1
+    await limiter.release(second_bulk.result())
+    fallback = await asyncio.wait_for(limiter.acquire(Lane.INTERACTIVE), timeout=1)
+    assert fallback.credential == 0
+
+
+def test_every_credential_reserved_is_refused(redis: aioredis.Redis, unique: str) -> None:
+    """Bulk work needs at least one API user it may use."""
+    with pytest.raises(ValueError, match="at least one credential that bulk work may use"):
+        RedisLimiter(redis, key_prefix=unique, credentials=["till"], interactive_only=1)
