@@ -1,0 +1,40 @@
+"""The stand-ins `run` starts when nothing is configured: the sandbox knows every API user."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import SecretStr
+
+from service.launcher import local_stand_ins
+from service.settings import (
+    RedisSettings,
+    SandboxSettings,
+    Settings,
+    SitooCredential,
+    SitooSettings,
+)
+
+
+async def test_sandbox_accepts_the_configured_extra_and_reserved_api_users(
+    redis_url: str, unique: str
+) -> None:
+    """A pool configured without a real Sitoo is served by the sandbox, one budget per user."""
+    settings = Settings(
+        sitoo=SitooSettings(
+            extra_credentials=[SitooCredential(api_id="pool", api_password=SecretStr("p1"))],
+            interactive_credentials=[SitooCredential(api_id="till", api_password=SecretStr("p2"))],
+        ),
+        redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
+        sandbox=SandboxSettings(port=0),
+    )
+    async with local_stand_ins(settings) as completed:
+        assert completed.sitoo.base_url is not None
+        async with httpx.AsyncClient(base_url=str(completed.sitoo.base_url)) as http:
+            for credential in completed.sitoo.credentials():
+                auth = (credential.api_id, credential.api_password.get_secret_value())
+                answer = await http.get(f"{completed.sitoo.base_url}/sites.json", auth=auth)
+                assert answer.status_code == httpx.codes.OK, credential.api_id
+            refused = await http.get(
+                f"{completed.sitoo.base_url}/sites.json", auth=("till", "wrong")
+            )
+            assert refused.status_code == httpx.codes.UNAUTHORIZED
