@@ -228,6 +228,18 @@ class RedemptionLedger(Protocol):
         ...
 
 
+class CardCurrencies(Protocol):
+    """Each gift card's currency as Sitoo reported it, so a mismatch is refused unwritten."""
+
+    async def remember(self, card_number: str, currency: str) -> None:
+        """Note the card's currency (a card's currency never changes)."""
+        ...
+
+    async def known(self, card_number: str) -> str | None:
+        """The card's currency, if seen before."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class LevelStamp:
     """Which event set a (warehouse, sku) level: newest ``occurred_at`` wins, ties by event id."""

@@ -16,6 +16,7 @@ from service.contracts.orders import OrderCancelled, OrderPlaced
 from service.contracts.registry import InboundEvent
 from service.contracts.stock import StockAdjusted, StockSet
 from service.ports import (
+    CardCurrencies,
     Clock,
     OrderTombstones,
     RedemptionLedger,
@@ -36,6 +37,7 @@ class UseCaseDeps:
     directory: Directory
     tombstones: OrderTombstones
     redemptions: RedemptionLedger
+    currencies: CardCurrencies
     stamps: StockLevelStamps
     clock: Clock
     pickup_reservation: timedelta
@@ -64,7 +66,9 @@ async def run_one(event: InboundEvent, deps: UseCaseDeps) -> Outcome:
             redemptions=deps.redemptions,
         )
     if isinstance(payload, GiftCardIssued):
-        return await giftcards.issue_giftcard(payload, event_id=event_id, sitoo=deps.sitoo)
+        return await giftcards.issue_giftcard(
+            payload, event_id=event_id, sitoo=deps.sitoo, currencies=deps.currencies
+        )
     if isinstance(payload, GiftCardRedeem):
         return await giftcards.redeem_giftcard(
             payload,
@@ -72,14 +76,21 @@ async def run_one(event: InboundEvent, deps: UseCaseDeps) -> Outcome:
             sitoo=deps.sitoo,
             redemptions=deps.redemptions,
             tombstones=deps.tombstones,
+            currencies=deps.currencies,
             clock=deps.clock,
         )
     if isinstance(payload, GiftCardRefund):
         return await giftcards.refund_giftcard(
-            payload, event_id=event_id, sitoo=deps.sitoo, redemptions=deps.redemptions
+            payload,
+            event_id=event_id,
+            sitoo=deps.sitoo,
+            redemptions=deps.redemptions,
+            currencies=deps.currencies,
         )
     if isinstance(payload, GiftCardBalance):
-        return await giftcards.giftcard_balance(payload, sitoo=deps.sitoo, clock=deps.clock)
+        return await giftcards.giftcard_balance(
+            payload, sitoo=deps.sitoo, currencies=deps.currencies, clock=deps.clock
+        )
     raise TypeError(f"{event.type} is not handled one at a time")
 
 

@@ -1,4 +1,4 @@
-"""Per-aggregate state on Redis: order tombstones, gift-card redemptions, stock level stamps."""
+"""Per-aggregate state on Redis: order tombstones, redemptions, card currencies, stock stamps."""
 
 from __future__ import annotations
 
@@ -45,6 +45,24 @@ class RedisOrderTombstones:
     async def is_cancelled(self, order_id: str) -> bool:
         """True once cancelled."""
         return bool(await self._redis.exists(self._prefix + order_id))
+
+
+class RedisCardCurrencies:
+    """CardCurrencies on Redis: one small key per card, kept as long as other records."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+        self._redis = redis
+        self._prefix = f"{key_prefix}:card-currency:"
+        self._retention_ms = int(retention_s * 1000)
+
+    async def remember(self, card_number: str, currency: str) -> None:
+        """Store (or refresh) the card's currency."""
+        await self._redis.set(self._prefix + card_number, currency, px=self._retention_ms)
+
+    async def known(self, card_number: str) -> str | None:
+        """The stored currency, or None."""
+        value = await self._redis.get(self._prefix + card_number)
+        return None if value is None else _text(value)
 
 
 class RedisRedemptionLedger:

@@ -17,6 +17,7 @@ from service.consumers.dispatch import UseCaseDeps, run_one, run_stock_batch
 from service.consumers.results import Replier
 from service.consumers.settlement import Settlements
 from service.consumers.state import (
+    RedisCardCurrencies,
     RedisOrderTombstones,
     RedisRedemptionLedger,
     RedisStockLevelStamps,
@@ -108,6 +109,7 @@ def build_delivery_handler(
         directory=Directory(sitoo, clock, ttl=cache, min_refresh=min(cache, timedelta(seconds=30))),
         tombstones=RedisOrderTombstones(redis, key_prefix=prefix, retention_s=retention_s),
         redemptions=RedisRedemptionLedger(redis, key_prefix=prefix, retention_s=retention_s),
+        currencies=RedisCardCurrencies(redis, key_prefix=prefix, retention_s=retention_s),
         stamps=RedisStockLevelStamps(redis, key_prefix=prefix, retention_s=retention_s),
         clock=clock,
         pickup_reservation=timedelta(hours=consumers.pickup_reservation_hours),

@@ -131,9 +131,11 @@ stock and other bulk work.
 
 A redeem costs one Sitoo request: Sitoo itself refuses an unknown card, a wrong PIN, an
 expired or blocked card and a short balance (the refusal is then classified into a reason
-code, reading the card if its text is not conclusive). Sitoo does not check the currency:
-the card it returns is checked, and a redeem in the wrong currency is rolled back at once
-and declined with `currency_mismatch`.
+code, reading the card if its text is not conclusive). Sitoo does not check the currency,
+so the service does: a redeem in another currency than the card's is refused without a
+Sitoo request once the service has seen the card (an issue, a balance or an earlier
+redeem); on a card not seen yet, the card Sitoo returns is checked and the redeem is
+rolled back at once. Either way the decline is `currency_mismatch`.
 
 A reply arrives once the outcome is final. If you stop waiting (timeout), do not assume the
 redeem failed: either wait for its result event, or send a `giftcard.refund` naming the

@@ -1,15 +1,16 @@
 """Gift cards: issue, redeem, refund and balance, with declines that carry a reason.
 
-Ordering rules. A redeem checks for a void (a refund that named it first) and for a
-cancelled order before it spends, records the redemption, then checks both again (and
-the rules Sitoo does not enforce, such as the card's currency) and undoes itself if
-anything is wrong. A voided redeem still looks for a charge that an earlier delivery
-made but never recorded (it died, or lost Sitoo's answer) and undoes it. A refund
-naming a redemption voids it first and only then looks for it. Rolling a redemption
-back always uses the op key ``{redeem event id}:rollback``, so whoever gets there first
-(cancel, refund or the redeem itself) undoes it, and nobody undoes it twice. A redeem
-delivered again after its refund is answered from its idempotency record: it never
-spends again.
+Ordering rules. A redeem checks for a void (a refund that named it first), for a
+cancelled order and for a card whose currency is known to differ (Sitoo does not check
+currencies) before it spends; it records the redemption, then checks again (the void,
+the cancel, and the currency on the card Sitoo returns) and undoes itself if anything is
+wrong. A redeem refused before spending still looks for a charge that an earlier
+delivery made but never recorded (it died, or lost Sitoo's answer) and undoes it. A
+refund naming a redemption voids it first and only then looks for it. Rolling a
+redemption back always uses the op key ``{redeem event id}:rollback``, so whoever gets
+there first (cancel, refund or the redeem itself) undoes it, and nobody undoes it twice.
+A redeem delivered again after its refund is answered from its idempotency record: it
+never spends again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from service.contracts.giftcards import (
     GiftCardRedeem,
     GiftCardRefund,
 )
-from service.ports import Clock, Lane, OrderTombstones, Redemption, RedemptionLedger, SitooPort
+from service.ports import (
+    CardCurrencies,
+    Clock,
+    Lane,
+    OrderTombstones,
+    Redemption,
+    RedemptionLedger,
+    SitooPort,
+)
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.models import GiftCard, GiftCardResult, GiftCardTransactionIn, NewGiftCard
 from service.usecases.outcome import Outcome, Rejected
@@ -95,6 +104,11 @@ def _balance_fields(card: GiftCard | None) -> dict[str, str | None]:
     }
 
 
+async def _remember(currencies: CardCurrencies, card: GiftCard | None) -> None:
+    if card is not None and card.cardnumber and card.currencycode:
+        await currencies.remember(card.cardnumber, card.currencycode)
+
+
 async def _read_card(
     sitoo: SitooPort, number: str, pin: str | None
 ) -> tuple[GiftCard | None, DeclineReason | None]:
@@ -107,7 +121,9 @@ async def _read_card(
         return None, code
 
 
-async def issue_giftcard(issued: GiftCardIssued, *, event_id: str, sitoo: SitooPort) -> Outcome:
+async def issue_giftcard(
+    issued: GiftCardIssued, *, event_id: str, sitoo: SitooPort, currencies: CardCurrencies
+) -> Outcome:
     """Create the card in Sitoo with its initial load, exactly once."""
     card = NewGiftCard(
         type=issued.kind,
@@ -122,6 +138,7 @@ async def issue_giftcard(issued: GiftCardIssued, *, event_id: str, sitoo: SitooP
     )
     if result.giftcard is None:
         raise Rejected("unexpected_response", "Sitoo issued the card but returned no card")
+    await _remember(currencies, result.giftcard)
     return Outcome.ok(
         **_balance_fields(result.giftcard), transaction_ids=list(result.addedtransactionids)
     )
@@ -231,6 +248,7 @@ async def redeem_giftcard(
     sitoo: SitooPort,
     redemptions: RedemptionLedger,
     tombstones: OrderTombstones,
+    currencies: CardCurrencies,
     clock: Clock,
 ) -> Outcome:
     """Take the amount off the card once; a decline names its reason."""
@@ -241,17 +259,22 @@ async def redeem_giftcard(
         )
     charge = [GiftCardTransactionIn(moneyamount=-redeem.amount, merchant_reference=redeem.order_id)]
     op_key = f"{event_id}:redeem"
+    refuse: DeclineReason | None = None
     if await _voided(redeem, event_id, redemptions, tombstones):
+        refuse = "voided"
+    elif await currencies.known(redeem.card_number) not in {None, redeem.currency}:
+        refuse = "currency_mismatch"  # Sitoo would take it: it does not check currencies
+    if refuse is not None:
         # An earlier delivery may have charged the card and died (or lost the answer)
-        # before recording it; the void came in between. Find that charge and undo it.
+        # before recording it, and what is known now came in between: find it, undo it.
         earlier = await sitoo.find_giftcard_transactions(
             redeem.card_number, charge, op_key=op_key, pin=redeem.pin, lane=Lane.INTERACTIVE
         )
         if earlier is not None:
-            redemption = _redemption(redeem, event_id, earlier)
+            redemption = _redemption(redeem, event_id, earlier, undo=refuse)
             await redemptions.record(redemption)
             await roll_back(redemption, by=event_id, sitoo=sitoo, redemptions=redemptions)
-        return _decline("voided", card_number=redeem.card_number)
+        return _decline(refuse, card_number=redeem.card_number)
     # One Sitoo round trip on the happy path: Sitoo itself refuses an unknown card, a wrong
     # PIN, an expired or blocked card and a short balance. A redelivery after a crash is
     # answered from the client's record of this op key, so nothing is checked or spent twice.
@@ -264,6 +287,7 @@ async def redeem_giftcard(
         if code is None:
             raise
         return _decline(code, card_number=redeem.card_number)
+    await _remember(currencies, result.giftcard)
     undo = _wrong_after_spending(result.giftcard, redeem)
     redemption = _redemption(redeem, event_id, result, undo=undo)
     await redemptions.record(redemption)  # with ``undo``, so a redelivery finishes the undo
@@ -285,6 +309,7 @@ async def refund_giftcard(
     event_id: str,
     sitoo: SitooPort,
     redemptions: RedemptionLedger,
+    currencies: CardCurrencies,
 ) -> Outcome:
     """Roll back a named redemption (voiding it if unseen) or load a new amount."""
     if refund.redemption_event_id is not None:
@@ -304,6 +329,7 @@ async def refund_giftcard(
         )
     amount = refund.amount if refund.amount is not None else Decimal(0)
     card, declined = await _read_card(sitoo, refund.card_number, None)
+    await _remember(currencies, card)
     if card is not None and card.currencycode not in {None, refund.currency}:
         declined = "currency_mismatch"
     if declined is not None:
@@ -321,9 +347,12 @@ async def refund_giftcard(
     )
 
 
-async def giftcard_balance(balance: GiftCardBalance, *, sitoo: SitooPort, clock: Clock) -> Outcome:
+async def giftcard_balance(
+    balance: GiftCardBalance, *, sitoo: SitooPort, currencies: CardCurrencies, clock: Clock
+) -> Outcome:
     """Read the card; declines for an unknown card, a wrong (given) PIN or another currency."""
     card, declined = await _read_card(sitoo, balance.card_number, balance.pin)
+    await _remember(currencies, card)
     if card is not None:
         declined = check_card(
             card, amount=None, currency=balance.currency, pin=balance.pin, now=clock()

@@ -297,10 +297,12 @@ def _card_writes_justified(
             problems.append(f"{card}: rollback of {ref}, which is not a redemption of ours")
             continue
         outcome = _final(results[redeem_id]) if redeem_id in results else {}
+        wrong_currency = plan.redeems[redeem_id].get("currency", "SEK") != "SEK"
         justified = (
             redeem_id in facts.refunded
             or plan.redeems[redeem_id]["order_id"] in facts.cancelled_orders
             or outcome.get("reason_code") == "voided"
+            or (wrong_currency and outcome.get("reason_code") == "currency_mismatch")
         )
         if not justified:
             problems.append(f"{card}: redemption {redeem_id} rolled back without a reason")
@@ -323,6 +325,8 @@ def _card_model(
             continue
         ref = operation_reference(f"{redeem_id}:redeem")
         succeeded = _final(results[redeem_id])["status"] == "succeeded"
+        if succeeded and redeem.get("currency", "SEK") != "SEK":
+            problems.append(f"{card}: redemption {redeem_id} in another currency succeeded")
         if succeeded and ref not in applied:
             problems.append(f"{card}: redemption {redeem_id} succeeded but was never applied")
         if ref in applied and ref not in rolled:

@@ -23,6 +23,7 @@ STORES = ("STORE-1", "STORE-2", "STORE-3")
 SKU_COUNT = 100
 CARD_LOAD = Decimal("1000.00")
 CARD_PIN = "4711"
+WRONG_CURRENCY_SHARE = 0.1  # redemptions sent in EUR against the SEK cards
 
 
 def sku(index: int) -> str:
@@ -236,15 +237,22 @@ class _Builder:
 
     def redeem(self, card: str, order_id: str | None, *, request: bool) -> Send:
         amount = Decimal(self.rng.randint(40, 260))
+        # Sitoo does not check a card's currency: the service must refuse (or undo) these.
+        currency = "EUR" if self.rng.random() < WRONG_CURRENCY_SHARE else "SEK"
         event_id = self.event_id("redeem")
         data = {
             "card_number": card,
             "amount": _money(amount),
-            "currency": "SEK",
+            "currency": currency,
             "pin": self.plan.card_pins[card],
             "order_id": order_id,
         }
-        self.plan.redeems[event_id] = {"card": card, "amount": amount, "order_id": order_id}
+        self.plan.redeems[event_id] = {
+            "card": card,
+            "amount": amount,
+            "order_id": order_id,
+            "currency": currency,
+        }
         if request:
             return self.send(
                 REQUESTS,

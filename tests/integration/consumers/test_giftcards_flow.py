@@ -96,9 +96,15 @@ async def test_declines_name_their_reason(
         reply = await ask(redis, publish, settings, document, f"reply:{unique}:{index}")
         assert (reply["status"], reply["reason_code"]) == ("declined", code)
     assert balance(sandbox) == Decimal("500.00")
-    # Sitoo does not check the currency: that redeem was applied and rolled back at once.
+    # Sitoo does not check the currency: that redeem, on a card not seen before, was applied
+    # and rolled back at once.
     assert len(sandbox.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
     assert len(sandbox.sandbox.ledger_entries(kind="giftcard.rollback")) == 1
+    # Now the card's currency is known: the next such redeem is refused without a write.
+    again = envelope("giftcard.redeem", {"card_number": CARD, "amount": "1", "currency": "EUR"})
+    reply = await ask(redis, publish, settings, again, f"reply:{unique}:again")
+    assert (reply["status"], reply["reason_code"]) == ("declined", "currency_mismatch")
+    assert len(sandbox.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
 
 
 @pytest.mark.usefixtures("service")

@@ -376,6 +376,19 @@ class FakeRedemptions:
         return redeem_event_id in self.voids
 
 
+class FakeCurrencies:
+    """CardCurrencies in memory."""
+
+    def __init__(self) -> None:
+        self.currencies: dict[str, str] = {}
+
+    async def remember(self, card_number: str, currency: str) -> None:
+        self.currencies[card_number] = currency
+
+    async def known(self, card_number: str) -> str | None:
+        return self.currencies.get(card_number)
+
+
 class FakeStamps:
     """StockLevelStamps in memory."""
 

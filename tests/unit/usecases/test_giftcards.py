@@ -13,6 +13,7 @@ from service.contracts.giftcards import (
     GiftCardRefund,
 )
 from service.sitoo.errors import ServiceUnavailable
+from service.sitoo.models import GiftCardTransactionIn
 from service.usecases.giftcards import (
     giftcard_balance,
     issue_giftcard,
@@ -23,6 +24,7 @@ from service.usecases.outcome import Outcome, Rejected
 from tests.unit.usecases.fakes import (
     NOW,
     FakeCard,
+    FakeCurrencies,
     FakeRedemptions,
     FakeSitoo,
     FakeTombstones,
@@ -37,6 +39,7 @@ class World:
         self.sitoo = FakeSitoo()
         self.redemptions = FakeRedemptions()
         self.tombstones = FakeTombstones()
+        self.currencies = FakeCurrencies()
         self.sitoo.cards["10010000"] = FakeCard("10010000", Decimal("500.00"))
         self.sitoo.cards["20020000"] = FakeCard("20020000", Decimal("300.00"), pin="1234")
 
@@ -49,6 +52,7 @@ class World:
             sitoo=self.sitoo,
             redemptions=self.redemptions,
             tombstones=self.tombstones,
+            currencies=self.currencies,
             clock=clock,
         )
 
@@ -60,6 +64,7 @@ class World:
             event_id=event_id,
             sitoo=self.sitoo,
             redemptions=self.redemptions,
+            currencies=self.currencies,
         )
 
     def balance(self, number: str = "10010000") -> Decimal:
@@ -230,12 +235,17 @@ async def test_issue_once_and_balance(world: World) -> None:
     issued = GiftCardIssued.model_validate(
         {"card_number": "30030000", "amount": "250.00", "currency": "SEK"}
     )
-    first = await issue_giftcard(issued, event_id="i-1", sitoo=world.sitoo)
-    await issue_giftcard(issued, event_id="i-1", sitoo=world.sitoo)
+    first = await issue_giftcard(
+        issued, event_id="i-1", sitoo=world.sitoo, currencies=world.currencies
+    )
+    await issue_giftcard(issued, event_id="i-1", sitoo=world.sitoo, currencies=world.currencies)
     assert first.sitoo["card_number"] == "30030000"
     assert world.sitoo.calls.count("issue_giftcard") == 1
     balance = await giftcard_balance(
-        GiftCardBalance(card_number="30030000"), sitoo=world.sitoo, clock=clock
+        GiftCardBalance(card_number="30030000"),
+        sitoo=world.sitoo,
+        currencies=world.currencies,
+        clock=clock,
     )
     assert balance.sitoo["balance"] == "250.00"
     assert balance.sitoo["redeemable"] is True
@@ -251,3 +261,40 @@ async def test_redeem_retried_after_a_crash_is_not_declined_by_its_own_spend(
     assert retried.succeeded
     assert world.balance() == Decimal("50.00")
     assert world.sitoo.calls.count("add_giftcard_transactions") == 1
+
+
+async def test_known_currency_mismatch_is_refused_without_a_write(world: World) -> None:
+    """Once the card's currency is known, a redeem in another one never reaches Sitoo."""
+    await world.redeem("r-0", amount="1.00")  # Sitoo's answer tells the card is in SEK
+    outcome = await world.redeem(currency="EUR")
+    assert outcome.reason_code == "currency_mismatch"
+    assert world.sitoo.calls.count("add_giftcard_transactions") == 1  # only the first
+    assert world.sitoo.rollbacks == []
+    assert world.balance() == Decimal("499.00")
+
+
+async def test_unknown_currency_mismatch_is_written_then_undone(world: World) -> None:
+    """A card never seen: the currency is checked on Sitoo's answer and the charge undone."""
+    outcome = await world.redeem(currency="EUR")
+    assert outcome.reason_code == "currency_mismatch"
+    assert len(world.sitoo.rollbacks) == 1
+    assert world.balance() == Decimal("500.00")
+    assert world.currencies.currencies["10010000"] == "SEK"
+
+
+async def test_mismatch_learnt_after_a_lost_charge_still_undoes_the_charge(world: World) -> None:
+    """Charged in EUR and died; the currency is learnt meanwhile; the redelivery undoes it."""
+    charge = [GiftCardTransactionIn(moneyamount=Decimal("-100.00"))]
+    # The first delivery's write reached Sitoo; the process died before anything else.
+    await world.sitoo.add_giftcard_transactions("10010000", charge, op_key="r-1:redeem")
+    await giftcard_balance(
+        GiftCardBalance(card_number="10010000"),
+        sitoo=world.sitoo,
+        currencies=world.currencies,
+        clock=clock,
+    )
+    retried = await world.redeem(currency="EUR")
+    assert retried.reason_code == "currency_mismatch"
+    assert world.sitoo.calls.count("add_giftcard_transactions") == 1  # never charged twice
+    assert len(world.sitoo.rollbacks) == 1
+    assert world.balance() == Decimal("500.00")
