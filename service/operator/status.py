@@ -68,6 +68,7 @@ class CredentialState:
 
     api_id: str
     in_flight: int
+    interactive_only: bool = False  # reserved for gift-card calls (INTERACTIVE_CREDENTIALS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +194,12 @@ async def _limiter_state(redis: aioredis.Redis, settings: Settings) -> LimiterSt
     if names:
         limiter = RedisLimiter(redis, key_prefix=settings.redis.key_prefix, credentials=names)
         counts = await limiter.in_flight()
+    reserved = {c.api_id for c in settings.sitoo.interactive_credentials}
     return LimiterState(
-        credentials=[CredentialState(n, c) for n, c in zip(names, counts, strict=True)],
+        credentials=[
+            CredentialState(n, c, interactive_only=n in reserved)
+            for n, c in zip(names, counts, strict=True)
+        ],
         waiting_interactive=int(await redis.zcard(f"{base}:wait:interactive")),
         waiting_bulk=int(await redis.zcard(f"{base}:wait:bulk")),
     )
@@ -300,8 +305,11 @@ def render_status(status: ServiceStatus) -> str:
     limiter = status.limiter
     lines += ["", "Sitoo limiter"]
     if limiter.credentials:
-        rows = [[c.api_id, str(c.in_flight)] for c in limiter.credentials]
-        lines += _table(["API user", "in flight"], rows)
+        rows = [
+            [c.api_id, "interactive only" if c.interactive_only else "all", str(c.in_flight)]
+            for c in limiter.credentials
+        ]
+        lines += _table(["API user", "serves", "in flight"], rows)
     else:
         lines.append("no API user configured or seen")
     lines.append(f"waiting: {limiter.waiting_interactive} interactive, {limiter.waiting_bulk} bulk")

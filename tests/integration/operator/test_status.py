@@ -118,11 +118,13 @@ async def test_pollers_and_limiter_as_a_running_replica_leaves_them(
 
     assert cli_result.exit_code == 0, cli_result.output
     data = json.loads(cli_result.stdout)
-    assert data["limiter"]["credentials"] == [{"api_id": "sandbox", "in_flight": 1}]
+    assert data["limiter"]["credentials"] == [
+        {"api_id": "sandbox", "in_flight": 1, "interactive_only": False}
+    ]
     assert [p["name"] for p in data["pollers"]] == ["stock", "orders", "giftcards"]
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
-    assert any(line.split()[:2] == ["sandbox", "1"] for line in lines if line.strip())
+    assert any(line.split()[:3] == ["sandbox", "all", "1"] for line in lines if line.strip())
     poller_lines = lines[lines.index("pollers") :]
     stock_line = next(line for line in poller_lines if line.startswith("stock "))
     assert f"  {pollers['stock'].fence}  " in stock_line
@@ -136,3 +138,22 @@ async def test_status_without_redis_url_is_a_configuration_error() -> None:
         result = await invoke("status")
     assert result.exit_code == 2
     assert "SITOO_SYNC_REDIS__URL" in result.output
+
+
+async def test_reserved_api_users_are_marked(
+    redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each API user shows whether bulk work may use it; the table says so in words."""
+    point_at_sitoo(monkeypatch, "http://127.0.0.1:9/v2/accounts/1", api_id="shared")
+    monkeypatch.setenv(
+        "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS",
+        '[{"api_id": "till", "api_password": "till-pw"}]',
+    )
+    status = await gather_status(redis, load_settings())
+    assert [(c.api_id, c.interactive_only) for c in status.limiter.credentials] == [
+        ("shared", False),
+        ("till", True),
+    ]
+    table = await invoke("status")
+    assert "interactive only" in table.stdout
+    assert "till-pw" not in table.stdout
