@@ -84,11 +84,16 @@ def test_partial_credentials_name_the_missing_variables(monkeypatch: pytest.Monk
     assert "SITOO_SYNC_SITOO__API_PASSWORD" in str(raised.value)
 
 
-def test_credential_pool_lists_primary_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Extra API users follow the primary one in the pool."""
+def _primary_api_user(monkeypatch: pytest.MonkeyPatch, *, password: str) -> None:
+    """A real Sitoo account with API user 1-1."""
     monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
     monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", password)
+
+
+def test_credential_pool_lists_primary_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extra API users follow the primary one in the pool."""
+    _primary_api_user(monkeypatch, password="a")
     monkeypatch.setenv(
         "SITOO_SYNC_SITOO__EXTRA_CREDENTIALS", '[{"api_id": "1-2", "api_password": "b"}]'
     )
@@ -99,9 +104,7 @@ def test_credential_pool_lists_primary_first(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_interactive_only_api_users_come_last(monkeypatch: pytest.MonkeyPatch) -> None:
     """The limiter reserves the last ones: after the primary and the extra pool."""
-    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    _primary_api_user(monkeypatch, password="a")
     monkeypatch.setenv(
         "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS", '[{"api_id": "1-9", "api_password": "t"}]'
     )
@@ -113,9 +116,7 @@ def test_interactive_only_api_users_come_last(monkeypatch: pytest.MonkeyPatch) -
 
 def test_one_api_user_twice_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two budgets for one API user would let two requests fly at once: refused at start."""
-    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "a")
+    _primary_api_user(monkeypatch, password="a")
     monkeypatch.setenv(
         "SITOO_SYNC_SITOO__INTERACTIVE_CREDENTIALS", '[{"api_id": "1-1", "api_password": "a"}]'
     )
@@ -127,9 +128,7 @@ def test_one_api_user_twice_is_a_configuration_error(monkeypatch: pytest.MonkeyP
 
 def test_every_api_password_is_handed_to_the_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Passwords of the extra and of the reserved API users are masked in logs like the first."""
-    monkeypatch.setenv("SITOO_SYNC_SITOO__BASE_URL", "https://api.mysitoo.com/v2/accounts/1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_ID", "1-1")
-    monkeypatch.setenv("SITOO_SYNC_SITOO__API_PASSWORD", "first-pw")
+    _primary_api_user(monkeypatch, password="first-pw")
     monkeypatch.setenv(
         "SITOO_SYNC_SITOO__EXTRA_CREDENTIALS", '[{"api_id": "1-2", "api_password": "pool-pw"}]'
     )
