@@ -223,14 +223,20 @@ async def _answer_again(
     """A redeem delivered again after its charge was recorded: finish any undo, same answer.
 
     The first delivery may have died between deciding to undo (a rule Sitoo does not
-    enforce, or a void seen on its re-check) and rolling back. A rollback made by a
-    refund or a cancel leaves the redemption itself a success.
+    enforce, or a void seen on its re-check) and rolling back; that decline stands
+    whoever rolls back. A rollback made by a refund or a cancel of a redemption that had
+    succeeded leaves it a success.
     """
     event_id = recorded.redeem_event_id
     undo = recorded.undo
-    if undo is None and await _voided(redeem, event_id, redemptions, tombstones):
+    if (
+        undo is None
+        and recorded.rolled_back_by in {None, event_id}
+        and await _voided(redeem, event_id, redemptions, tombstones)
+    ):
         undo = "voided"
-    if undo is not None and recorded.rolled_back_by in {None, event_id}:
+    if undo is not None:
+        # Idempotent by its op key: nothing is sent if a refund or a cancel got there first.
         await roll_back(recorded, by=event_id, sitoo=sitoo, redemptions=redemptions)
         return _decline(undo, card_number=recorded.card_number)
     return Outcome.ok(

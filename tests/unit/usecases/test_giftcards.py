@@ -191,6 +191,19 @@ async def test_undo_interrupted_by_a_crash_is_finished_on_redelivery(world: Worl
     assert len(world.sitoo.rollbacks) == 1
 
 
+async def test_undo_finished_by_a_refund_still_answers_the_decline(world: World) -> None:
+    """Wrong currency, died before undoing; a refund rolls it back; the redelivery declines."""
+    world.sitoo.fail_next["rollback_giftcard_transactions"] = ServiceUnavailable("down")
+    with pytest.raises(ServiceUnavailable):
+        await world.redeem(currency="EUR")
+    refunded = await world.refund(redemption_event_id="r-1")
+    retried = await world.redeem(currency="EUR")
+    assert refunded.sitoo["rolled_back"] is True
+    assert retried.reason_code == "currency_mismatch"
+    assert world.balance() == Decimal("500.00")
+    assert len(world.sitoo.rollbacks) == 1
+
+
 async def test_void_seen_on_the_recheck_is_undone_even_after_a_crash(world: World) -> None:
     """The refund missed the record, the redeem saw the void and died: redelivery undoes."""
     original = world.sitoo.add_giftcard_transactions
