@@ -22,9 +22,9 @@ from service.usecases.order_mapping import Placement, sitoo_total, to_sitoo_orde
 from service.usecases.outcome import Outcome, Rejected
 
 
-async def _check_skus(sitoo: SitooPort, skus: set[str]) -> None:
-    found = {p.sku for p in await sitoo.get_products(sorted(skus), lane=Lane.BULK)}
-    missing = sorted(skus - found)
+async def _check_skus(directory: Directory, skus: set[str]) -> None:
+    # Known SKUs are cached like stock's, so a repeat basket costs Sitoo one request.
+    missing = sorted(skus - await directory.known_skus(skus))
     if missing:
         raise Rejected("unknown_sku", "unknown SKU(s) in Sitoo: " + ", ".join(missing[:20]))
 
@@ -73,7 +73,7 @@ async def place_order(
     skus = {line.sku for line in order.lines}
     if order.shipping is not None and order.shipping.sku is not None:
         skus.add(order.shipping.sku)
-    await _check_skus(sitoo, skus)
+    await _check_skus(directory, skus)
     placement = await _placement(order, directory, clock, reservation)
     new_order = to_sitoo_order(order, placement, event_id=event_id)
     if sitoo_total(new_order) != order.total:  # the contract's validator makes this impossible

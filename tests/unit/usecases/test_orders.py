@@ -110,6 +110,14 @@ async def test_duplicate_delivery_creates_nothing_twice(world: World) -> None:
     assert len(world.sitoo.created) == 1
 
 
+async def test_known_skus_are_looked_up_once_per_cache_period(world: World) -> None:
+    """A second order with the same SKU costs Sitoo the create alone."""
+    await world.place(order_data())
+    await world.place(order_data(order_id="W-2"), event_id="e-place-2")
+    assert world.sitoo.calls.count("get_products") == 1
+    assert world.sitoo.calls.count("create_order") == 2
+
+
 async def test_unknown_sku_is_rejected_before_any_write(world: World) -> None:
     """An unknown SKU is a rejection naming it, and nothing is created."""
     data = order_data()
