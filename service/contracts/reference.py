@@ -123,8 +123,10 @@ field `reply_to` naming a Redis list of your choice (not starting with the servi
 prefix, default `sitoo-sync:`), then block on that list. The service LPUSHes one JSON reply
 (see *GiftCardReply* below) and sets the list to expire after
 `SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds. A request is answered once per reply list, even
-when it is delivered again. Requests use Sitoo's interactive lane, ahead of
-stock and other bulk work.
+when it is delivered again; to ask again for the answer to a request already answered (your
+checkout lost it), send the same event with a new `reply_to`: the recorded outcome comes
+back and nothing is applied twice. Requests use Sitoo's interactive lane, ahead of stock
+and other bulk work.
 
 {request_example}
 ```

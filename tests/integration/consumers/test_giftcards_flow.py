@@ -125,6 +125,24 @@ async def test_duplicate_redeem_spends_once(
 
 
 @pytest.mark.usefixtures("service")
+async def test_a_lost_reply_is_asked_for_again_on_a_new_list(
+    settings: Settings,
+    sandbox: RunningSandbox,
+    redis: aioredis.Redis,
+    publish: Publish,
+    unique: str,
+) -> None:
+    """The same request on a new reply list gets the recorded answer; nothing is spent twice."""
+    document = redeem("30.00")
+    first = await ask(redis, publish, settings, document, f"reply:{unique}:first")
+    again = await ask(redis, publish, settings, document, f"reply:{unique}:again")
+    assert first["status"] == again["status"] == "approved"
+    assert first["transaction_ids"] == again["transaction_ids"]
+    assert balance(sandbox) == Decimal("470.00")
+    assert len(sandbox.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+
+
+@pytest.mark.usefixtures("service")
 async def test_refund_before_redeem_voids_it_and_redeem_after_refund_never_respends(
     settings: Settings,
     sandbox: RunningSandbox,
