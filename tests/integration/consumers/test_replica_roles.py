@@ -116,3 +116,16 @@ async def test_checkouts_use_the_reserved_api_user_and_bulk_work_never_does(
 def redis_key(settings: Settings) -> str:
     """A reply list of this test's own (outside the service's key prefix, as required)."""
     return f"till-test-reply:{settings.redis.key_prefix}"
+
+
+async def test_a_replica_reading_no_channel_still_runs(
+    settings: Settings, redis: aioredis.Redis, publish: Publish
+) -> None:
+    """`[]`: a replica for pollers and web hooks only starts, and leaves every event alone."""
+    await publish(settings.streams.stock, _stock_event())
+    async with running_service(_with(settings, channels=[])):
+        await asyncio.sleep(0.5)
+        [group] = await redis.xinfo_groups(settings.streams.stock)
+        # The group exists (created at start, so entries wait for a reader) but nobody reads.
+        assert (group["consumers"], group["last-delivered-id"]) == (0, b"0-0")
+    assert await redis.xlen(settings.streams.results) == 0
