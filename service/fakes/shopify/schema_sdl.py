@@ -102,5 +102,5 @@ def sdl(version: str) -> str:
         ]
     if has_cas_redesign:
         extra.append("directive @idempotent(key: String!) on FIELD")
-    text = _COMMON.replace("ARGS", _CONNECTION_ARGS).replace("ORDER_CANCEL_ARGS", cancel_args)
+    text = _COMMON.replace("ORDER_CANCEL_ARGS", cancel_args).replace("ARGS", _CONNECTION_ARGS)
     return text + "\n".join(extra) + "\n"
