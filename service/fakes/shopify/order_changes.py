@@ -66,11 +66,21 @@ class OrderChanges(OrderStore):
         self._emit("orders/updated", "Order", number)
 
     def _refund(
-        self, order: Order, lines: list[RefundLine], *, note: str | None, restock: bool
+        self,
+        order: Order,
+        lines: list[RefundLine],
+        *,
+        note: str | None,
+        restock: bool,
+        amount: Decimal | None = None,
     ) -> Refund:
+        """Money back to the original payments, in payment order: ``amount``, or all that is left."""
         now = self._clock.now()
         moved: list[int] = []
+        wanted = amount
         for number in list(order.transactions):
+            if wanted is not None and wanted <= 0:
+                break
             paid = self.transactions[number]
             if paid.kind not in _PAID_KINDS or paid.status != "SUCCESS":
                 continue
@@ -79,6 +89,9 @@ class OrderChanges(OrderStore):
                 Decimal(0),
             )
             left = paid.amount - refunded
+            if wanted is not None:
+                left = min(left, wanted)
+                wanted -= left
             if left <= 0:
                 continue
             if paid.receipt.get("gift_card_id") is not None:
@@ -111,7 +124,8 @@ class OrderChanges(OrderStore):
         )
         self.refunds[refund.number] = refund
         order.refunds.append(refund.number)
-        order.financial_status = "refunded" if moved else order.financial_status
+        if moved:
+            order.financial_status = "refunded" if amount is None else "partially_refunded"
         self._emit("refunds/create", "Refund", refund.number)
         return refund
 
@@ -141,9 +155,13 @@ class OrderChanges(OrderStore):
                     line.price * quantity,
                 )
             )
-        refund = self._refund(order, refund_lines, note=note, restock=restock)
-        if refund.transactions and any(line.current_quantity for line in order.lines):
-            order.financial_status = "partially_refunded"
+        refund = self._refund(
+            order,
+            refund_lines,
+            note=note,
+            restock=restock,
+            amount=sum((line.subtotal for line in refund_lines), Decimal(0)),
+        )
         self._touch(number)
         self._ledger.record("order.refund", f"Order/{number}", refund=refund.number)
         self._emit("orders/updated", "Order", number)
