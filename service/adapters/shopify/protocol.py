@@ -111,10 +111,28 @@ def _top_level_error(errors: list[Any], cost: Any, *, mutation: bool, what: str)
     return QueryError(message, codes=codes)
 
 
+def _throttled_body(body: bytes, *, what: str) -> ShopifyError | None:
+    """The Throttled error a 429 with a GraphQL THROTTLED body stands for (with the bucket)."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("errors"), list):
+        return None
+    extensions = document.get("extensions")
+    cost = extensions.get("cost") if isinstance(extensions, dict) else None
+    error = _top_level_error(document["errors"], cost, mutation=True, what=what)
+    return error if isinstance(error, Throttled) else None
+
+
 def interpret(
     status: int, headers: Mapping[str, str], body: bytes, *, mutation: bool, what: str
 ) -> Answer:
     """The answer of a request; raises the matching error otherwise."""
+    if status == 429:  # noqa: PLR2004 - THROTTLED may come as a 429 (FACTS.md §10.1)
+        throttled = _throttled_body(body, what=what)
+        if throttled is not None:
+            raise throttled
     if not 200 <= status < 300:  # noqa: PLR2004
         raise _http_error(status, headers, body, mutation=mutation, what=what)
     try:
