@@ -1,4 +1,4 @@
-"""The `sitoo-sync` command line: run, sandbox, fake-shopify, config, status, check, resync, dlq, docs."""
+"""The `sitoo-sync` command line: run, sandbox, fake-shopify, config, status, check, dlq, docs."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
 
 
 @cli.command("fake-shopify")
-def fake_shopify(  # noqa: PLR0913, PLR0917 - one typer option per fake setting
+def fake_shopify(  # noqa: PLR0917 - one typer option per fake setting
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8901,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     seed: Annotated[str, typer.Option(help="Initial data: demo or empty.")] = "demo",

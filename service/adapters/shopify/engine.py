@@ -45,7 +45,7 @@ MAX_RETRY_AFTER_S = 30.0
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=False)
 class Operation:
     """One GraphQL document the client sends, with the cost Shopify charges for it up front."""
 
@@ -146,11 +146,7 @@ class GraphQLEngine:
         if answer.requested_cost is not None:
             self._learned[key] = answer.requested_cost
         self.spent += answer.actual_cost or 0.0
-        if (
-            answer.version
-            and answer.version != self.version
-            and answer.version != self._warned_version
-        ):
+        if answer.version and answer.version not in {self.version, self._warned_version}:
             self._warned_version = answer.version
             log.warning(
                 "shopify_api_version_differs", configured=self.version, served=answer.version
@@ -212,10 +208,8 @@ class GraphQLEngine:
             except (NotApplied, Permanent):
                 state["unknown"] = False
                 raise
-            except OutcomeUnknown:
-                raise
-            except Retryable:
-                raise  # a read inside the write failed; the write itself is what we track
+            # Anything else (a lost answer, or a read inside the write failing) leaves the
+            # write possibly applied: the next attempt reconciles first.
             state["unknown"] = False
             return result
 

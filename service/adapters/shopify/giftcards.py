@@ -72,7 +72,7 @@ class GiftCardCalls(ShopifyCalls):
         )
         return [parsed(_card, raw, what="giftCards") for raw in nodes(data["giftCards"])]
 
-    async def create_giftcard(  # noqa: PLR0913 - Shopify's options
+    async def create_giftcard(
         self,
         initial_value: Decimal,
         *,
@@ -207,7 +207,7 @@ class GiftCardCalls(ShopifyCalls):
             looked=True,
         )
 
-    async def _adjust(  # noqa: PLR0913
+    async def _adjust(
         self,
         giftcard_id: str,
         amount: Decimal,

@@ -202,11 +202,9 @@ class OrderCalls(ShopifyCalls):
                 queries.PREPARED_FOR_PICKUP, variables, repeatable=False
             )
             errors = user_errors(answer["fulfillmentOrderLineItemsPreparedForPickup"])
-            if errors and {e.code for e in errors} == {
-                "NO_LINE_ITEMS_TO_PREPARE_FOR_FULFILLMENT_ORDER"
-            }:
-                if await already() is not None:
-                    return False
+            nothing_left = {"NO_LINE_ITEMS_TO_PREPARE_FOR_FULFILLMENT_ORDER"}
+            if errors and {e.code for e in errors} == nothing_left and await already() is not None:
+                return False
             raise_user_errors(errors, what="fulfillmentOrderLineItemsPreparedForPickup")
             return True
 
@@ -253,7 +251,7 @@ class OrderCalls(ShopifyCalls):
         )
         return made or None
 
-    async def cancel_order(  # noqa: PLR0913 - Shopify's options
+    async def cancel_order(
         self,
         order_id: str,
         *,

@@ -51,7 +51,9 @@ fragment OrderFields on Order {
 }
 """
 
-SHOP = Operation("Shop", "query Shop { shop { name myshopifyDomain currencyCode } }", False, 1)
+SHOP = Operation(
+    "Shop", "query Shop { shop { name myshopifyDomain currencyCode } }", mutation=False, cost=1
+)
 
 LOCATIONS = Operation(
     "Locations",
@@ -61,8 +63,8 @@ LOCATIONS = Operation(
     pageInfo { hasNextPage endCursor }
   }
 }""",
-    False,
-    2 + LOCATIONS_PAGE,
+    mutation=False,
+    cost=2 + LOCATIONS_PAGE,
 )
 
 VARIANTS_BY_SKU = Operation(
@@ -73,8 +75,8 @@ VARIANTS_BY_SKU = Operation(
     pageInfo { hasNextPage endCursor }
   }
 }""",
-    False,
-    2 + VARIANTS_PAGE * 2,
+    mutation=False,
+    cost=2 + VARIANTS_PAGE * 2,
 )
 
 INVENTORY_LEVELS = Operation(
@@ -87,8 +89,8 @@ INVENTORY_LEVELS = Operation(
     }
   }
 }""",
-    False,
-    LEVELS_BATCH * 3,
+    mutation=False,
+    cost=LEVELS_BATCH * 3,
 )
 
 _SET_SELECTION = """{
@@ -113,7 +115,7 @@ def set_quantities(version: str) -> Operation:
             "mutation SetQuantities($input: InventorySetQuantitiesInput!) {\n"
             f"  inventorySetQuantities(input: $input) {_SET_SELECTION}\n}}"
         )
-    return Operation("SetQuantities", document, True, 10)
+    return Operation("SetQuantities", document, mutation=True, cost=10)
 
 
 INVENTORY_ACTIVATE = Operation(
@@ -124,15 +126,15 @@ INVENTORY_ACTIVATE = Operation(
     userErrors { field message }
   }
 }""",
-    True,
-    10,
+    mutation=True,
+    cost=10,
 )
 
 ORDER = Operation(
     "Order",
     "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
-    False,
-    497,
+    mutation=False,
+    cost=497,
 )
 
 ORDERS_UPDATED = Operation(
@@ -143,8 +145,8 @@ ORDERS_UPDATED = Operation(
     pageInfo { hasNextPage endCursor }
   }
 }""",
-    False,
-    2 + ORDERS_PAGE,
+    mutation=False,
+    cost=2 + ORDERS_PAGE,
 )
 
 ORDER_REFUNDS = Operation(
@@ -161,8 +163,8 @@ ORDER_REFUNDS = Operation(
     }
   }
 }""",
-    False,
-    326,
+    mutation=False,
+    cost=326,
 )
 
 FULFILLMENT_ORDER = Operation(
@@ -174,8 +176,8 @@ FULFILLMENT_ORDER = Operation(
     lineItems(first: 20) { nodes { id remainingQuantity } }
   }
 }""",
-    False,
-    24,
+    mutation=False,
+    cost=24,
 )
 
 PREPARED_FOR_PICKUP = Operation(
@@ -183,8 +185,8 @@ PREPARED_FOR_PICKUP = Operation(
     """mutation PreparedForPickup($input: FulfillmentOrderLineItemsPreparedForPickupInput!) {
   fulfillmentOrderLineItemsPreparedForPickup(input: $input) { userErrors { field message code } }
 }""",
-    True,
-    10,
+    mutation=True,
+    cost=10,
 )
 
 FULFILLMENT_CREATE = Operation(
@@ -195,8 +197,8 @@ FULFILLMENT_CREATE = Operation(
     userErrors { field message }
   }
 }""",
-    True,
-    10,
+    mutation=True,
+    cost=10,
 )
 
 
@@ -210,15 +212,15 @@ def order_cancel(version: str) -> Operation:
         )
     else:
         refund_var, refund_arg = "$refund: Boolean!", "refund: $refund"
-    document = f"""mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!,
-    $notifyCustomer: Boolean, $staffNote: String, {refund_var}) {{
+    document = f"""mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!,
+    $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String, {refund_var}) {{
   orderCancel(orderId: $orderId, reason: $reason, restock: $restock,
       notifyCustomer: $notifyCustomer, staffNote: $staffNote, {refund_arg}) {{
     job {{ id done }}
     orderCancelUserErrors {{ field message code }}
   }}
 }}"""
-    return Operation("OrderCancel", document, True, 10)
+    return Operation("OrderCancel", document, mutation=True, cost=10)
 
 
 TAGS_ADD = Operation(
@@ -226,15 +228,15 @@ TAGS_ADD = Operation(
     """mutation TagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } }
 }""",
-    True,
-    10,
+    mutation=True,
+    cost=10,
 )
 
 GIFT_CARD = Operation(
     "GiftCard",
     "query GiftCard($id: ID!) { giftCard(id: $id) { ...GiftCardFields } }\n" + _GIFT_CARD_FIELDS,
-    False,
-    3,
+    mutation=False,
+    cost=3,
 )
 
 GIFT_CARDS_BY_LAST_CHARACTERS = Operation(
@@ -242,8 +244,8 @@ GIFT_CARDS_BY_LAST_CHARACTERS = Operation(
     "query GiftCardsByLastCharacters($query: String!) {\n"
     "  giftCards(first: 50, query: $query) { nodes { ...GiftCardFields } }\n}\n"
     + _GIFT_CARD_FIELDS,
-    False,
-    152,
+    mutation=False,
+    cost=152,
 )
 
 GIFT_CARD_TRANSACTIONS = Operation(
@@ -258,44 +260,50 @@ GIFT_CARD_TRANSACTIONS = Operation(
     }
   }
 }""",
-    False,
-    4 + 2 * GIFT_CARD_TRANSACTIONS_PAGE,
+    mutation=False,
+    cost=4 + 2 * GIFT_CARD_TRANSACTIONS_PAGE,
 )
 
 GIFT_CARD_CREATE = Operation(
     "GiftCardCreate",
     "mutation GiftCardCreate($input: GiftCardCreateInput!) {\n"
     "  giftCardCreate(input: $input) {\n"
-    "    giftCard { ...GiftCardFields }\n    giftCardCode\n    userErrors { field message code }\n  }\n}\n"
-    + _GIFT_CARD_FIELDS,
-    True,
-    10,
+    "    giftCard { ...GiftCardFields }\n    giftCardCode\n"
+    "    userErrors { field message code }\n  }\n}\n" + _GIFT_CARD_FIELDS,
+    mutation=True,
+    cost=10,
 )
 
-_TRANSACTION = "{ id note processedAt amount { amount currencyCode } giftCard { id balance { amount currencyCode } } }"
+_TRANSACTION = (
+    "{ id note processedAt amount { amount currencyCode } "
+    "giftCard { id balance { amount currencyCode } } }"
+)
 
 GIFT_CARD_CREDIT = Operation(
     "GiftCardCredit",
     "mutation GiftCardCredit($id: ID!, $creditInput: GiftCardCreditInput!) {\n"
     "  giftCardCredit(id: $id, creditInput: $creditInput) {\n"
-    f"    giftCardCreditTransaction {_TRANSACTION}\n    userErrors {{ field message code }}\n  }}\n}}",
-    True,
-    10,
+    f"    giftCardCreditTransaction {_TRANSACTION}\n"
+    "    userErrors { field message code }\n  }\n}",
+    mutation=True,
+    cost=10,
 )
 
 GIFT_CARD_DEBIT = Operation(
     "GiftCardDebit",
     "mutation GiftCardDebit($id: ID!, $debitInput: GiftCardDebitInput!) {\n"
     "  giftCardDebit(id: $id, debitInput: $debitInput) {\n"
-    f"    giftCardDebitTransaction {_TRANSACTION}\n    userErrors {{ field message code }}\n  }}\n}}",
-    True,
-    10,
+    f"    giftCardDebitTransaction {_TRANSACTION}\n"
+    "    userErrors { field message code }\n  }\n}",
+    mutation=True,
+    cost=10,
 )
 
 
 @functools.cache
 def webhook_subscription_create(version: str) -> Operation:
     """webhookSubscriptionCreate (the address is ``uri`` from 2025-10, ``callbackUrl`` before)."""
+    del version  # the document is the same; the variables differ (see ShopifyClient)
     return Operation(
         "WebhookSubscriptionCreate",
         """mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
@@ -305,8 +313,8 @@ def webhook_subscription_create(version: str) -> Operation:
     userErrors { field message }
   }
 }""",
-        True,
-        10,
+        mutation=True,
+        cost=10,
     )
 
 
@@ -324,8 +332,8 @@ def webhook_subscriptions(version: str) -> Operation:
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}""",
-        False,
-        2 + 100 * (2 if version < "2025-10" else 1),
+        mutation=False,
+        cost=2 + 100 * (2 if version < "2025-10" else 1),
     )
 
 
@@ -334,6 +342,6 @@ WEBHOOK_SUBSCRIPTION_DELETE = Operation(
     """mutation WebhookSubscriptionDelete($id: ID!) {
   webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } }
 }""",
-    True,
-    10,
+    mutation=True,
+    cost=10,
 )

@@ -58,11 +58,13 @@ class InventoryLevel:
     @property
     def on_hand(self) -> int:
         """Everything physically at the location."""
-        return self.available + self.committed + sum(getattr(self, n) for n in UNAVAILABLE)
+        unavailable = self.reserved + self.damaged + self.safety_stock + self.quality_control
+        return self.available + self.committed + unavailable
 
     def quantity(self, name: str) -> int:
         """One named quantity."""
-        return int(getattr(self, name))
+        value: int = getattr(self, name)
+        return value
 
 
 @dataclass

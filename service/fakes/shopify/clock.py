@@ -83,7 +83,7 @@ def rest_time(seconds: float) -> str:
 
 def parse_time(text: str) -> float:
     """An ISO 8601 date or time (Z or offset; a bare date is midnight UTC) as Unix seconds."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.timestamp()

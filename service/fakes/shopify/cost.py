@@ -115,7 +115,9 @@ class CostCounter:
             return 0
         if named.name.endswith("Connection"):
             return 2 + self._connection(named, node, definition, value)
-        inner = definition.type.of_type if is_non_null_type(definition.type) else definition.type
+        inner: Any = definition.type
+        if is_non_null_type(inner):
+            inner = inner.of_type
         if is_list_type(inner):
             if value is _ABSENT:
                 per_item = 1 + self._selection(named, node.selection_set, _ABSENT)
@@ -131,8 +133,12 @@ class CostCounter:
         return 1 + (0 if value is None else self._selection(named, node.selection_set, value))
 
     def _connection(
-        self, connection: Any, node: FieldNode, definition: GraphQLField, value: Any
-    ) -> int:  # noqa: ANN401
+        self,
+        connection: Any,  # noqa: ANN401 - a GraphQL connection type
+        node: FieldNode,
+        definition: GraphQLField,
+        value: Any,  # noqa: ANN401 - response JSON
+    ) -> int:
         per_node_requested = 0
         actual = 0
         counted_items: int | None = None
@@ -151,7 +157,7 @@ class CostCounter:
                 ]
                 if not inner or inner[0][0].selection_set is None:
                     continue
-                node_type = get_named_type(edge_type.fields["node"].type)  # type: ignore[attr-defined]
+                node_type = get_named_type(edge_type.fields["node"].type)
                 selection = inner[0][0].selection_set
                 items = _ABSENT
                 if sub_value is not _ABSENT:

@@ -11,7 +11,10 @@ import uuid
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
     GraphQLError,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -34,7 +37,7 @@ from service.fakes.shopify.schema import schema_for
 from service.fakes.shopify.shop import FakeShopify
 
 _RELEASE = re.compile(r"\d{4}-(01|04|07|10)")
-INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105 - Shopify's error text
 RATE_DOCS = "https://shopify.dev/api/usage/rate-limits"
 
 
@@ -139,49 +142,46 @@ async def graphql(request: Request) -> Response:
     return response
 
 
-async def _handle(shop: FakeShopify, request: Request) -> Response:  # noqa: C901 - one linear pipeline
-    version = served_version(shop, request.path_params["version"])
-    if version is None:
-        raise _Refusal(json_answer(404, {"errors": "Not Found"}), "404")
-    app = _app_of(shop, request.headers.get("x-shopify-access-token"))
-    if app is None:
-        raise _Refusal(json_answer(401, {"errors": INVALID_TOKEN}), "401")
-    query, variables, operation_name = await _request_body(request)
-    headers = {"X-Shopify-API-Version": version, "X-Request-Id": str(uuid.uuid4())}
-    schema = schema_for(version)
+def _operation(
+    query: str, operation_name: str | None, headers: dict[str, str]
+) -> tuple[DocumentNode, OperationDefinitionNode]:
+    """The parsed document and the operation to run, or a top-level error."""
     try:
         document = parse(query)
     except GraphQLError as error:
-        raise _Refusal(
-            json_answer(200, {"errors": [shopify_error(error)]}, headers), "invalid"
-        ) from None
+        answer = json_answer(200, {"errors": [shopify_error(error)]}, headers)
+        raise _Refusal(answer, "invalid") from None
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        error = {
-            "message": "An operation name is required"
+        message = (
+            "An operation name is required"
             if operation_name is None
             else f'No operation named "{operation_name}"'
-        }
-        raise _Refusal(json_answer(200, {"errors": [error]}, headers), "invalid")
-    mutation = operation.operation is OperationType.MUTATION
-    decision = shop.fault_plan.decide(mutation=mutation, query=query)
-    await _before_faults(shop, decision)
-    problems = validate(schema, document)
-    if problems:
-        raise _Refusal(json_answer(200, {"errors": shopify_errors(problems)}, headers), "invalid")
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    counter = CostCounter(schema, fragments, variables)
+        )
+        raise _Refusal(json_answer(200, {"errors": [{"message": message}]}, headers), "invalid")
+    return document, operation
+
+
+def _charge(
+    shop: FakeShopify,
+    app: str,
+    counter: CostCounter,
+    operation: OperationDefinitionNode,
+    *,
+    throttled: bool,
+    headers: dict[str, str],
+) -> int:
+    """Take the requested cost from the app's bucket, or refuse: too expensive, or THROTTLED."""
     requested = counter.operation(operation)
-    if requested > shop.config.max_query_cost:
+    limit = int(shop.config.max_query_cost)
+    if requested > limit:
         error = {
             "message": f"Query cost is {requested}, which exceeds the single query max cost "
-            f"limit ({int(shop.config.max_query_cost)}).",
+            f"limit ({limit}).",
             "extensions": {
                 "code": "MAX_COST_EXCEEDED",
                 "cost": requested,
-                "maxCost": int(shop.config.max_query_cost),
+                "maxCost": limit,
                 "documentation": RATE_DOCS,
             },
         }
@@ -190,28 +190,68 @@ async def _handle(shop: FakeShopify, request: Request) -> Response:  # noqa: C90
             "extensions": {"cost": _cost(requested, None, shop.buckets.status(app))},
         }
         raise _Refusal(json_answer(200, body, headers), "MAX_COST_EXCEEDED")
-    if decision.throttled or not shop.buckets.take(app, requested):
+    if throttled or not shop.buckets.take(app, requested):
         raise _throttled(shop, app, requested)
-    scopes = shop.config.token_scopes.get(app, list(ALL_SCOPES))
-    context = RequestContext(shop=shop, version=version, app=app, scopes=frozenset(scopes))
-    token = current_caller.set(Caller(app, operation.name.value if operation.name else "anonymous"))
+    return requested
+
+
+def _run(  # noqa: PLR0917 - one step of the pipeline, given its inputs
+    shop: FakeShopify,
+    context: RequestContext,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any],
+    counter: CostCounter,
+    requested: int,
+) -> dict[str, Any]:
+    """Execute as the app and answer with data, errors and the cost actually used."""
+    name = operation.name.value if operation.name else None
+    token = current_caller.set(Caller(context.app, name or "anonymous"))
     try:
-        result = execute(schema, document, ROOT, context, variables, operation_name)
+        result = execute(schema_for(context.version), document, ROOT, context, variables, name)
     finally:
         current_caller.reset(token)
-    assert not hasattr(result, "__await__")  # noqa: S101 - every resolver is synchronous
-    data = result.data  # type: ignore[union-attr]
-    actual = requested if data is None else counter.operation(operation, data)
-    if data is None:
-        actual = 0
-    shop.buckets.give_back(app, requested - actual)
+    if not isinstance(result, ExecutionResult):  # every resolver is synchronous
+        raise TypeError("asynchronous execution is not expected")
+    actual = 0 if result.data is None else counter.operation(operation, result.data)
+    shop.buckets.give_back(context.app, requested - actual)
     body: dict[str, Any] = {}
-    errors = result.errors  # type: ignore[union-attr]
-    if errors:
-        body["errors"] = shopify_errors(errors)
-    if data is not None:
-        body["data"] = data
-    body["extensions"] = {"cost": _cost(requested, actual, shop.buckets.status(app))}
+    if result.errors:
+        body["errors"] = shopify_errors(result.errors)
+    if result.data is not None:
+        body["data"] = result.data
+    body["extensions"] = {"cost": _cost(requested, actual, shop.buckets.status(context.app))}
+    return body
+
+
+async def _handle(shop: FakeShopify, request: Request) -> Response:
+    version = served_version(shop, request.path_params["version"])
+    if version is None:
+        raise _Refusal(json_answer(404, {"errors": "Not Found"}), "404")
+    app = _app_of(shop, request.headers.get("x-shopify-access-token"))
+    if app is None:
+        raise _Refusal(json_answer(401, {"errors": INVALID_TOKEN}), "401")
+    query, variables, operation_name = await _request_body(request)
+    headers = {"X-Shopify-API-Version": version, "X-Request-Id": str(uuid.uuid4())}
+    document, operation = _operation(query, operation_name, headers)
+    decision = shop.fault_plan.decide(
+        mutation=operation.operation is OperationType.MUTATION, query=query
+    )
+    await _before_faults(shop, decision)
+    schema = schema_for(version)
+    problems = validate(schema, document)
+    if problems:
+        raise _Refusal(json_answer(200, {"errors": shopify_errors(problems)}, headers), "invalid")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    counter = CostCounter(schema, fragments, variables)
+    requested = _charge(
+        shop, app, counter, operation, throttled=decision.throttled, headers=headers
+    )
+    scopes = frozenset(shop.config.token_scopes.get(app, list(ALL_SCOPES)))
+    context = RequestContext(shop=shop, version=version, app=app, scopes=scopes)
+    body = _run(shop, context, document, operation, variables, counter, requested)
     answer = json_answer(200, body, headers)
     if decision.after is not None:
         shop.count_request(f"applied_then_{decision.after}")

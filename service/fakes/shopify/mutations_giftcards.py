@@ -17,7 +17,7 @@ def _refused(refused: GiftCardRefused) -> dict[str, Any]:
     return user_error(refused.message, refused.field, refused.code)
 
 
-def giftcard_create(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002 - Shopify's name
+def giftcard_create(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     """Issue a card; giftCardCode is the only time the full code is ever returned."""
     require(info, "write_gift_cards")
     shop = context(info).shop
@@ -43,9 +43,10 @@ def _adjust(
     amount = data["debitAmount" if debit else "creditAmount"]
     number = number_of(card_id, "GiftCard")
     processed = data.get("processedAt")
+    if number is None:
+        error = user_error("Gift card not found", ["id"], "GIFT_CARD_NOT_FOUND")
+        return {key: None, "userErrors": [error]}
     try:
-        if number is None:
-            raise GiftCardRefused("GIFT_CARD_NOT_FOUND", ["id"], "Gift card not found")
         transaction = shop.giftcards.adjust(
             number,
             amount["amount"],
@@ -61,17 +62,17 @@ def _adjust(
 
 def giftcard_credit(
     info: GraphQLResolveInfo, id: str, creditInput: dict[str, Any]
-) -> dict[str, Any]:  # noqa: A002, N803
+) -> dict[str, Any]:
     """Add to the balance; repeating the call credits again (no idempotency key)."""
     return _adjust(info, id, creditInput, debit=False)
 
 
-def giftcard_debit(info: GraphQLResolveInfo, id: str, debitInput: dict[str, Any]) -> dict[str, Any]:  # noqa: A002, N803
+def giftcard_debit(info: GraphQLResolveInfo, id: str, debitInput: dict[str, Any]) -> dict[str, Any]:
     """Take from the balance; repeating the call debits again (FACTS.md §10.9)."""
     return _adjust(info, id, debitInput, debit=True)
 
 
-def giftcard_deactivate(info: GraphQLResolveInfo, id: str) -> dict[str, Any]:  # noqa: A002 - Shopify's name
+def giftcard_deactivate(info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
     """Deactivate a card for good."""
     require(info, "write_gift_cards")
     shop = context(info).shop

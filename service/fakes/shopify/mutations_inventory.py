@@ -30,17 +30,17 @@ def _changes(plan: list[inventory_rules.PlannedSet], name: str) -> list[dict[str
         delta = planned.quantity - planned.current
         level = planned.level
         other = "on_hand" if name == "available" else "available"
-        for quantity_name in (name, other):
-            changes.append(
-                {
-                    "name": quantity_name,
-                    "delta": delta,
-                    "quantityAfterChange": level.quantity(quantity_name),
-                    "ledgerDocumentUri": None,
-                    "item_number": level.item,
-                    "location_number": level.location,
-                }
-            )
+        changes.extend(
+            {
+                "name": quantity_name,
+                "delta": delta,
+                "quantityAfterChange": level.quantity(quantity_name),
+                "ledgerDocumentUri": None,
+                "item_number": level.item,
+                "location_number": level.location,
+            }
+            for quantity_name in (name, other)
+        )
     return changes
 
 
@@ -76,9 +76,9 @@ def _apply(info: GraphQLResolveInfo, data: dict[str, Any], key: str | None) -> d
 
     def resolve_changes(
         info: GraphQLResolveInfo,
-        inventoryItemIds: list[str] | None = None,  # noqa: N803
-        locationIds: list[str] | None = None,  # noqa: N803
-        quantityNames: list[str] | None = None,  # noqa: N803
+        inventoryItemIds: list[str] | None = None,
+        locationIds: list[str] | None = None,
+        quantityNames: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         chosen = [
             c
@@ -135,7 +135,7 @@ def _replayed(info: GraphQLResolveInfo, key: str, data: dict[str, Any]) -> dict[
     return result
 
 
-def inventory_set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002 - Shopify's argument name
+def inventory_set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     """Set absolute quantities, all or nothing."""
     require(info, "write_inventory")
     ctx = context(info)
@@ -174,8 +174,8 @@ def inventory_set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) ->
 
 def inventory_activate(
     info: GraphQLResolveInfo,
-    inventoryItemId: str,  # noqa: N803
-    locationId: str,  # noqa: N803
+    inventoryItemId: str,
+    locationId: str,
     available: int | None = None,
 ) -> dict[str, Any]:
     """Stock an item at a location (a level at 0, or ``available``)."""

@@ -12,7 +12,7 @@ from service.fakes.shopify.order_store import OrderRefused
 from service.fakes.shopify.views_orders import fulfillment, order_view
 
 
-def prepared_for_pickup(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002 - Shopify's name
+def prepared_for_pickup(info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
     """Mark pick-up fulfillment orders ready; Shopify notifies the customer."""
     require(info, "write_merchant_managed_fulfillment_orders")
     shop = context(info).shop
@@ -60,15 +60,15 @@ def fulfillment_view(info: GraphQLResolveInfo, number: int) -> dict[str, Any]:
     return fulfillment(context(info).shop, number)
 
 
-def order_cancel(  # noqa: PLR0913 - Shopify's arguments
+def order_cancel(
     info: GraphQLResolveInfo,
-    orderId: str,  # noqa: N803
+    orderId: str,
     reason: str,
-    restock: bool,  # noqa: FBT001
-    notifyCustomer: bool = False,  # noqa: N803, FBT001, FBT002
-    staffNote: str | None = None,  # noqa: N803
+    restock: bool,
+    notifyCustomer: bool = False,
+    staffNote: str | None = None,
     refund: bool | None = None,
-    refundMethod: dict[str, Any] | None = None,  # noqa: N803
+    refundMethod: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Cancel an order: asynchronous in Shopify (a Job), applied at once here."""
     require(info, "write_orders")
@@ -89,10 +89,12 @@ def order_cancel(  # noqa: PLR0913 - Shopify's arguments
     )
     number = number_of(orderId, "Order")
     try:
-        if number is None or number not in shop.orders.orders:
-            raise OrderRefused("Order does not exist", ["orderId"], "NOT_FOUND")
         shop.orders.cancel(
-            number, reason=reason, restock=restock, refund=refunds, staff_note=staffNote
+            number if number is not None else -1,
+            reason=reason,
+            restock=restock,
+            refund=refunds,
+            staff_note=staffNote,
         )
     except OrderRefused as refused:
         error = user_error(refused.message, refused.field, refused.code)
@@ -107,7 +109,7 @@ def order_cancel(  # noqa: PLR0913 - Shopify's arguments
     }
 
 
-def tags_add(info: GraphQLResolveInfo, id: str, tags: list[str]) -> dict[str, Any]:  # noqa: A002 - Shopify's name
+def tags_add(info: GraphQLResolveInfo, id: str, tags: list[str]) -> dict[str, Any]:
     """Add tags to an order (the only taggable resource in the fake)."""
     require(info, "write_orders")
     shop = context(info).shop

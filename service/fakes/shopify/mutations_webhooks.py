@@ -43,7 +43,7 @@ def subscription_view(shop: FakeShopify, found: Subscription) -> dict[str, Any]:
 def webhook_subscription_create(
     info: GraphQLResolveInfo,
     topic: str,
-    webhookSubscription: dict[str, Any],  # noqa: N803
+    webhookSubscription: dict[str, Any],
 ) -> dict[str, Any]:
     """Subscribe one topic; the payload version is the app's, not settable here."""
     shop = context(info).shop
@@ -79,7 +79,7 @@ def webhook_subscription_create(
     return {"webhookSubscription": subscription_view(shop, made), "userErrors": []}
 
 
-def webhook_subscription_delete(info: GraphQLResolveInfo, id: str) -> dict[str, Any]:  # noqa: A002 - Shopify's name
+def webhook_subscription_delete(info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
     """Delete a subscription."""
     shop = context(info).shop
     number = number_of(id, "WebhookSubscription")

@@ -37,7 +37,7 @@ class OrderChanges(OrderStore):
             for fo_line in fo.lines:
                 line = order.line(fo_line.line_item)
                 if restock and fo_line.remaining and line.variant in self._catalog.variants:
-                    item = self._catalog.variants[line.variant].inventory_item  # type: ignore[index]
+                    item = self._catalog.variants[line.variant].inventory_item
                     level = self._catalog.stock(item, fo.location)
                     self._catalog.change(level, "committed", -fo_line.remaining)
                     self._catalog.change(level, "available", fo_line.remaining)
@@ -74,7 +74,7 @@ class OrderChanges(OrderStore):
         restock: bool,
         amount: Decimal | None = None,
     ) -> Refund:
-        """Money back to the original payments, in payment order: ``amount``, or all that is left."""
+        """Money back to the original payments in order: ``amount``, or all that is left."""
         now = self._clock.now()
         moved: list[int] = []
         wanted = amount
@@ -141,7 +141,7 @@ class OrderChanges(OrderStore):
                 raise OrderRefused(f"Cannot refund {quantity} of line {line_number}")
             location = self._location_of(order, line_number)
             if restock and location is not None and line.variant in self._catalog.variants:
-                item = self._catalog.variants[line.variant].inventory_item  # type: ignore[index]
+                item = self._catalog.variants[line.variant].inventory_item
                 level = self._catalog.stock(item, location)
                 self._catalog.change(level, "available", quantity)
                 self._emit("inventory_levels/update", "InventoryLevel", level.number)

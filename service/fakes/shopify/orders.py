@@ -135,32 +135,37 @@ class OrderBook(OrderChanges):
         for order in dict.fromkeys(fo.order for fo in found):
             self._emit("orders/updated", "Order", order)
 
+    def _pick(
+        self, number: int | None, lines: list[tuple[int, int]] | None
+    ) -> list[tuple[FulfillmentOrder, FulfillmentOrderLine, int]]:
+        """The checked (fulfillment order, line, quantity) picks of one request."""
+        fo = self.fulfillment_orders.get(number) if number is not None else None
+        if fo is None:
+            raise OrderRefused("Fulfillment order does not exist.", ["fulfillment"])
+        if fo.status not in {"OPEN", "IN_PROGRESS"}:
+            raise OrderRefused(
+                f"Fulfillment order gid://shopify/FulfillmentOrder/{fo.number} has an "
+                f"unfulfillable status= {fo.status.lower()}.",
+                ["fulfillment"],
+            )
+        by_id = {line.number: line for line in fo.lines}
+        wanted = lines or [(line.number, line.remaining) for line in fo.lines if line.remaining]
+        picked = []
+        for line_number, quantity in wanted:
+            line = by_id.get(line_number)
+            if line is None or quantity <= 0 or quantity > line.remaining:
+                raise OrderRefused(
+                    "Invalid fulfillment order line item quantity requested.", ["fulfillment"]
+                )
+            picked.append((fo, line, quantity))
+        return picked
+
     def fulfil(
         self, requests: Sequence[tuple[int | None, list[tuple[int, int]] | None]]
     ) -> Fulfillment:
         """One Fulfillment from fulfillment orders of one order; None lines means all remaining."""
-        picked: list[tuple[FulfillmentOrder, FulfillmentOrderLine, int]] = []
-        orders: set[int] = set()
-        for number, lines in requests:
-            fo = self.fulfillment_orders.get(number) if number is not None else None
-            if fo is None:
-                raise OrderRefused("Fulfillment order does not exist.", ["fulfillment"])
-            if fo.status not in {"OPEN", "IN_PROGRESS"}:
-                raise OrderRefused(
-                    f"Fulfillment order gid://shopify/FulfillmentOrder/{fo.number} has an "
-                    f"unfulfillable status= {fo.status.lower()}.",
-                    ["fulfillment"],
-                )
-            orders.add(fo.order)
-            by_id = {line.number: line for line in fo.lines}
-            wanted = lines or [(line.number, line.remaining) for line in fo.lines if line.remaining]
-            for line_number, quantity in wanted:
-                line = by_id.get(line_number)
-                if line is None or quantity <= 0 or quantity > line.remaining:
-                    raise OrderRefused(
-                        "Invalid fulfillment order line item quantity requested.", ["fulfillment"]
-                    )
-                picked.append((fo, line, quantity))
+        picked = [item for number, lines in requests for item in self._pick(number, lines)]
+        orders = {fo.order for fo, _, _ in picked}
         if len(orders) != 1 or not picked:
             raise OrderRefused(
                 "All fulfillment orders must belong to the same order.", ["fulfillment"]

@@ -60,7 +60,7 @@ def _node(shop: FakeShopify, value: str) -> dict[str, Any] | None:
     return None if found is None else view(found)
 
 
-def node(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002 - Shopify's name
+def node(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """Any object by gid."""
     return _node(context(info).shop, id)
 
@@ -98,7 +98,7 @@ def public_api_versions(info: GraphQLResolveInfo) -> list[dict[str, Any]]:
     ]
 
 
-def job(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002 - Shopify's name
+def job(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """A job (cancels are done by the time anyone asks)."""
     number = number_of(id, "Job")
     if number is None or number not in context(info).shop.jobs:
@@ -106,7 +106,7 @@ def job(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A0
     return {"id": id, "done": True}
 
 
-def location_one(info: GraphQLResolveInfo, id: str | None = None) -> dict[str, Any] | None:  # noqa: A002
+def location_one(info: GraphQLResolveInfo, id: str | None = None) -> dict[str, Any] | None:
     """A location by gid, or the shop's primary (first) location."""
     require(info, "read_locations")
     shop = context(info).shop
@@ -120,7 +120,7 @@ def location_one(info: GraphQLResolveInfo, id: str | None = None) -> dict[str, A
 
 def locations(
     info: GraphQLResolveInfo, query: str | None = None, includeInactive: bool = False, **args: Any
-) -> dict[str, Any]:  # noqa: N803, FBT001, FBT002, ANN401
+) -> dict[str, Any]:
     """Locations (active only unless asked)."""
     require(info, "read_locations")
     shop = context(info).shop
@@ -129,12 +129,12 @@ def locations(
     found = [
         x
         for x in shop.catalog.locations.values()
-        if (includeInactive or x.is_active) and search.matches(x, groups, fields)  # type: ignore[arg-type]
+        if (includeInactive or x.is_active) and search.matches(x, groups, fields)
     ]
     return connection(found, args, key=lambda x: [x.number], view=lambda x: location(shop, x))
 
 
-def product_variant(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def product_variant(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """A variant by gid."""
     require(info, "read_products")
     shop = context(info).shop
@@ -145,7 +145,7 @@ def product_variant(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
 
 def product_variants(
     info: GraphQLResolveInfo, query: str | None = None, **args: Any
-) -> dict[str, Any]:  # noqa: ANN401
+) -> dict[str, Any]:
     """Variants, e.g. query: "sku:ABC-1 OR sku:ABC-2" (exact, case-insensitive)."""
     require(info, "read_products")
     shop = context(info).shop
@@ -157,11 +157,11 @@ def product_variants(
         "updated_at": lambda v: v.updated_at,
     }
     groups = search.parse(query)
-    found = [v for v in shop.catalog.variants.values() if search.matches(v, groups, fields)]  # type: ignore[arg-type]
+    found = [v for v in shop.catalog.variants.values() if search.matches(v, groups, fields)]
     return connection(found, args, key=lambda v: [v.number], view=lambda v: variant(shop, v))
 
 
-def inventory_item_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def inventory_item_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """An inventory item by gid."""
     require(info, "read_inventory")
     shop = context(info).shop
@@ -172,7 +172,7 @@ def inventory_item_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | No
 
 def inventory_items(
     info: GraphQLResolveInfo, query: str | None = None, **args: Any
-) -> dict[str, Any]:  # noqa: ANN401
+) -> dict[str, Any]:
     """Inventory items, e.g. query: "sku:ABC-1"."""
     require(info, "read_inventory")
     shop = context(info).shop
@@ -182,11 +182,11 @@ def inventory_items(
         "updated_at": lambda i: i.updated_at,
     }
     groups = search.parse(query)
-    found = [i for i in shop.catalog.items.values() if search.matches(i, groups, fields)]  # type: ignore[arg-type]
+    found = [i for i in shop.catalog.items.values() if search.matches(i, groups, fields)]
     return connection(found, args, key=lambda i: [i.number], view=lambda i: inventory_item(shop, i))
 
 
-def order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """An order by gid."""
     require(info, "read_orders")
     shop = context(info).shop
@@ -197,16 +197,16 @@ def order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # no
 
 def orders(
     info: GraphQLResolveInfo, query: str | None = None, sortKey: str = "ID", **args: Any
-) -> dict[str, Any]:  # noqa: N803, ANN401
+) -> dict[str, Any]:
     """Orders, e.g. query: "updated_at:>='2026-01-01T00:00:00Z'" sorted by UPDATED_AT."""
     require(info, "read_orders")
     shop = context(info).shop
     groups = search.parse(query)
-    found = [o for o in shop.orders.orders.values() if search.matches(o, groups, _ORDER_FIELDS)]  # type: ignore[arg-type]
+    found = [o for o in shop.orders.orders.values() if search.matches(o, groups, _ORDER_FIELDS)]
     return connection(found, args, key=_ORDER_SORT[sortKey], view=lambda o: order_view(shop, o))
 
 
-def fulfillment_order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def fulfillment_order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """A fulfillment order by gid."""
     require(info, "read_merchant_managed_fulfillment_orders")
     shop = context(info).shop
@@ -215,7 +215,7 @@ def fulfillment_order_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] |
     return None if found is None else fulfillment_order(shop, found)
 
 
-def giftcard_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def giftcard_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """A gift card by gid."""
     require(info, "read_gift_cards")
     shop = context(info).shop
@@ -226,7 +226,7 @@ def giftcard_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  #
 
 def giftcards(
     info: GraphQLResolveInfo, query: str | None = None, sortKey: str = "ID", **args: Any
-) -> dict[str, Any]:  # noqa: N803, ANN401
+) -> dict[str, Any]:
     """Gift cards; free text matches the last four characters only (FACTS.md §10.10)."""
     require(info, "read_gift_cards")
     shop = context(info).shop
@@ -243,7 +243,7 @@ def giftcards(
     found = [
         c
         for c in shop.giftcards.cards.values()
-        if search.matches(c, [[t for t in g if t.field is not None] for g in groups], fields)  # type: ignore[arg-type]
+        if search.matches(c, [[t for t in g if t.field is not None] for g in groups], fields)
         and all(t.value.casefold() == c.last_characters.casefold() for t in free)
     ]
     sort = {
@@ -254,14 +254,14 @@ def giftcards(
     return connection(found, args, key=sort[sortKey], view=lambda c: giftcard(shop, c))
 
 
-def webhook_subscription_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+def webhook_subscription_one(info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     """A subscription by gid."""
     return _node(context(info).shop, id) if (number_of(id, "WebhookSubscription")) else None
 
 
 def webhook_subscriptions(
     info: GraphQLResolveInfo, topics: list[str] | None = None, **args: Any
-) -> dict[str, Any]:  # noqa: ANN401
+) -> dict[str, Any]:
     """This app's subscriptions, optionally of some topics."""
     shop = context(info).shop
     from service.fakes.shopify.webhooks import topic_enum  # noqa: PLC0415

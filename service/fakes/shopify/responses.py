@@ -68,7 +68,7 @@ class FailedAfterApply(Response):
             raise ConnectionDropped
         if in_process:
             raise StallInjected(
-                self._stall_s, answer.status_code, list(answer.raw_headers), answer.body
+                self._stall_s, answer.status_code, list(answer.raw_headers), bytes(answer.body)
             )
         await asyncio.sleep(self._stall_s)
         await answer(scope, receive, send)

@@ -83,7 +83,7 @@ def _payload_for(shop: FakeShopify, topic: str, resource: int | str | None) -> d
         "order_transactions": "OrderTransaction",
         "fulfillment_orders": "FulfillmentOrder",
     }
-    kind = kinds[topic.split("/")[0]]
+    kind = kinds[topic.split("/", maxsplit=1)[0]]
     if resource is None:
         raise AdminError(400, "resource_id or payload is required")
     try:

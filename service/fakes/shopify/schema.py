@@ -74,9 +74,10 @@ def _literal(parse: Any) -> Any:  # noqa: ANN401 - graphql-core's hook signature
 def _install(schema: GraphQLSchema, name: str, parse: Any, serialize: Any = str) -> None:  # noqa: ANN401
     scalar = schema.type_map[name]
     assert isinstance(scalar, GraphQLScalarType)  # noqa: S101 - the SDL declares it
-    scalar.parse_value = parse
-    scalar.parse_literal = _literal(parse)
-    scalar.serialize = serialize
+    # graphql-core lets a built schema's scalars take their rules as attributes.
+    scalar.parse_value = parse  # type: ignore[method-assign]
+    scalar.parse_literal = _literal(parse)  # type: ignore[method-assign]
+    scalar.serialize = serialize  # type: ignore[method-assign]
 
 
 @functools.cache

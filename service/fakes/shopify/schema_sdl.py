@@ -97,8 +97,10 @@ def sdl(version: str) -> str:
     if _at_least(version, "2025-07"):
         extra += [
             "input OrderCancelStoreCreditRefundInput { expiresAt: DateTime }",
-            "input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean "
-            "storeCreditRefund: OrderCancelStoreCreditRefundInput }",
+            (
+                "input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean "
+                "storeCreditRefund: OrderCancelStoreCreditRefundInput }"
+            ),
         ]
     if has_cas_redesign:
         extra.append("directive @idempotent(key: String!) on FIELD")

@@ -31,17 +31,16 @@ def _unquote(text: str) -> str:
 def parse(query: str | None) -> list[list[Term]]:
     """Disjunctive normal form: a list of OR-groups, each a list of ANDed terms."""
     groups: list[list[Term]] = [[]]
-    for token in _TOKEN.findall(query or ""):
-        if token == "OR":
-            groups.append([])
+    for word in _TOKEN.findall(query or ""):
+        if word in {"OR", "AND"}:
+            if word == "OR":
+                groups.append([])
             continue
-        if token == "AND":
-            continue
-        negated = token.startswith("-") or token.startswith("NOT ")
-        token = token.lstrip("-")
-        field, sep, rest = token.partition(":")
+        negated = word.startswith("-")
+        text = word.lstrip("-")
+        field, sep, rest = text.partition(":")
         if not sep:
-            groups[-1].append(Term(None, "=", _unquote(token), negated))
+            groups[-1].append(Term(None, "=", _unquote(text), negated))
             continue
         op = "="
         for candidate in _COMPARATORS:

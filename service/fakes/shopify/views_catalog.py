@@ -26,13 +26,13 @@ if TYPE_CHECKING:
 def location(shop: FakeShopify, place: Location) -> dict[str, Any]:
     """A Location."""
 
-    def level(info: GraphQLResolveInfo, inventoryItemId: str) -> dict[str, Any] | None:  # noqa: N803
+    def level(info: GraphQLResolveInfo, inventoryItemId: str) -> dict[str, Any] | None:
         require(info, "read_inventory")
         item = number_of(inventoryItemId, "InventoryItem")
         found = shop.catalog.level(item, place.number) if item is not None else None
         return None if found is None else inventory_level(shop, found)
 
-    def levels(info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:  # noqa: ANN401
+    def levels(info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         require(info, "read_inventory")
         found = [lv for lv in shop.catalog.levels.values() if lv.location == place.number]
         return connection(
@@ -81,8 +81,8 @@ def variant(shop: FakeShopify, found: Variant) -> dict[str, Any]:
         "displayName": f"{title} - {found.title}",
         "price": found.price,
         "inventoryQuantity": sum(lv.available for lv in item.levels.values()),
-        "product": lambda info: product(shop, found.product),
-        "inventoryItem": lambda info: inventory_item(shop, item),
+        "product": lambda _info: product(shop, found.product),
+        "inventoryItem": lambda _info: inventory_item(shop, item),
         "createdAt": iso(found.created_at),
         "updatedAt": iso(found.updated_at),
     }
@@ -91,14 +91,14 @@ def variant(shop: FakeShopify, found: Variant) -> dict[str, Any]:
 def inventory_item(shop: FakeShopify, item: InventoryItem) -> dict[str, Any]:
     """An InventoryItem."""
 
-    def level(info: GraphQLResolveInfo, locationId: str) -> dict[str, Any] | None:  # noqa: N803
+    def level(info: GraphQLResolveInfo, locationId: str) -> dict[str, Any] | None:
         place = number_of(locationId, "Location")
         found = item.levels.get(place) if place is not None else None
         return None if found is None else inventory_level(shop, found)
 
-    def levels(info: GraphQLResolveInfo, query: str | None = None, **args: Any) -> dict[str, Any]:  # noqa: ANN401
+    def levels(info: GraphQLResolveInfo, query: str | None = None, **args: Any) -> dict[str, Any]:
         groups = search.parse(query)
-        fields = {"location_id": lambda lv: lv.location}  # type: ignore[attr-defined]
+        fields = {"location_id": lambda lv: lv.location}
         found = [lv for lv in item.levels.values() if search.matches(lv, groups, fields)]
         return connection(
             found, args, key=lambda lv: [lv.number], view=lambda lv: inventory_level(shop, lv)
@@ -110,7 +110,7 @@ def inventory_item(shop: FakeShopify, item: InventoryItem) -> dict[str, Any]:
         "legacyResourceId": item.number,
         "sku": item.sku,
         "tracked": item.tracked,
-        "variant": lambda info: variant(shop, shop.catalog.variants[item.variant]),
+        "variant": lambda _info: variant(shop, shop.catalog.variants[item.variant]),
         "createdAt": iso(item.created_at),
         "updatedAt": iso(item.updated_at),
         "inventoryLevel": level,
@@ -142,8 +142,8 @@ def inventory_level(shop: FakeShopify, level: InventoryLevel) -> dict[str, Any]:
     return {
         "__typename": "InventoryLevel",
         "id": level_id,
-        "item": lambda info: inventory_item(shop, shop.catalog.items[level.item]),
-        "location": lambda info: location(shop, shop.catalog.locations[level.location]),
+        "item": lambda _info: inventory_item(shop, shop.catalog.items[level.item]),
+        "location": lambda _info: location(shop, shop.catalog.locations[level.location]),
         "quantities": quantities,
         "createdAt": iso(level.created_at),
         "updatedAt": iso(level.updated_at),

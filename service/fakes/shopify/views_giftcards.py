@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from service.fakes.shopify.shop import FakeShopify
 
 
-def _money(amount: Any, currency: str) -> dict[str, Any]:  # noqa: ANN401 - Decimal
+def _money(amount: Any, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currencyCode": currency}
 
 
@@ -29,7 +29,7 @@ def giftcard_transaction(shop: FakeShopify, found: GiftCardTransaction) -> dict[
         "amount": _money(found.amount, card.currency),
         "processedAt": iso(found.processed_at),
         "note": found.note,
-        "giftCard": lambda info: giftcard(shop, card),
+        "giftCard": lambda _info: giftcard(shop, card),
     }
 
 
@@ -37,7 +37,7 @@ def giftcard(shop: FakeShopify, card: GiftCard) -> dict[str, Any]:
     """A GiftCard: never its code, only the last characters and the masked code."""
     from service.fakes.shopify.views_orders import order_view  # noqa: PLC0415 - views refer to each other
 
-    def transactions(info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:  # noqa: ANN401
+    def transactions(info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         require(info, "read_gift_card_transactions")
         return connection(
             card.transactions,
@@ -61,6 +61,6 @@ def giftcard(shop: FakeShopify, card: GiftCard) -> dict[str, Any]:
         "lastCharacters": card.last_characters,
         "maskedCode": card.masked_code,
         "note": card.note,
-        "order": (lambda info: order_view(shop, order)) if order is not None else None,
+        "order": (lambda _info: order_view(shop, order)) if order is not None else None,
         "transactions": transactions,
     }

@@ -69,7 +69,7 @@ def line_item(shop: FakeShopify, order: Order, line: LineItem) -> dict[str, Any]
         "isGiftCard": line.gift_card,
         "taxable": line.taxable,
         "variant": (
-            (lambda info: variant(shop, shop.catalog.variants[line.variant]))  # type: ignore[index]
+            (lambda _info: variant(shop, shop.catalog.variants[line.variant]))
             if line.variant in shop.catalog.variants
             else None
         ),
@@ -93,8 +93,8 @@ def transaction(shop: FakeShopify, found: Transaction) -> dict[str, Any]:
         "processedAt": iso(found.created_at),
         "receiptJson": json.dumps(found.receipt),
         "test": order.test,
-        "parentTransaction": (lambda info: transaction(shop, parent)) if parent else None,
-        "order": lambda info: order_view(shop, order),
+        "parentTransaction": (lambda _info: transaction(shop, parent)) if parent else None,
+        "order": lambda _info: order_view(shop, order),
     }
 
 
@@ -126,11 +126,11 @@ def refund(shop: FakeShopify, found: Refund) -> dict[str, Any]:
         "updatedAt": iso(found.created_at),
         "note": found.note,
         "totalRefundedSet": money_bag(total, order.currency),
-        "order": lambda info: order_view(shop, order),
-        "refundLineItems": lambda info, **args: connection(
+        "order": lambda _info: order_view(shop, order),
+        "refundLineItems": lambda _info, **args: connection(
             lines, args, key=lambda x: [x["n"]], view=lambda x: x
         ),
-        "transactions": lambda info, **args: connection(
+        "transactions": lambda _info, **args: connection(
             moved, args, key=lambda t: [t.number], view=lambda t: transaction(shop, t)
         ),
     }
@@ -162,7 +162,7 @@ def fulfillment_order(shop: FakeShopify, fo: FulfillmentOrder) -> dict[str, Any]
         "updatedAt": iso(fo.updated_at),
         "orderId": gid("Order", order.number),
         "orderName": order.name,
-        "order": lambda info: order_view(shop, order),
+        "order": lambda _info: order_view(shop, order),
         "deliveryMethod": {
             "__typename": "DeliveryMethod",
             "id": gid("DeliveryMethod", fo.method_number),
@@ -175,10 +175,10 @@ def fulfillment_order(shop: FakeShopify, fo: FulfillmentOrder) -> dict[str, Any]
             "city": place.city,
             "location": location(shop, place),
         },
-        "lineItems": lambda info, **args: connection(
+        "lineItems": lambda _info, **args: connection(
             lines, args, key=lambda x: [x["n"]], view=lambda x: x
         ),
-        "fulfillments": lambda info, **args: connection(
+        "fulfillments": lambda _info, **args: connection(
             fulfillments, args, key=lambda f: [f.number], view=lambda f: fulfillment(shop, f.number)
         ),
     }
@@ -213,9 +213,9 @@ def fulfillment(shop: FakeShopify, number: int) -> dict[str, Any]:
         "createdAt": iso(found.created_at),
         "updatedAt": iso(found.updated_at),
         "location": location(shop, shop.catalog.locations[found.location]),
-        "order": lambda info: order_view(shop, order),
-        "trackingInfo": lambda info, first=None: tracking if found.tracking_number else [],
-        "fulfillmentLineItems": lambda info, **args: connection(
+        "order": lambda _info: order_view(shop, order),
+        "trackingInfo": lambda _info, **_: tracking if found.tracking_number else [],
+        "fulfillmentLineItems": lambda _info, **args: connection(
             lines, args, key=lambda x: [x["n"]], view=lambda x: x
         ),
     }
@@ -229,10 +229,10 @@ def order_view(shop: FakeShopify, order: Order) -> dict[str, Any]:
 
     def fulfillment_orders(
         info: GraphQLResolveInfo, query: str | None = None, displayable: bool = False, **args: Any
-    ) -> dict[str, Any]:  # noqa: ANN401, FBT001, FBT002, ARG001
+    ) -> dict[str, Any]:
         require(info, "read_merchant_managed_fulfillment_orders")
         groups = search.parse(query)
-        fields = {"status": lambda fo: fo.status}  # type: ignore[attr-defined]
+        fields = {"status": lambda fo: fo.status}
         found = [books.fulfillment_orders[n] for n in order.fulfillment_orders]
         found = [fo for fo in found if search.matches(fo, groups, fields)]
         return connection(
@@ -278,17 +278,17 @@ def order_view(shop: FakeShopify, order: Order) -> dict[str, Any]:
                 Decimal(str(shipping.get("price") or "0")), order.currency
             ),
         },
-        "lineItems": lambda info, **args: connection(
+        "lineItems": lambda _info, **args: connection(
             order.lines, args, key=lambda x: [x.number], view=lambda x: line_item(shop, order, x)
         ),
         "fulfillmentOrders": fulfillment_orders,
-        "fulfillments": lambda info, first=None: [
+        "fulfillments": lambda _info, first=None: [
             fulfillment(shop, n) for n in order.fulfillments[: first if first is not None else None]
         ],
-        "transactions": lambda info, first=None, **_: [
+        "transactions": lambda _info, first=None, **_: [
             transaction(shop, t) for t in transactions[: first if first is not None else None]
         ],
-        "refunds": lambda info, first=None: [
+        "refunds": lambda _info, first=None: [
             refund(shop, books.refunds[n])
             for n in order.refunds[: first if first is not None else None]
         ],

@@ -44,7 +44,7 @@ async def test_unknown_fields_arguments_and_types_are_refused(gql: GraphQL) -> N
         "{ shop { name(x: 1) } }": "argumentNotAccepted",
         "{ order { id } }": "missingRequiredArguments",
         "query($x: Nope) { shop { name } }": "undefinedType",
-        "{ shop @idempotentz(key: \"a\") { name } }": "undefinedDirective",
+        '{ shop @idempotentz(key: "a") { name } }': "undefinedDirective",
     }
     for query, code in cases.items():
         response = await gql(query)
@@ -67,8 +67,11 @@ async def test_version_specific_fields_exist_only_in_their_versions(gql: GraphQL
     mutation = """mutation($input: InventorySetQuantitiesInput!) {
       inventorySetQuantities(input: $input) { userErrors { code } } }"""
     base = {"name": "available", "reason": "correction"}
-    quantity = {"inventoryItemId": "gid://shopify/InventoryItem/82000000001",
-                "locationId": "gid://shopify/Location/70000000001", "quantity": 3}
+    quantity = {
+        "inventoryItemId": "gid://shopify/InventoryItem/82000000001",
+        "locationId": "gid://shopify/Location/70000000001",
+        "quantity": 3,
+    }
     old_style = {**base, "quantities": [{**quantity, "compareQuantity": 5}]}
     refused = (await gql(mutation, {"input": old_style})).json()
     assert "compareQuantity" in refused["errors"][0]["message"]
@@ -83,7 +86,9 @@ async def test_version_specific_fields_exist_only_in_their_versions(gql: GraphQL
 
 async def test_every_answer_carries_the_cost_and_bucket(gql: GraphQL) -> None:
     """extensions.cost as in Shopify's example; the actual cost is refunded against the bucket."""
-    body = (await gql('{ productVariants(first: 10, query: "sku:SKU-0001") { nodes { id } } }')).json()
+    body = (
+        await gql('{ productVariants(first: 10, query: "sku:SKU-0001") { nodes { id } } }')
+    ).json()
     shape = example("graphql-success-with-cost.json")["extensions"]["cost"]
     cost = body["extensions"]["cost"]
     assert set(cost) == set(shape)
@@ -95,11 +100,17 @@ async def test_every_answer_carries_the_cost_and_bucket(gql: GraphQL) -> None:
         "currentlyAvailable": 997.0,
         "restoreRate": 100.0,
     }
-    mutation = (await gql('mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { message } } }')).json()
+    mutation = (
+        await gql(
+            'mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { message } } }'
+        )
+    ).json()
     assert mutation["extensions"]["cost"]["requestedQueryCost"] == 10
 
 
-async def test_an_empty_bucket_answers_throttled_and_refills(gql: GraphQL, shop: FakeShopify, fake_time) -> None:
+async def test_an_empty_bucket_answers_throttled_and_refills(
+    gql: GraphQL, shop: FakeShopify, fake_time
+) -> None:
     """THROTTLED (HTTP 200, no data) until the restore rate has refilled enough."""
     shop.buckets.drain("main")
     throttled = await gql("{ shop { name } }")
@@ -108,11 +119,17 @@ async def test_an_empty_bucket_answers_throttled_and_refills(gql: GraphQL, shop:
     assert body["errors"] == [
         {
             "message": "Throttled",
-            "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+            "extensions": {
+                "code": "THROTTLED",
+                "documentation": "https://shopify.dev/api/usage/rate-limits",
+            },
         }
     ]
     assert "data" not in body
     assert body["extensions"]["cost"]["actualQueryCost"] is None
-    assert body["errors"][0]["extensions"]["code"] == example("graphql-throttled-error.json")["errors"][0]["extensions"]["code"]
+    assert (
+        body["errors"][0]["extensions"]["code"]
+        == example("graphql-throttled-error.json")["errors"][0]["extensions"]["code"]
+    )
     fake_time.value += 0.05  # 5 points at 100/s
     assert "data" in (await gql("{ shop { name } }")).json()

@@ -14,7 +14,10 @@ def config() -> FakeShopifyConfig:
     """THROTTLED as HTTP 429 here; a second app with few scopes."""
     return FakeShopifyConfig(
         throttle_status=429,
-        access_tokens={"main": SecretStr("shpat_fake_access_token"), "narrow": SecretStr("shpat_narrow")},
+        access_tokens={
+            "main": SecretStr("shpat_fake_access_token"),
+            "narrow": SecretStr("shpat_narrow"),
+        },
         token_scopes={"narrow": ["read_orders", "read_locations"]},
     )
 
@@ -28,7 +31,9 @@ async def test_throttled_can_be_http_429_with_retry_after(gql: GraphQL, shop: Fa
     assert response.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
 
 
-async def test_a_query_over_the_single_query_limit_is_refused(gql: GraphQL, shop: FakeShopify) -> None:
+async def test_a_query_over_the_single_query_limit_is_refused(
+    gql: GraphQL, shop: FakeShopify
+) -> None:
     """MAX_COST_EXCEEDED; nothing is taken from the bucket."""
     query = "{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }"
     body = (await gql(query)).json()
@@ -40,7 +45,11 @@ async def test_a_query_over_the_single_query_limit_is_refused(gql: GraphQL, shop
 
 async def test_a_missing_scope_is_access_denied(gql: GraphQL, admin) -> None:
     """FACTS.md §10.14: fulfillment orders without the scope are a top-level ACCESS_DENIED."""
-    created = (await admin.post("/orders", json={"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}})).json()
+    created = (
+        await admin.post(
+            "/orders", json={"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}}
+        )
+    ).json()
     order_id = created["order"]["admin_graphql_api_id"]
     query = "query($id: ID!) { order(id: $id) { id fulfillmentOrders(first: 5) { nodes { id } } } }"
     body = (await gql(query, {"id": order_id}, token="shpat_narrow")).json()

@@ -38,16 +38,23 @@ async def test_errors_before_apply_change_nothing(admin, gql: GraphQL, shop: Fak
     assert (await admin.get("/requests")).json() == {"503": 1, "429": 1}
 
 
-async def test_apply_then_fail_applies_the_write(admin, http: httpx.AsyncClient, gql: GraphQL, shop: FakeShopify) -> None:
+async def test_apply_then_fail_applies_the_write(
+    admin, http: httpx.AsyncClient, gql: GraphQL, shop: FakeShopify
+) -> None:
     """500 after applying, a dropped connection, a stall: the ledger has each write."""
     order = await _order_id(admin)
-    await admin.put("/faults", json={"apply_then_fail_rate": 1, "apply_then_fail_mode": "500", "mutations_only": True})
+    await admin.put(
+        "/faults",
+        json={"apply_then_fail_rate": 1, "apply_then_fail_mode": "500", "mutations_only": True},
+    )
     assert (await gql(TAGS % (order, "a"))).status_code == 500
     assert (await gql("{ shop { name } }")).status_code == 200  # queries are out of scope
     await admin.put("/faults", json={"apply_then_fail_rate": 1, "apply_then_fail_mode": "drop"})
     with pytest.raises(httpx.RemoteProtocolError):
         await gql(TAGS % (order, "b"))
-    await admin.put("/faults", json={"apply_then_fail_rate": 1, "apply_then_fail_mode": "stall", "stall_s": 2})
+    await admin.put(
+        "/faults", json={"apply_then_fail_rate": 1, "apply_then_fail_mode": "stall", "stall_s": 2}
+    )
     with pytest.raises(httpx.ReadTimeout):
         await http.post(
             "/admin/api/2026-04/graphql.json",
@@ -73,7 +80,9 @@ async def test_ledger_filters_and_clock(admin, gql: GraphQL) -> None:
     order = await _order_id(admin)
     await gql(TAGS % (order, "x"))
     entries = (await admin.get("/ledger", params={"kind": "order.tags_add"})).json()
-    assert [(e["kind"], e["app"], e["detail"]["added"]) for e in entries] == [("order.tags_add", "main", ["x"])]
+    assert [(e["kind"], e["app"], e["detail"]["added"]) for e in entries] == [
+        ("order.tags_add", "main", ["x"])
+    ]
     assert (await admin.get("/ledger", params={"key": "nope"})).json() == []
     before = (await admin.get("/clock")).json()["now"]
     after = (await admin.put("/clock", json={"advance_s": 60})).json()["now"]
@@ -83,13 +92,23 @@ async def test_ledger_filters_and_clock(admin, gql: GraphQL) -> None:
 async def test_admin_set_up_calls(admin, shop: FakeShopify) -> None:
     """Locations, products, gift cards, inventory; bad input is a 400 or 404, never a 5xx."""
     location = (await admin.post("/locations", json={"name": "Outlet", "city": "Malmö"})).json()
-    product = await admin.post("/products", json={"sku": "NEW-9", "stock": {str(location["legacy_id"]): 4}})
+    product = await admin.post(
+        "/products", json={"sku": "NEW-9", "stock": {str(location["legacy_id"]): 4}}
+    )
     assert product.status_code == 201
-    card = (await admin.post("/gift-cards", json={"initial_value": "25.00", "code": "adminmade01"})).json()
+    card = (
+        await admin.post("/gift-cards", json={"initial_value": "25.00", "code": "adminmade01"})
+    ).json()
     assert card["code"] == "adminmade01" and card["balance"] == "25.00"
     assert (await admin.get(f"/gift-cards/{card['legacy_id']}")).json()["last_characters"] == "de01"
-    assert (await admin.put("/inventory", json={"location_id": 1, "sku": "NEW-9", "available": 1})).status_code == 404
-    assert (await admin.put("/inventory", json={"location_id": location["legacy_id"], "sku": "NONE", "available": 1})).status_code == 400
+    assert (
+        await admin.put("/inventory", json={"location_id": 1, "sku": "NEW-9", "available": 1})
+    ).status_code == 404
+    assert (
+        await admin.put(
+            "/inventory", json={"location_id": location["legacy_id"], "sku": "NONE", "available": 1}
+        )
+    ).status_code == 400
     assert (await admin.post("/gift-cards", json={"initial_value": "x"})).status_code == 400
     assert (await admin.get("/orders/123")).status_code == 404
     assert (await admin.post("/webhooks/send", json={"topic": "nope"})).status_code == 400

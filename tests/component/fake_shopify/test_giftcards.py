@@ -24,7 +24,9 @@ async def test_the_code_is_returned_once_and_never_readable_again(gql: GraphQL) 
     assert created["giftCardCode"] == "abcd1234wxyz"
     assert created["giftCard"]["lastCharacters"] == "wxyz"
     assert created["giftCard"]["maskedCode"].endswith("wxyz")
-    fields = (await gql('{ __type(name: "GiftCard") { fields { name } } }')).json()["data"]["__type"]["fields"]
+    fields = (await gql('{ __type(name: "GiftCard") { fields { name } } }')).json()["data"][
+        "__type"
+    ]["fields"]
     assert "code" not in {f["name"] for f in fields}
     generated = await _create(gql)
     assert len(generated["giftCardCode"]) == 16
@@ -43,7 +45,10 @@ async def test_codes_are_checked_as_shopify_documents(gql: GraphQL) -> None:
 async def test_a_repeated_debit_is_applied_twice(gql: GraphQL, shop: FakeShopify) -> None:
     """FACTS.md §10.9: no idempotency key, so the same debit twice takes the money twice."""
     card = (await _create(gql, code="twicedebit1"))["giftCard"]["id"]
-    variables = {"id": card, "in": {"debitAmount": {"amount": "30", "currencyCode": "SEK"}, "note": "ref-1"}}
+    variables = {
+        "id": card,
+        "in": {"debitAmount": {"amount": "30", "currencyCode": "SEK"}, "note": "ref-1"},
+    }
     for expected in ("70.0", "40.0"):
         result = (await gql(DEBIT, variables)).json()["data"]["giftCardDebit"]
         assert result["giftCardDebitTransaction"]["giftCard"]["balance"]["amount"] == expected
@@ -59,22 +64,31 @@ async def test_debit_and_credit_refusals(gql: GraphQL) -> None:
     card = (await _create(gql, code="refusals123"))["giftCard"]["id"]
 
     async def debit(amount: str, currency: str = "SEK", card_id: str = card) -> str:
-        variables = {"id": card_id, "in": {"debitAmount": {"amount": amount, "currencyCode": currency}}}
-        return (await gql(DEBIT, variables)).json()["data"]["giftCardDebit"]["userErrors"][0]["code"]
+        variables = {
+            "id": card_id,
+            "in": {"debitAmount": {"amount": amount, "currencyCode": currency}},
+        }
+        return (await gql(DEBIT, variables)).json()["data"]["giftCardDebit"]["userErrors"][0][
+            "code"
+        ]
 
     assert await debit("100.01") == "INSUFFICIENT_FUNDS"
     assert await debit("1", "EUR") == "MISMATCHING_CURRENCY"
     assert await debit("0") == "NEGATIVE_OR_ZERO_AMOUNT"
     assert await debit("1", card_id="gid://shopify/GiftCard/1") == "GIFT_CARD_NOT_FOUND"
     credit = {"id": card, "in": {"creditAmount": {"amount": "-5", "currencyCode": "SEK"}}}
-    assert (await gql(CREDIT, credit)).json()["data"]["giftCardCredit"]["userErrors"][0]["code"] == "NEGATIVE_OR_ZERO_AMOUNT"
+    assert (await gql(CREDIT, credit)).json()["data"]["giftCardCredit"]["userErrors"][0][
+        "code"
+    ] == "NEGATIVE_OR_ZERO_AMOUNT"
 
 
 async def test_search_matches_the_last_four_characters_only(gql: GraphQL) -> None:
     """FACTS.md §10.10: the full code never matches; the last four do."""
     await _create(gql, code="searchme9876")
     query = "query($q: String!) { giftCards(first: 5, query: $q) { nodes { lastCharacters } } }"
-    assert (await gql(query, {"q": "9876"})).json()["data"]["giftCards"]["nodes"] == [{"lastCharacters": "9876"}]
+    assert (await gql(query, {"q": "9876"})).json()["data"]["giftCards"]["nodes"] == [
+        {"lastCharacters": "9876"}
+    ]
     assert (await gql(query, {"q": "searchme9876"})).json()["data"]["giftCards"]["nodes"] == []
 
 

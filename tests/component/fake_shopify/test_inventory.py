@@ -24,16 +24,28 @@ LEVEL = """query($loc: ID!, $item: ID!) { location(id: $loc) {
 
 
 def _input(*quantities: dict[str, Any], name: str = "available") -> dict[str, Any]:
-    return {"name": name, "reason": "correction", "referenceDocumentUri": "sitoo-sync://stock/1", "quantities": list(quantities)}
+    return {
+        "name": name,
+        "reason": "correction",
+        "referenceDocumentUri": "sitoo-sync://stock/1",
+        "quantities": list(quantities),
+    }
 
 
 def _q(quantity: int, change_from: int | None, item: str = ITEM) -> dict[str, Any]:
-    return {"inventoryItemId": item, "locationId": STORE, "quantity": quantity, "changeFromQuantity": change_from}
+    return {
+        "inventoryItemId": item,
+        "locationId": STORE,
+        "quantity": quantity,
+        "changeFromQuantity": change_from,
+    }
 
 
 async def _levels(gql: GraphQL, item: str = ITEM) -> dict[str, int]:
     body = (await gql(LEVEL, {"loc": STORE, "item": item})).json()
-    return {q["name"]: q["quantity"] for q in body["data"]["location"]["inventoryLevel"]["quantities"]}
+    return {
+        q["name"]: q["quantity"] for q in body["data"]["location"]["inventoryLevel"]["quantities"]
+    }
 
 
 async def test_compare_and_set_applies_and_reports_changes(gql: GraphQL, shop: FakeShopify) -> None:
@@ -54,7 +66,9 @@ async def test_a_stale_change_from_refuses_the_whole_call(gql: GraphQL, shop: Fa
     """One stale quantity: CHANGE_FROM_QUANTITY_STALE for it, nothing applied at all."""
     current = (await _levels(gql))["available"]
     other = (await _levels(gql, ITEM_2))["available"]
-    body = (await gql(SET, {"input": _input(_q(7, other, ITEM_2), _q(9, current + 1)), "key": "k-2"})).json()
+    body = (
+        await gql(SET, {"input": _input(_q(7, other, ITEM_2), _q(9, current + 1)), "key": "k-2"})
+    ).json()
     errors = body["data"]["inventorySetQuantities"]["userErrors"]
     assert errors == [
         {
@@ -78,16 +92,22 @@ async def test_null_change_from_skips_the_check_but_the_key_must_be_there(gql: G
     assert (await _levels(gql))["available"] == 3
 
 
-async def test_the_idempotent_directive_is_required_from_2026_04(gql: GraphQL, shop: FakeShopify) -> None:
+async def test_the_idempotent_directive_is_required_from_2026_04(
+    gql: GraphQL, shop: FakeShopify
+) -> None:
     """FACTS.md §10.6/§10.8: a top-level error, nothing applied; 2026-01 still accepts none."""
     body = (await gql(SET_PLAIN, {"input": _input(_q(3, None))})).json()
-    assert body["errors"][0]["message"] == "The @idempotent directive is required for this mutation."
+    assert (
+        body["errors"][0]["message"] == "The @idempotent directive is required for this mutation."
+    )
     assert shop.ledger_entries(kind="inventory.set") == []
     older = (await gql(SET_PLAIN, {"input": _input(_q(3, None))}, version="2026-01")).json()
     assert older["data"]["inventorySetQuantities"]["userErrors"] == []
 
 
-async def test_the_same_key_replays_and_a_changed_input_is_a_mismatch(gql: GraphQL, shop: FakeShopify) -> None:
+async def test_the_same_key_replays_and_a_changed_input_is_a_mismatch(
+    gql: GraphQL, shop: FakeShopify
+) -> None:
     """Same key and input: the first result, applied once. Other input: a mismatch error."""
     current = (await _levels(gql))["available"]
     variables = {"input": _input(_q(current + 5, current)), "key": "k-5"}
@@ -110,7 +130,9 @@ async def test_a_key_whose_first_attempt_failed_must_not_be_reused(gql: GraphQL)
     assert second[0]["code"] == "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
 
 
-async def test_the_key_is_forgotten_after_the_retention_window(gql: GraphQL, shop: FakeShopify, fake_time) -> None:
+async def test_the_key_is_forgotten_after_the_retention_window(
+    gql: GraphQL, shop: FakeShopify, fake_time
+) -> None:
     """FACTS.md §10.7: 24 h in the fake; then the same key applies again."""
     variables = {"input": _input(_q(11, None)), "key": "k-7"}
     await gql(SET, variables)
@@ -124,13 +146,30 @@ async def test_older_versions_use_compare_quantity(gql: GraphQL) -> None:
     current = (await _levels(gql))["available"]
     base = {"inventoryItemId": ITEM, "locationId": STORE, "quantity": 8}
     missing = (await gql(SET_PLAIN, {"input": _input(base)}, version="2025-10")).json()
-    assert missing["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "COMPARE_QUANTITY_REQUIRED"
-    stale = (await gql(SET_PLAIN, {"input": _input({**base, "compareQuantity": current + 1})}, version="2025-10")).json()
-    assert stale["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "COMPARE_QUANTITY_STALE"
-    ok = (await gql(SET_PLAIN, {"input": _input({**base, "compareQuantity": current})}, version="2025-10")).json()
+    assert (
+        missing["data"]["inventorySetQuantities"]["userErrors"][0]["code"]
+        == "COMPARE_QUANTITY_REQUIRED"
+    )
+    stale = (
+        await gql(
+            SET_PLAIN,
+            {"input": _input({**base, "compareQuantity": current + 1})},
+            version="2025-10",
+        )
+    ).json()
+    assert (
+        stale["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "COMPARE_QUANTITY_STALE"
+    )
+    ok = (
+        await gql(
+            SET_PLAIN, {"input": _input({**base, "compareQuantity": current})}, version="2025-10"
+        )
+    ).json()
     assert ok["data"]["inventorySetQuantities"]["userErrors"] == []
     ignored = {**_input(base | {"quantity": 2}), "ignoreCompareQuantity": True}
-    assert (await gql(SET_PLAIN, {"input": ignored}, version="2025-10")).json()["data"]["inventorySetQuantities"]["userErrors"] == []
+    assert (await gql(SET_PLAIN, {"input": ignored}, version="2025-10")).json()["data"][
+        "inventorySetQuantities"
+    ]["userErrors"] == []
     assert (await _levels(gql))["available"] == 2
 
 
@@ -147,7 +186,10 @@ async def test_input_checks_name_each_refused_field(gql: GraphQL, shop: FakeShop
         (_input(_q(1_000_000_001, None)), "INVALID_QUANTITY_TOO_HIGH"),
         (_input(_q(-1_000_000_001, None)), "INVALID_QUANTITY_TOO_LOW"),
         (_input(_q(-1, None), name="on_hand"), "INVALID_QUANTITY_NEGATIVE"),
-        (_input(_q(1, None, f"gid://shopify/InventoryItem/{unstocked.inventory_item}")), "ITEM_NOT_STOCKED_AT_LOCATION"),
+        (
+            _input(_q(1, None, f"gid://shopify/InventoryItem/{unstocked.inventory_item}")),
+            "ITEM_NOT_STOCKED_AT_LOCATION",
+        ),
     ]
     for index, (data, code) in enumerate(cases):
         body = (await gql(SET, {"input": data, "key": f"bad-{index}"})).json()
@@ -170,7 +212,9 @@ async def test_variants_and_items_are_found_by_sku(gql: GraphQL) -> None:
     data = (await gql(query)).json()["data"]
     assert sorted(n["sku"] for n in data["productVariants"]["nodes"]) == ["SKU-0001", "SKU-0002"]
     assert data["inventoryItems"]["nodes"] == [{"sku": "SKU-0003", "variant": {"sku": "SKU-0003"}}]
-    refused = (await gql('{ productVariants(first: 5, query: "colour:red") { nodes { id } } }')).json()
+    refused = (
+        await gql('{ productVariants(first: 5, query: "colour:red") { nodes { id } } }')
+    ).json()
     assert "Invalid search field" in refused["errors"][0]["message"]
 
 

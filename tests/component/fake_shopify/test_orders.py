@@ -44,7 +44,9 @@ async def _order(gql: GraphQL, order_id: str) -> dict[str, Any]:
     return order
 
 
-async def test_a_pickup_order_gets_a_pick_up_fulfillment_order_at_its_store(admin, gql: GraphQL, shop: FakeShopify) -> None:
+async def test_a_pickup_order_gets_a_pick_up_fulfillment_order_at_its_store(
+    admin, gql: GraphQL, shop: FakeShopify
+) -> None:
     """The order web hook cannot tell pick-up; its fulfillment order can (FACTS.md §3.2)."""
     available = shop.catalog.level(82000000001, STORE_LEGACY).available  # type: ignore[union-attr]
     created = await _pickup_order(admin)
@@ -65,7 +67,11 @@ async def test_the_shared_rest_order_example_is_accepted_as_input(admin, gql: Gr
     response = await admin.post("/orders", json=example("rest-order.json"))
     assert response.status_code == 201, response.text
     order = await _order(gql, response.json()["order"]["admin_graphql_api_id"])
-    assert [n["sku"] for n in order["lineItems"]["nodes"]] == ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"]
+    assert [n["sku"] for n in order["lineItems"]["nodes"]] == [
+        "IPOD2008GREEN",
+        "IPOD2008RED",
+        "IPOD2008BLACK",
+    ]
     assert order["fulfillmentOrders"]["nodes"][0]["deliveryMethod"]["methodType"] == "SHIPPING"
 
 
@@ -74,7 +80,13 @@ async def test_a_bad_order_body_is_a_400_naming_the_part(admin) -> None:
     for body, text in (
         ({"order": {"line_items": []}}, "line_items"),
         ({"order": {"line_items": [{"sku": "SKU-0001", "quantity": 0}]}}, "quantity"),
-        ({"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}, "pickup_location_id": 1}, "pickup_location_id"),
+        (
+            {
+                "order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]},
+                "pickup_location_id": 1,
+            },
+            "pickup_location_id",
+        ),
         ({"order": {"line_items": [{"quantity": 1}]}}, "title"),
     ):
         response = await admin.post("/orders", json=body)
@@ -83,7 +95,9 @@ async def test_a_bad_order_body_is_a_400_naming_the_part(admin) -> None:
     assert (await admin.post("/orders", content=b"{")).status_code == 400
 
 
-async def test_ready_for_pickup_then_picked_up_each_once(admin, gql: GraphQL, shop: FakeShopify) -> None:
+async def test_ready_for_pickup_then_picked_up_each_once(
+    admin, gql: GraphQL, shop: FakeShopify
+) -> None:
     """Prepared: IN_PROGRESS, no fulfillment; a second call is refused. Then fulfilled: CLOSED."""
     created = await _pickup_order(admin)
     fo_id = created["fulfillment_orders"][0]["id"]
@@ -91,7 +105,9 @@ async def test_ready_for_pickup_then_picked_up_each_once(admin, gql: GraphQL, sh
     variables["input"]["lineItemsByFulfillmentOrder"][0]["fulfillmentOrderId"] = fo_id
     first = (await gql(PREPARE, variables)).json()["data"]
     assert first == example("prepared-for-pickup-response-data.json")
-    second = (await gql(PREPARE, variables)).json()["data"]["fulfillmentOrderLineItemsPreparedForPickup"]
+    second = (await gql(PREPARE, variables)).json()["data"][
+        "fulfillmentOrderLineItemsPreparedForPickup"
+    ]
     assert second["userErrors"][0]["code"] == "NO_LINE_ITEMS_TO_PREPARE_FOR_FULFILLMENT_ORDER"
     order = await _order(gql, created["order"]["admin_graphql_api_id"])
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "IN_PROGRESS"
@@ -111,9 +127,21 @@ async def test_ready_for_pickup_then_picked_up_each_once(admin, gql: GraphQL, sh
 
 async def test_preparing_a_shipping_order_is_refused(admin, gql: GraphQL) -> None:
     """Only pick-up fulfillment orders can be prepared for pick-up."""
-    created = (await admin.post("/orders", json={"order": {"line_items": [{"sku": "SKU-0002", "quantity": 1}]}})).json()
-    variables = {"input": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": created["fulfillment_orders"][0]["id"]}]}}
-    errors = (await gql(PREPARE, variables)).json()["data"]["fulfillmentOrderLineItemsPreparedForPickup"]["userErrors"]
+    created = (
+        await admin.post(
+            "/orders", json={"order": {"line_items": [{"sku": "SKU-0002", "quantity": 1}]}}
+        )
+    ).json()
+    variables = {
+        "input": {
+            "lineItemsByFulfillmentOrder": [
+                {"fulfillmentOrderId": created["fulfillment_orders"][0]["id"]}
+            ]
+        }
+    }
+    errors = (await gql(PREPARE, variables)).json()["data"][
+        "fulfillmentOrderLineItemsPreparedForPickup"
+    ]["userErrors"]
     assert errors[0]["code"] == "FULFILLMENT_ORDER_INVALID"
 
 
@@ -123,19 +151,41 @@ async def test_partial_fulfilment_by_line_quantities(admin, gql: GraphQL) -> Non
     order = await _order(gql, created["order"]["admin_graphql_api_id"])
     fo = order["fulfillmentOrders"]["nodes"][0]
     line = fo["lineItems"]["nodes"][0]["id"]
-    too_much = {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [{"id": line, "quantity": 3}]}]}}
+    too_much = {
+        "f": {
+            "lineItemsByFulfillmentOrder": [
+                {
+                    "fulfillmentOrderId": fo["id"],
+                    "fulfillmentOrderLineItems": [{"id": line, "quantity": 3}],
+                }
+            ]
+        }
+    }
     assert (await gql(FULFIL, too_much)).json()["data"]["fulfillmentCreate"]["userErrors"]
-    one = {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [{"id": line, "quantity": 1}]}]}}
+    one = {
+        "f": {
+            "lineItemsByFulfillmentOrder": [
+                {
+                    "fulfillmentOrderId": fo["id"],
+                    "fulfillmentOrderLineItems": [{"id": line, "quantity": 1}],
+                }
+            ]
+        }
+    }
     assert (await gql(FULFIL, one)).json()["data"]["fulfillmentCreate"]["userErrors"] == []
     order = await _order(gql, created["order"]["admin_graphql_api_id"])
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "IN_PROGRESS"
     assert order["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
 
 
-async def test_cancel_with_the_documented_variables_restocks_and_refunds_gift_cards(admin, gql: GraphQL, shop: FakeShopify) -> None:
+async def test_cancel_with_the_documented_variables_restocks_and_refunds_gift_cards(
+    admin, gql: GraphQL, shop: FakeShopify
+) -> None:
     """orderCancel (2026-07 example variables): cancelled once, stock back, card credited back."""
     card = next(iter(shop.giftcards.cards.values()))
-    created = await _pickup_order(admin, gift_card_payments=[{"gift_card_id": card.number, "amount": "50.00"}])
+    created = await _pickup_order(
+        admin, gift_card_payments=[{"gift_card_id": card.number, "amount": "50.00"}]
+    )
     order_id = created["order"]["admin_graphql_api_id"]
     assert card.balance == 450
     order = await _order(gql, order_id)
@@ -143,7 +193,9 @@ async def test_cancel_with_the_documented_variables_restocks_and_refunds_gift_ca
     assert '"gift_card_last_characters": "0001"' in gift[0]["receiptJson"]
     variables = example("order-cancel-variables-2026-07.json") | {"orderId": order_id}
     result = (await gql(CANCEL, variables, version="2026-07")).json()["data"]["orderCancel"]
-    assert result["orderCancelUserErrors"] == [] and result["job"]["id"].startswith("gid://shopify/Job/")
+    assert result["orderCancelUserErrors"] == [] and result["job"]["id"].startswith(
+        "gid://shopify/Job/"
+    )
     again = (await gql(CANCEL, variables, version="2026-07")).json()["data"]["orderCancel"]
     assert again["orderCancelUserErrors"][0]["message"] == "Order has already been cancelled"
     assert card.balance == 500
@@ -163,7 +215,9 @@ async def test_cancel_arguments_follow_the_version(gql: GraphQL) -> None:
     new = 'mutation { orderCancel(orderId: "gid://shopify/Order/1", reason: CUSTOMER, restock: true, refundMethod: {originalPaymentMethodsRefund: false}) { orderCancelUserErrors { code } } }'
     body = (await gql(new, version="2025-04")).json()
     assert body["errors"][0]["extensions"]["code"] == "argumentNotAccepted"
-    found = (await gql(new, version="2025-07")).json()["data"]["orderCancel"]["orderCancelUserErrors"]
+    found = (await gql(new, version="2025-07")).json()["data"]["orderCancel"][
+        "orderCancelUserErrors"
+    ]
     assert found[0]["code"] == "NOT_FOUND"
 
 
@@ -173,7 +227,9 @@ async def test_tags_add_only_adds(admin, gql: GraphQL, shop: FakeShopify) -> Non
     order_id = created["order"]["admin_graphql_api_id"]
     mutation = "mutation($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } userErrors { message } } }"
     for tags in (["a", "b"], ["b", "c"], ["c"]):
-        assert (await gql(mutation, {"id": order_id, "tags": tags})).json()["data"]["tagsAdd"]["userErrors"] == []
+        assert (await gql(mutation, {"id": order_id, "tags": tags})).json()["data"]["tagsAdd"][
+            "userErrors"
+        ] == []
     assert (await _order(gql, order_id))["tags"] == ["a", "b", "c"]
     assert len(shop.ledger_entries(kind="order.tags_add")) == 2
 
@@ -190,7 +246,9 @@ async def test_orders_list_by_updated_at_with_cursors(admin, gql: GraphQL, fake_
     seen: list[str] = []
     after = None
     while True:
-        page = (await gql(query, {"q": f"updated_at:>='{since}'", "after": after})).json()["data"]["orders"]
+        page = (await gql(query, {"q": f"updated_at:>='{since}'", "after": after})).json()["data"][
+            "orders"
+        ]
         seen += [n["id"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -202,10 +260,21 @@ async def test_admin_refund_is_visible_as_graphql_refund(admin, gql: GraphQL) ->
     """A refund made in the shop: lines, restock location and money back."""
     created = await _pickup_order(admin)
     line = created["order"]["line_items"][0]["id"]
-    refund = await admin.post(f"/orders/{created['order']['id']}/refunds", json={"lines": [{"line_item_id": line, "quantity": 1}]})
+    refund = await admin.post(
+        f"/orders/{created['order']['id']}/refunds",
+        json={"lines": [{"line_item_id": line, "quantity": 1}]},
+    )
     assert refund.status_code == 201, refund.text
     query = """query($id: ID!) { order(id: $id) { refunds { totalRefundedSet { shopMoney { amount } }
       refundLineItems(first: 5) { nodes { quantity restockType location { legacyResourceId } } } } } }"""
-    refunds = (await gql(query, {"id": created["order"]["admin_graphql_api_id"]})).json()["data"]["order"]["refunds"]
-    assert refunds[0]["refundLineItems"]["nodes"] == [{"quantity": 1, "restockType": "RETURN", "location": {"legacyResourceId": str(STORE_LEGACY)}}]
+    refunds = (await gql(query, {"id": created["order"]["admin_graphql_api_id"]})).json()["data"][
+        "order"
+    ]["refunds"]
+    assert refunds[0]["refundLineItems"]["nodes"] == [
+        {
+            "quantity": 1,
+            "restockType": "RETURN",
+            "location": {"legacyResourceId": str(STORE_LEGACY)},
+        }
+    ]
     assert refunds[0]["totalRefundedSet"]["shopMoney"]["amount"] == "100.0"

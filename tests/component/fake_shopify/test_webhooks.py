@@ -50,7 +50,10 @@ def receiver(shop: FakeShopify) -> Receiver:
 
 
 async def _order(admin: httpx.AsyncClient) -> dict[str, Any]:
-    body = {"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}, "pickup_location_id": 70000000001}
+    body = {
+        "order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]},
+        "pickup_location_id": 70000000001,
+    }
     created: dict[str, Any] = (await admin.post("/orders", json=body)).json()
     return created
 
@@ -58,12 +61,19 @@ async def _order(admin: httpx.AsyncClient) -> dict[str, Any]:
 def test_the_signature_matches_shopifys_test_vector() -> None:
     """The HMAC of Shopify's own test suite."""
     vector = example("webhook-hmac-test-vector.json")
-    assert sign(vector["client_secret"], vector["raw_body"].encode()) == vector["headers"]["X-Shopify-Hmac-Sha256"]
+    assert (
+        sign(vector["client_secret"], vector["raw_body"].encode())
+        == vector["headers"]["X-Shopify-Hmac-Sha256"]
+    )
 
 
-async def test_graphql_subscription_gets_signed_deliveries_with_every_header(gql: GraphQL, admin, shop: FakeShopify, receiver: Receiver) -> None:
+async def test_graphql_subscription_gets_signed_deliveries_with_every_header(
+    gql: GraphQL, admin, shop: FakeShopify, receiver: Receiver
+) -> None:
     """A subscription made with webhookSubscriptionCreate gets orders/create, signed."""
-    body = (await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK, "format": "JSON"}})).json()
+    body = (
+        await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK, "format": "JSON"}})
+    ).json()
     assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
     created = await _order(admin)
     assert await shop.deliver_webhooks() == 1
@@ -82,18 +92,32 @@ async def test_subscription_refusals(gql: GraphQL) -> None:
     """Unknown topic (schema), plain http to a public host, the same address twice."""
     body = (await gql(SUBSCRIBE, {"topic": "ORDERS_NOPE", "sub": {"uri": HOOK}})).json()
     assert "errors" in body
-    insecure = (await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": "http://example.com/x"}})).json()
-    assert insecure["data"]["webhookSubscriptionCreate"]["userErrors"][0]["message"] == "Address protocol http:// is not supported"
+    insecure = (
+        await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": "http://example.com/x"}})
+    ).json()
+    assert (
+        insecure["data"]["webhookSubscriptionCreate"]["userErrors"][0]["message"]
+        == "Address protocol http:// is not supported"
+    )
     await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK}})
     twice = (await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK}})).json()
-    assert twice["data"]["webhookSubscriptionCreate"]["userErrors"][0]["message"] == "Address for this topic has already been taken"
-    old = (await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK}}, version="2025-07")).json()
+    assert (
+        twice["data"]["webhookSubscriptionCreate"]["userErrors"][0]["message"]
+        == "Address for this topic has already been taken"
+    )
+    old = (
+        await gql(SUBSCRIBE, {"topic": "ORDERS_CREATE", "sub": {"uri": HOOK}}, version="2025-07")
+    ).json()
     assert old["errors"][0]["extensions"]["code"] in {"undefinedField", "INVALID_VARIABLE"}
 
 
-async def test_failed_deliveries_retry_with_the_same_ids_and_body(admin, shop: FakeShopify, receiver: Receiver, fake_time) -> None:
+async def test_failed_deliveries_retry_with_the_same_ids_and_body(
+    admin, shop: FakeShopify, receiver: Receiver, fake_time
+) -> None:
     """A 500 is retried on the schedule; every attempt carries the original ids and payload."""
-    await admin.post("/webhooks/subscriptions", json={"topic": "orders/create", "uri": HOOK, "source": "api"})
+    await admin.post(
+        "/webhooks/subscriptions", json={"topic": "orders/create", "uri": HOOK, "source": "api"}
+    )
     await _order(admin)
     receiver.status = 500
     await shop.deliver_webhooks()
@@ -102,14 +126,25 @@ async def test_failed_deliveries_retry_with_the_same_ids_and_body(admin, shop: F
     fake_time.value += 10
     assert await shop.deliver_webhooks() == 1
     (h1, b1), (h2, b2) = receiver.received
-    assert (h1["x-shopify-webhook-id"], h1["x-shopify-event-id"], b1) == (h2["x-shopify-webhook-id"], h2["x-shopify-event-id"], b2)
+    assert (h1["x-shopify-webhook-id"], h1["x-shopify-event-id"], b1) == (
+        h2["x-shopify-webhook-id"],
+        h2["x-shopify-event-id"],
+        b2,
+    )
     assert shop.webhooks.deliveries[0].state == "delivered"
 
 
-async def test_api_subscriptions_are_removed_after_eight_failures_app_ones_stay(admin, shop: FakeShopify, receiver: Receiver, fake_time) -> None:
+async def test_api_subscriptions_are_removed_after_eight_failures_app_ones_stay(
+    admin, shop: FakeShopify, receiver: Receiver, fake_time
+) -> None:
     """FACTS.md §10.4."""
-    await admin.post("/webhooks/subscriptions", json={"topic": "orders/create", "uri": HOOK, "source": "api"})
-    await admin.post("/webhooks/subscriptions", json={"topic": "orders/create", "uri": HOOK + "?app", "source": "app"})
+    await admin.post(
+        "/webhooks/subscriptions", json={"topic": "orders/create", "uri": HOOK, "source": "api"}
+    )
+    await admin.post(
+        "/webhooks/subscriptions",
+        json={"topic": "orders/create", "uri": HOOK + "?app", "source": "app"},
+    )
     receiver.status = 503
     await _order(admin)
     for _ in range(9):
@@ -122,9 +157,13 @@ async def test_api_subscriptions_are_removed_after_eight_failures_app_ones_stay(
     assert states == ["abandoned", "failed"]
 
 
-async def test_duplicates_drops_delays_and_fan_out(admin, shop: FakeShopify, receiver: Receiver, fake_time) -> None:
+async def test_duplicates_drops_delays_and_fan_out(
+    admin, shop: FakeShopify, receiver: Receiver, fake_time
+) -> None:
     """Twice with the same ids; not at all; late and so out of order; one copy per subscription."""
-    await admin.post("/webhooks/subscriptions", json={"topic": "orders/updated", "uri": HOOK, "source": "app"})
+    await admin.post(
+        "/webhooks/subscriptions", json={"topic": "orders/updated", "uri": HOOK, "source": "app"}
+    )
     created = await _order(admin)
     send = {"topic": "orders/updated", "resource_id": created["order"]["id"]}
     await admin.post("/webhooks/send", json={**send, "duplicate": True})
@@ -140,15 +179,24 @@ async def test_duplicates_drops_delays_and_fan_out(admin, shop: FakeShopify, rec
     assert len(receiver.received) == 4  # the late one arrives after a later event
     states = [d["state"] for d in (await admin.get("/webhooks/deliveries")).json()]
     assert states.count("dropped") == 1
-    await admin.post("/webhooks/subscriptions", json={"topic": "orders/updated", "uri": HOOK + "?2", "source": "app"})
+    await admin.post(
+        "/webhooks/subscriptions",
+        json={"topic": "orders/updated", "uri": HOOK + "?2", "source": "app"},
+    )
     fan = (await admin.post("/webhooks/send", json=send)).json()
     assert len({d["webhook_id"] for d in fan}) == 2 and len({d["event_id"] for d in fan}) == 1
 
 
-async def test_shop_changes_raise_their_topics(admin, gql: GraphQL, shop: FakeShopify, receiver: Receiver) -> None:
+async def test_shop_changes_raise_their_topics(
+    admin, gql: GraphQL, shop: FakeShopify, receiver: Receiver
+) -> None:
     """Inventory set in the admin and through the API both raise inventory_levels/update."""
-    await admin.post("/webhooks/subscriptions", json={"topic": "inventory_levels/update", "uri": HOOK})
-    await admin.put("/inventory", json={"location_id": 70000000001, "sku": "SKU-0005", "available": 3})
+    await admin.post(
+        "/webhooks/subscriptions", json={"topic": "inventory_levels/update", "uri": HOOK}
+    )
+    await admin.put(
+        "/inventory", json={"location_id": 70000000001, "sku": "SKU-0005", "available": 3}
+    )
     await shop.deliver_webhooks()
     body = json.loads(receiver.received[0][1])
     assert body["available"] == 3 and body["location_id"] == 70000000001

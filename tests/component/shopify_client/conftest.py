@@ -21,7 +21,9 @@ TOKEN = "shpat_fake_access_token"
 STORE = "gid://shopify/Location/70000000001"
 
 
-def settings_for(url: str, *, token: str = TOKEN, version: str = "2026-04", **extra: object) -> ShopifySettings:
+def settings_for(
+    url: str, *, token: str = TOKEN, version: str = "2026-04", **extra: object
+) -> ShopifySettings:
     """Client settings pointing at a fake."""
     return ShopifySettings(
         admin_url=url,  # type: ignore[arg-type]

@@ -18,17 +18,25 @@ from tests.component.shopify_client.conftest import STORE
 async def test_shop_and_locations(client: ShopifyClient) -> None:
     """The shop and its locations."""
     assert (await client.shop()).domain == "sitoo-sync-dev.myshopify.com"
-    assert [x.name for x in await client.locations()] == ["Store Stockholm", "Store Gothenburg", "Web Warehouse"]
+    assert [x.name for x in await client.locations()] == [
+        "Store Stockholm",
+        "Store Gothenburg",
+        "Web Warehouse",
+    ]
 
 
-async def test_batched_compare_and_set_with_read_back(client: ShopifyClient, shop: FakeShopify) -> None:
+async def test_batched_compare_and_set_with_read_back(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
     """Six SKUs in batches of four: two calls, each keyed; the levels are the targets."""
     client._batch_size = 4
     skus = [f"SKU-{n:04d}" for n in range(1, 7)]
     variants = await client.variants_by_sku(skus)
     items = [variants[s][0].inventory_item_id for s in skus]
     levels = await client.inventory_levels(STORE, items)
-    changes = [QuantityChange(i, STORE, 50 + n, levels[i]["available"]) for n, i in enumerate(items)]  # type: ignore[index]
+    changes = [
+        QuantityChange(i, STORE, 50 + n, levels[i]["available"]) for n, i in enumerate(items)
+    ]  # type: ignore[index]
     results = await client.set_inventory_quantities(changes, idempotency_key="burst-1")
     assert len(results) == 2 and all(r.group_id for r in results)
     after = await client.inventory_levels(STORE, items)
@@ -44,25 +52,37 @@ async def test_a_stale_expectation_raises_with_the_index(client: ShopifyClient) 
     item = (await client.variants_by_sku(["SKU-0001"]))["SKU-0001"][0].inventory_item_id
     current = (await client.inventory_levels(STORE, [item]))[item]["available"]  # type: ignore[index]
     with pytest.raises(StaleQuantities) as caught:
-        await client.set_inventory_quantities([QuantityChange(item, STORE, 1, current + 3)], idempotency_key="stale-1")
+        await client.set_inventory_quantities(
+            [QuantityChange(item, STORE, 1, current + 3)], idempotency_key="stale-1"
+        )
     assert caught.value.indexes == (0,)
     assert caught.value.disposition.value == "reconcile"
 
 
 @pytest.mark.parametrize("version", ["2025-10", "2026-01", "2026-07"])
-async def test_inventory_writes_follow_the_version(make_client, shop: FakeShopify, version: str) -> None:
+async def test_inventory_writes_follow_the_version(
+    make_client, shop: FakeShopify, version: str
+) -> None:
     """compareQuantity before 2026-01, changeFromQuantity (+ @idempotent) from it on."""
     async with make_client(version=version) as client:
         item = (await client.variants_by_sku(["SKU-0002"]))["SKU-0002"][0].inventory_item_id
         current = (await client.inventory_levels(STORE, [item]))[item]["available"]  # type: ignore[index]
-        await client.set_inventory_quantities([QuantityChange(item, STORE, current + 1, current)], idempotency_key=f"v-{version}")
+        await client.set_inventory_quantities(
+            [QuantityChange(item, STORE, current + 1, current)], idempotency_key=f"v-{version}"
+        )
         assert (await client.inventory_levels(STORE, [item]))[item] == {"available": current + 1}
     assert len(shop.ledger_entries(kind="inventory.set")) == 1
 
 
 async def test_pickup_flow_each_step_once(client: ShopifyClient, shop: FakeShopify) -> None:
     """Read the order, prepare, fulfil; repeating a step reports it was already done."""
-    placed = place_order(shop, {"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}, "pickup_location_id": 70000000001})
+    placed = place_order(
+        shop,
+        {
+            "order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]},
+            "pickup_location_id": 70000000001,
+        },
+    )
     order = await client.get_order(f"gid://shopify/Order/{placed.number}")
     assert order is not None
     (fo,) = order.fulfillment_orders
@@ -76,10 +96,18 @@ async def test_pickup_flow_each_step_once(client: ShopifyClient, shop: FakeShopi
     assert len(shop.ledger_entries(kind="fulfillment.create")) == 1
 
 
-async def test_cancel_tags_refunds_and_the_update_poll(client: ShopifyClient, shop: FakeShopify) -> None:
+async def test_cancel_tags_refunds_and_the_update_poll(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
     """Cancel once, tag, read refunds and gift-card payments, page through updated orders."""
     card = next(iter(shop.giftcards.cards.values()))
-    placed = place_order(shop, {"order": {"line_items": [{"sku": "SKU-0003", "quantity": 1}]}, "gift_card_payments": [{"gift_card_id": card.number, "amount": "20"}]})
+    placed = place_order(
+        shop,
+        {
+            "order": {"line_items": [{"sku": "SKU-0003", "quantity": 1}]},
+            "gift_card_payments": [{"gift_card_id": card.number, "amount": "20"}],
+        },
+    )
     order_id = f"gid://shopify/Order/{placed.number}"
     order = await client.get_order(order_id)
     assert order is not None
@@ -97,7 +125,9 @@ async def test_cancel_tags_refunds_and_the_update_poll(client: ShopifyClient, sh
     assert len(shop.ledger_entries(kind="order.tags_add")) == 1
 
 
-async def test_gift_card_issue_and_adjustments_happen_once(client: ShopifyClient, shop: FakeShopify) -> None:
+async def test_gift_card_issue_and_adjustments_happen_once(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
     """Issue, debit, credit and set the balance; repeating each with its reference is a no-op."""
     created = await client.create_giftcard(Decimal(200), reference="sitoo-card-1", note="mirror")
     again = await client.create_giftcard(Decimal(200), reference="sitoo-card-1", note="mirror")
@@ -108,7 +138,9 @@ async def test_gift_card_issue_and_adjustments_happen_once(client: ShopifyClient
     assert (first.applied_now, second.applied_now) == (True, False)
     await client.credit_giftcard(card, Decimal(5), "SEK", reference="load-1")
     assert (await client.set_giftcard_balance(card, Decimal(100), reference="sync-1")) is not None
-    assert (await client.set_giftcard_balance(card, Decimal(100), reference="sync-1")).applied_now is False  # type: ignore[union-attr]
+    assert (
+        await client.set_giftcard_balance(card, Decimal(100), reference="sync-1")
+    ).applied_now is False  # type: ignore[union-attr]
     assert await client.set_giftcard_balance(card, Decimal(100), reference="sync-2") is None
     fetched = await client.get_giftcard(card)
     assert fetched is not None and fetched.balance.amount == 100
@@ -122,7 +154,9 @@ async def test_gift_card_issue_and_adjustments_happen_once(client: ShopifyClient
 async def test_webhook_subscriptions_once(client: ShopifyClient, shop: FakeShopify) -> None:
     """Subscribing twice keeps one subscription; deleting twice is fine."""
     made = await client.subscribe_webhook("ORDERS_CREATE", "http://127.0.0.1:8080/webhooks/shopify")
-    assert (await client.subscribe_webhook("ORDERS_CREATE", "http://127.0.0.1:8080/webhooks/shopify")).id == made.id
+    assert (
+        await client.subscribe_webhook("ORDERS_CREATE", "http://127.0.0.1:8080/webhooks/shopify")
+    ).id == made.id
     assert [s.topic for s in await client.webhook_subscriptions()] == ["ORDERS_CREATE"]
     await client.delete_webhook_subscription(made.id)
     await client.delete_webhook_subscription(made.id)

@@ -52,9 +52,23 @@ async def test_schema_errors_and_userErrors_are_permanent(client: ShopifyClient)
 def test_the_shared_examples_classify() -> None:
     """Shopify's own THROTTLED and userErrors examples."""
     with pytest.raises(Throttled) as throttled:
-        interpret(200, {}, str.encode(__import__("json").dumps(example("graphql-throttled-error.json"))), mutation=False, what="x")
+        interpret(
+            200,
+            {},
+            str.encode(__import__("json").dumps(example("graphql-throttled-error.json"))),
+            mutation=False,
+            what="x",
+        )
     assert throttled.value.disposition is Disposition.RETRY
-    answer = interpret(200, {}, __import__("json").dumps(example("graphql-usererrors-webhook-subscription-create.json")).encode(), mutation=True, what="x")
+    answer = interpret(
+        200,
+        {},
+        __import__("json")
+        .dumps(example("graphql-usererrors-webhook-subscription-create.json"))
+        .encode(),
+        mutation=True,
+        what="x",
+    )
     from service.adapters.shopify.protocol import user_errors
 
     (error,) = user_errors(answer.data["webhookSubscriptionCreate"])
@@ -74,7 +88,9 @@ async def test_throttling_is_waited_out(client: ShopifyClient, shop: FakeShopify
     assert client.engine.budget.maximum == 1000
 
 
-async def test_the_budget_waits_before_a_query_would_be_throttled(client: ShopifyClient, shop: FakeShopify) -> None:
+async def test_the_budget_waits_before_a_query_would_be_throttled(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
     """After an answer reports the bucket nearly empty, the next query waits instead of failing."""
     await client.shop()
     shop.buckets.drain("main", 990)
@@ -87,6 +103,11 @@ async def test_the_budget_waits_before_a_query_would_be_throttled(client: Shopif
 
 async def test_a_query_too_expensive_is_permanent(client: ShopifyClient) -> None:
     """MAX_COST_EXCEEDED is not retried."""
-    heavy = Operation("Heavy", "{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }", False, 1)
+    heavy = Operation(
+        "Heavy",
+        "{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }",
+        False,
+        1,
+    )
     with pytest.raises(QueryTooExpensive):
         await client.engine.query(heavy, {})

@@ -34,7 +34,9 @@ async def test_a_missing_scope_is_access_denied(make_client, shop: FakeShopify) 
             await client.get_order(f"gid://shopify/Order/{placed.number}")
 
 
-async def test_the_token_never_reaches_a_log_or_an_error(make_client, shop: FakeShopify, caplog: pytest.LogCaptureFixture, capsys) -> None:
+async def test_the_token_never_reaches_a_log_or_an_error(
+    make_client, shop: FakeShopify, caplog: pytest.LogCaptureFixture, capsys
+) -> None:
     """Every log line and error text of a run with failures is free of the token."""
     caplog.set_level(logging.DEBUG)
     structlog.configure(logger_factory=structlog.stdlib.LoggerFactory())

@@ -14,7 +14,11 @@ from service.fakes.shopify.schema import schema_for
 USUAL = {
     "Locations": {"first": queries.LOCATIONS_PAGE},
     "VariantsBySku": {"first": queries.VARIANTS_PAGE, "query": "sku:A"},
-    "InventoryLevels": {"ids": ["x"] * queries.LEVELS_BATCH, "locationId": "x", "names": ["available"]},
+    "InventoryLevels": {
+        "ids": ["x"] * queries.LEVELS_BATCH,
+        "locationId": "x",
+        "names": ["available"],
+    },
     "OrdersUpdated": {"first": queries.ORDERS_PAGE, "query": "x"},
     "GiftCardTransactions": {"id": "x", "first": queries.GIFT_CARD_TRANSACTIONS_PAGE},
     "WebhookSubscriptions": {"first": 100},
@@ -22,7 +26,12 @@ USUAL = {
 
 
 def _operations() -> list[tuple[str, Operation]]:
-    found = [(version, op) for op in vars(queries).values() if isinstance(op, Operation) for version in ("2026-04",)]
+    found = [
+        (version, op)
+        for op in vars(queries).values()
+        if isinstance(op, Operation)
+        for version in ("2026-04",)
+    ]
     for version in ("2025-04", "2025-10", "2026-01", "2026-04", "2026-07"):
         found += [
             (version, queries.set_quantities(version)),
@@ -33,13 +42,19 @@ def _operations() -> list[tuple[str, Operation]]:
     return found
 
 
-@pytest.mark.parametrize(("version", "operation"), _operations(), ids=lambda v: getattr(v, "name", v))
-def test_declared_cost_matches_and_the_document_is_valid(version: str, operation: Operation) -> None:
+@pytest.mark.parametrize(
+    ("version", "operation"), _operations(), ids=lambda v: getattr(v, "name", v)
+)
+def test_declared_cost_matches_and_the_document_is_valid(
+    version: str, operation: Operation
+) -> None:
     """Valid against the version's schema, and the up-front cost is the declared one."""
     schema = schema_for(version)
     document = parse(operation.document)
     assert [e.message for e in validate(schema, document)] == []
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     counter = CostCounter(schema, fragments, USUAL.get(operation.name, {}))
     ast = get_operation_ast(document)
     assert ast is not None

@@ -11,7 +11,12 @@ from pydantic import SecretStr
 
 from service.adapters.shopify import ShopifyClient, build_http_client
 from service.adapters.shopify.models import QuantityChange
-from service.fakes.shopify import FakeShopifyConfig, FaultConfig, RunningFakeShopify, serve_fake_shopify
+from service.fakes.shopify import (
+    FakeShopifyConfig,
+    FaultConfig,
+    RunningFakeShopify,
+    serve_fake_shopify,
+)
 from service.fakes.shopify.order_intake import place_order
 from service.settings_shopify import ShopifySettings
 
@@ -19,7 +24,9 @@ STORE = "gid://shopify/Location/70000000001"
 
 
 @asynccontextmanager
-async def _client(config: FakeShopifyConfig, **settings: object) -> AsyncIterator[tuple[ShopifyClient, RunningFakeShopify]]:
+async def _client(
+    config: FakeShopifyConfig, **settings: object
+) -> AsyncIterator[tuple[ShopifyClient, RunningFakeShopify]]:
     async with serve_fake_shopify(config, port=0, send_webhooks=False) as running:
         options = ShopifySettings(
             admin_url=running.url,  # type: ignore[arg-type]
@@ -44,7 +51,10 @@ async def test_batched_stock_writes_land_once_under_drops_5xx_429_and_throttling
         throttled_rate=0.05,
         mutations_only=True,
     )
-    async with _client(FakeShopifyConfig(faults=faults), inventory_batch_size=5) as (client, running):
+    async with _client(FakeShopifyConfig(faults=faults), inventory_batch_size=5) as (
+        client,
+        running,
+    ):
         skus = [f"SKU-{n:04d}" for n in range(1, 41)]
         variants = await client.variants_by_sku(skus)
         items = [variants[s][0].inventory_item_id for s in skus]
@@ -66,14 +76,25 @@ async def test_batched_stock_writes_land_once_under_drops_5xx_429_and_throttling
 
 async def test_gift_card_debits_land_once_although_shopify_has_no_key() -> None:
     """Dropped answers and 500s after the debit was applied: each reference debited once."""
-    faults = FaultConfig(seed=5, apply_then_fail_rate=0.5, apply_then_fail_mode="drop", operation_contains="giftCardDebit")
+    faults = FaultConfig(
+        seed=5,
+        apply_then_fail_rate=0.5,
+        apply_then_fail_mode="drop",
+        operation_contains="giftCardDebit",
+    )
     async with _client(FakeShopifyConfig(faults=faults)) as (client, running):
-        card = await client.create_giftcard(Decimal("500"), reference="card-http-1")
+        card = await client.create_giftcard(Decimal(500), reference="card-http-1")
         for n in range(12):
-            await client.debit_giftcard(card.gift_card.id, Decimal("10"), "SEK", reference=f"sale-{n}")
-        running.shop.set_faults(faults.model_copy(update={"apply_then_fail_mode": "500", "seed": 6}))
+            await client.debit_giftcard(
+                card.gift_card.id, Decimal(10), "SEK", reference=f"sale-{n}"
+            )
+        running.shop.set_faults(
+            faults.model_copy(update={"apply_then_fail_mode": "500", "seed": 6})
+        )
         for n in range(12, 20):
-            await client.debit_giftcard(card.gift_card.id, Decimal("10"), "SEK", reference=f"sale-{n}")
+            await client.debit_giftcard(
+                card.gift_card.id, Decimal(10), "SEK", reference=f"sale-{n}"
+            )
         balance = await client.get_giftcard(card.gift_card.id)
         debits = running.shop.ledger_entries(kind="giftcard.debit")
         requests = dict(running.shop.requests)
@@ -84,11 +105,23 @@ async def test_gift_card_debits_land_once_although_shopify_has_no_key() -> None:
 
 async def test_pickup_cancel_and_card_issue_land_once_with_stalls_and_drops() -> None:
     """Stalled answers (read timeouts) and drops after applying, on every kind of write."""
-    faults = FaultConfig(seed=3, apply_then_fail_rate=0.5, apply_then_fail_mode="stall", stall_s=1.0, mutations_only=True)
+    faults = FaultConfig(
+        seed=3,
+        apply_then_fail_rate=0.5,
+        apply_then_fail_mode="stall",
+        stall_s=1.0,
+        mutations_only=True,
+    )
     async with _client(FakeShopifyConfig(faults=faults)) as (client, running):
         shop = running.shop
         for n in range(4):
-            placed = place_order(shop, {"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}, "pickup_location_id": 70000000001})
+            placed = place_order(
+                shop,
+                {
+                    "order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]},
+                    "pickup_location_id": 70000000001,
+                },
+            )
             order = await client.get_order(f"gid://shopify/Order/{placed.number}")
             assert order is not None
             fo = order.fulfillment_orders[0].id
@@ -97,10 +130,10 @@ async def test_pickup_cancel_and_card_issue_land_once_with_stalls_and_drops() ->
                 await client.fulfil([fo])
             else:
                 await client.cancel_order(order.id, restock=True)
-            await client.create_giftcard(Decimal("50"), reference=f"issue-{n}")
+            await client.create_giftcard(Decimal(50), reference=f"issue-{n}")
         shop.set_faults(faults.model_copy(update={"apply_then_fail_mode": "drop"}))
         for n in range(4, 8):
-            await client.create_giftcard(Decimal("50"), reference=f"issue-{n}")
+            await client.create_giftcard(Decimal(50), reference=f"issue-{n}")
         kinds = Counter(e.kind for e in shop.ledger_entries() if e.app is not None)
         requests = dict(shop.requests)
     assert kinds == Counter(
