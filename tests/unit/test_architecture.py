@@ -67,7 +67,7 @@ def test_sandbox_only_used_by_launcher_and_cli() -> None:
 
 
 def test_fakes_only_used_by_the_cli() -> None:
-    """Production code never depends on a fake platform; only `sitoo-sync fake-shopify` serves one."""
+    """Production code never depends on a fake; only `sitoo-sync fake-shopify` serves one."""
     allowed = {"service/cli.py"}
     users = {
         _relative(path)

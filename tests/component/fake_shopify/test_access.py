@@ -102,7 +102,8 @@ async def test_every_answer_carries_the_cost_and_bucket(gql: GraphQL) -> None:
     }
     mutation = (
         await gql(
-            'mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { message } } }'
+            'mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["x"]) { userErrors { '
+            "message } } }"
         )
     ).json()
     assert mutation["extensions"]["cost"]["requestedQueryCost"] == 10

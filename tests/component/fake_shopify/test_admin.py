@@ -21,7 +21,9 @@ async def test_reset_forgets_everything_and_refuses_unknown_seeds(admin, shop: F
     """Same seed, same ids; an unknown seed is a 400."""
     await _order_id(admin)
     assert (await admin.post("/reset", json={"seed": "empty"})).json() == {"seed": "empty"}
-    assert shop.catalog.locations == {} and shop.orders.orders == {} and shop.ledger_entries() == []
+    assert shop.catalog.locations == {}
+    assert shop.orders.orders == {}
+    assert shop.ledger_entries() == []
     assert (await admin.post("/reset", json={"seed": "nope"})).status_code == 400
     assert (await admin.post("/reset", json={"bogus": 1})).status_code == 400
 
@@ -31,7 +33,8 @@ async def test_errors_before_apply_change_nothing(admin, gql: GraphQL, shop: Fak
     order = await _order_id(admin)
     await admin.put("/faults", json={"error_before_rate": 1, "error_before_statuses": [503]})
     response = await gql(TAGS % (order, "x"))
-    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
     await admin.put("/faults", json={"extra_429_rate": 1})
     assert (await gql(TAGS % (order, "x"))).status_code == 429
     assert shop.ledger_entries(kind="order.tags_add") == []
@@ -99,7 +102,8 @@ async def test_admin_set_up_calls(admin, shop: FakeShopify) -> None:
     card = (
         await admin.post("/gift-cards", json={"initial_value": "25.00", "code": "adminmade01"})
     ).json()
-    assert card["code"] == "adminmade01" and card["balance"] == "25.00"
+    assert card["code"] == "adminmade01"
+    assert card["balance"] == "25.00"
     assert (await admin.get(f"/gift-cards/{card['legacy_id']}")).json()["last_characters"] == "de01"
     assert (
         await admin.put("/inventory", json={"location_id": 1, "sku": "NEW-9", "available": 1})

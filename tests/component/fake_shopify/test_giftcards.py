@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from service.fakes.shopify import FakeShopify
 from tests.component.fake_shopify.conftest import GraphQL
 
 CREATE = """mutation($input: GiftCardCreateInput!) { giftCardCreate(input: $input) {
-  giftCard { id lastCharacters maskedCode balance { amount currencyCode } note } giftCardCode userErrors { code field message } } }"""
+  giftCard { id lastCharacters maskedCode balance { amount currencyCode } note } giftCardCode
+    userErrors { code field message } } }"""
 DEBIT = """mutation($id: ID!, $in: GiftCardDebitInput!) { giftCardDebit(id: $id, debitInput: $in) {
-  giftCardDebitTransaction { id amount { amount } note giftCard { balance { amount } } } userErrors { code field message } } }"""
-CREDIT = """mutation($id: ID!, $in: GiftCardCreditInput!) { giftCardCredit(id: $id, creditInput: $in) {
+  giftCardDebitTransaction { id amount { amount } note giftCard { balance { amount } } }
+    userErrors { code field message } } }"""
+CREDIT = """mutation($id: ID!, $in: GiftCardCreditInput!) { giftCardCredit(id: $id,
+  creditInput: $in) {
   giftCardCreditTransaction { id amount { amount } } userErrors { code field message } } }"""
 
 
@@ -53,7 +58,10 @@ async def test_a_repeated_debit_is_applied_twice(gql: GraphQL, shop: FakeShopify
         result = (await gql(DEBIT, variables)).json()["data"]["giftCardDebit"]
         assert result["giftCardDebitTransaction"]["giftCard"]["balance"]["amount"] == expected
     assert len(shop.ledger_entries(kind="giftcard.debit")) == 2
-    query = "query($id: ID!) { giftCard(id: $id) { transactions(first: 10) { nodes { __typename note amount { amount } } } } }"
+    query = (
+        "query($id: ID!) { giftCard(id: $id) { transactions(first: 10) { nodes { "
+        "__typename note amount { amount } } } } }"
+    )
     nodes = (await gql(query, {"id": card})).json()["data"]["giftCard"]["transactions"]["nodes"]
     assert [n["amount"]["amount"] for n in nodes] == ["-30.0", "-30.0"]
     assert {n["__typename"] for n in nodes} == {"GiftCardDebitTransaction"}
@@ -94,8 +102,6 @@ async def test_search_matches_the_last_four_characters_only(gql: GraphQL) -> Non
 
 async def test_transactions_need_their_own_scope(gql: GraphQL, shop: FakeShopify) -> None:
     """read_gift_card_transactions guards the transactions connection."""
-    from pydantic import SecretStr
-
     shop.config.access_tokens["cards"] = SecretStr("shpat_cards")
     shop.config.token_scopes["cards"] = ["read_gift_cards"]
     card = (await _create(gql, code="scopecheck1"))["giftCard"]["id"]

@@ -20,7 +20,8 @@ SET_PLAIN = """mutation Set($input: InventorySetQuantitiesInput!) {
   inventorySetQuantities(input: $input) { userErrors { code field message } }
 }"""
 LEVEL = """query($loc: ID!, $item: ID!) { location(id: $loc) {
-  inventoryLevel(inventoryItemId: $item) { quantities(names: ["available", "on_hand", "committed"]) { name quantity } } } }"""
+  inventoryLevel(inventoryItemId: $item) { quantities(names: ["available", "on_hand",
+    "committed"]) { name quantity } } } }"""
 
 
 def _input(*quantities: dict[str, Any], name: str = "available") -> dict[str, Any]:
@@ -49,7 +50,7 @@ async def _levels(gql: GraphQL, item: str = ITEM) -> dict[str, int]:
 
 
 async def test_compare_and_set_applies_and_reports_changes(gql: GraphQL, shop: FakeShopify) -> None:
-    """changeFromQuantity equal to the current value: applied, with available and on_hand changes."""
+    """changeFromQuantity equal to the current value: applied; available and on_hand change."""
     before = await _levels(gql)
     body = (await gql(SET, {"input": _input(_q(40, before["available"])), "key": "k-1"})).json()
     result = body["data"]["inventorySetQuantities"]
@@ -207,7 +208,8 @@ async def test_more_than_250_quantities_is_refused(gql: GraphQL) -> None:
 
 async def test_variants_and_items_are_found_by_sku(gql: GraphQL) -> None:
     """productVariants and inventoryItems take sku: terms joined with OR."""
-    query = """{ productVariants(first: 5, query: "sku:SKU-0001 OR sku:'SKU-0002'") { nodes { sku inventoryItem { id } } }
+    query = """{ productVariants(first: 5, query: "sku:SKU-0001 OR sku:'SKU-0002'") { nodes {
+      sku inventoryItem { id } } }
       inventoryItems(first: 5, query: "sku:SKU-0003") { nodes { sku variant { sku } } } }"""
     data = (await gql(query)).json()["data"]
     assert sorted(n["sku"] for n in data["productVariants"]["nodes"]) == ["SKU-0001", "SKU-0002"]
@@ -222,7 +224,10 @@ async def test_inventory_activate_stocks_an_item_once(gql: GraphQL, shop: FakeSh
     """inventoryActivate creates the level (and a second call changes nothing)."""
     variant = shop.catalog.add_variant("NEW-2")
     item = f"gid://shopify/InventoryItem/{variant.inventory_item}"
-    mutation = "mutation($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i, locationId: $l) { inventoryLevel { id } userErrors { message } } }"
+    mutation = (
+        "mutation($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i, locationId: "
+        "$l) { inventoryLevel { id } userErrors { message } } }"
+    )
     for _ in range(2):
         body = (await gql(mutation, {"i": item, "l": STORE})).json()
         assert body["data"]["inventoryActivate"]["userErrors"] == []

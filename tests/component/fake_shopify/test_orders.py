@@ -14,17 +14,22 @@ ORDER = """query($id: ID!) { order(id: $id) {
   id name cancelledAt displayFulfillmentStatus tags
   lineItems(first: 10) { nodes { sku quantity currentQuantity } }
   fulfillmentOrders(first: 5) { nodes { id status deliveryMethod { methodType }
-    assignedLocation { location { id legacyResourceId } } lineItems(first: 10) { nodes { id remainingQuantity } } } }
+    assignedLocation { location { id legacyResourceId } } lineItems(first: 10) { nodes { id
+      remainingQuantity } } } }
   transactions(first: 5) { kind gateway receiptJson amountSet { shopMoney { amount } } }
 } }"""
 PREPARE = """mutation($input: FulfillmentOrderLineItemsPreparedForPickupInput!) {
-  fulfillmentOrderLineItemsPreparedForPickup(input: $input) { userErrors { field message code } } }"""
+  fulfillmentOrderLineItemsPreparedForPickup(input: $input) { userErrors { field message code }
+    } }"""
 FULFIL = """mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {
   fulfillment { id status } userErrors { field message } } }"""
-CANCEL = """mutation OrderCancel($orderId: ID!, $notifyCustomer: Boolean, $refundMethod: OrderCancelRefundMethodInput!,
+CANCEL = """mutation OrderCancel($orderId: ID!, $notifyCustomer: Boolean, $refundMethod:
+  OrderCancelRefundMethodInput!,
   $restock: Boolean!, $reason: OrderCancelReason!, $staffNote: String) {
-  orderCancel(orderId: $orderId, notifyCustomer: $notifyCustomer, refundMethod: $refundMethod, restock: $restock,
-    reason: $reason, staffNote: $staffNote) { job { id done } orderCancelUserErrors { field message code } } }"""
+  orderCancel(orderId: $orderId, notifyCustomer: $notifyCustomer, refundMethod: $refundMethod,
+    restock: $restock,
+    reason: $reason, staffNote: $staffNote) { job { id done } orderCancelUserErrors { field
+      message code } } }"""
 
 
 async def _pickup_order(admin: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
@@ -113,7 +118,8 @@ async def test_ready_for_pickup_then_picked_up_each_once(
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "IN_PROGRESS"
     fulfil = {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo_id}]}}
     made = (await gql(FULFIL, fulfil)).json()["data"]["fulfillmentCreate"]
-    assert made["userErrors"] == [] and made["fulfillment"]["status"] == "SUCCESS"
+    assert made["userErrors"] == []
+    assert made["fulfillment"]["status"] == "SUCCESS"
     again = (await gql(FULFIL, fulfil)).json()["data"]["fulfillmentCreate"]
     assert "unfulfillable status= closed" in again["userErrors"][0]["message"]
     order = await _order(gql, created["order"]["admin_graphql_api_id"])
@@ -122,7 +128,8 @@ async def test_ready_for_pickup_then_picked_up_each_once(
     assert len(shop.ledger_entries(kind="fulfillment_order.prepared_for_pickup")) == 1
     assert len(shop.ledger_entries(kind="fulfillment.create")) == 1
     level = shop.catalog.level(82000000001, STORE_LEGACY)
-    assert level is not None and level.committed == 0
+    assert level is not None
+    assert level.committed == 0
 
 
 async def test_preparing_a_shipping_order_is_refused(admin, gql: GraphQL) -> None:
@@ -193,9 +200,8 @@ async def test_cancel_with_the_documented_variables_restocks_and_refunds_gift_ca
     assert '"gift_card_last_characters": "0001"' in gift[0]["receiptJson"]
     variables = example("order-cancel-variables-2026-07.json") | {"orderId": order_id}
     result = (await gql(CANCEL, variables, version="2026-07")).json()["data"]["orderCancel"]
-    assert result["orderCancelUserErrors"] == [] and result["job"]["id"].startswith(
-        "gid://shopify/Job/"
-    )
+    assert result["orderCancelUserErrors"] == []
+    assert result["job"]["id"].startswith("gid://shopify/Job/")
     again = (await gql(CANCEL, variables, version="2026-07")).json()["data"]["orderCancel"]
     assert again["orderCancelUserErrors"][0]["message"] == "Order has already been cancelled"
     assert card.balance == 500
@@ -203,16 +209,24 @@ async def test_cancel_with_the_documented_variables_restocks_and_refunds_gift_ca
     assert order["cancelledAt"] is not None
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "CANCELLED"
     level = shop.catalog.level(82000000001, STORE_LEGACY)
-    assert level is not None and level.committed == 0
+    assert level is not None
+    assert level.committed == 0
     assert len(shop.ledger_entries(kind="order.cancel")) == 1
 
 
 async def test_cancel_arguments_follow_the_version(gql: GraphQL) -> None:
     """refund: Boolean! up to 2025-04; refundMethod from 2025-07."""
-    old = 'mutation { orderCancel(orderId: "gid://shopify/Order/1", reason: CUSTOMER, restock: true) { job { id } } }'
+    old = (
+        'mutation { orderCancel(orderId: "gid://shopify/Order/1", reason: CUSTOMER, '
+        "restock: true) { job { id } } }"
+    )
     body = (await gql(old, version="2025-04")).json()
     assert body["errors"][0]["extensions"]["code"] == "missingRequiredArguments"
-    new = 'mutation { orderCancel(orderId: "gid://shopify/Order/1", reason: CUSTOMER, restock: true, refundMethod: {originalPaymentMethodsRefund: false}) { orderCancelUserErrors { code } } }'
+    new = (
+        'mutation { orderCancel(orderId: "gid://shopify/Order/1", reason: CUSTOMER, '
+        "restock: true, refundMethod: {originalPaymentMethodsRefund: false}) { "
+        "orderCancelUserErrors { code } } }"
+    )
     body = (await gql(new, version="2025-04")).json()
     assert body["errors"][0]["extensions"]["code"] == "argumentNotAccepted"
     found = (await gql(new, version="2025-07")).json()["data"]["orderCancel"][
@@ -225,7 +239,10 @@ async def test_tags_add_only_adds(admin, gql: GraphQL, shop: FakeShopify) -> Non
     """tagsAdd keeps existing tags and records only real changes."""
     created = await _pickup_order(admin)
     order_id = created["order"]["admin_graphql_api_id"]
-    mutation = "mutation($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } userErrors { message } } }"
+    mutation = (
+        "mutation($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { "
+        "id } userErrors { message } } }"
+    )
     for tags in (["a", "b"], ["b", "c"], ["c"]):
         assert (await gql(mutation, {"id": order_id, "tags": tags})).json()["data"]["tagsAdd"][
             "userErrors"
@@ -240,7 +257,8 @@ async def test_orders_list_by_updated_at_with_cursors(admin, gql: GraphQL, fake_
     for _ in range(5):
         ids.append((await _pickup_order(admin))["order"]["admin_graphql_api_id"])
         fake_time.value += 10
-    query = """query($q: String!, $after: String) { orders(first: 2, after: $after, query: $q, sortKey: UPDATED_AT) {
+    query = """query($q: String!, $after: String) { orders(first: 2, after: $after, query: $q,
+      sortKey: UPDATED_AT) {
       nodes { id } pageInfo { hasNextPage endCursor } } }"""
     since = "2026-05-28T20:27:00Z"  # between the second and third order
     seen: list[str] = []
@@ -265,8 +283,10 @@ async def test_admin_refund_is_visible_as_graphql_refund(admin, gql: GraphQL) ->
         json={"lines": [{"line_item_id": line, "quantity": 1}]},
     )
     assert refund.status_code == 201, refund.text
-    query = """query($id: ID!) { order(id: $id) { refunds { totalRefundedSet { shopMoney { amount } }
-      refundLineItems(first: 5) { nodes { quantity restockType location { legacyResourceId } } } } } }"""
+    query = """query($id: ID!) { order(id: $id) { refunds { totalRefundedSet { shopMoney {
+      amount } }
+      refundLineItems(first: 5) { nodes { quantity restockType location { legacyResourceId } }
+        } } } }"""
     refunds = (await gql(query, {"id": created["order"]["admin_graphql_api_id"]})).json()["data"][
         "order"
     ]["refunds"]

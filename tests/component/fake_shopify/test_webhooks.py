@@ -83,7 +83,8 @@ async def test_graphql_subscription_gets_signed_deliveries_with_every_header(
     assert headers["x-shopify-topic"] == "orders/create"
     assert headers["x-shopify-shop-domain"] == "sitoo-sync-dev.myshopify.com"
     assert headers["x-shopify-api-version"] == "2026-04"
-    assert headers["x-shopify-webhook-id"] and headers["x-shopify-event-id"]
+    assert headers["x-shopify-webhook-id"]
+    assert headers["x-shopify-event-id"]
     assert headers["x-shopify-triggered-at"].endswith("Z")
     assert json.loads(raw)["id"] == created["order"]["id"]
 
@@ -184,7 +185,8 @@ async def test_duplicates_drops_delays_and_fan_out(
         json={"topic": "orders/updated", "uri": HOOK + "?2", "source": "app"},
     )
     fan = (await admin.post("/webhooks/send", json=send)).json()
-    assert len({d["webhook_id"] for d in fan}) == 2 and len({d["event_id"] for d in fan}) == 1
+    assert len({d["webhook_id"] for d in fan}) == 2
+    assert len({d["event_id"] for d in fan}) == 1
 
 
 async def test_shop_changes_raise_their_topics(
@@ -199,7 +201,8 @@ async def test_shop_changes_raise_their_topics(
     )
     await shop.deliver_webhooks()
     body = json.loads(receiver.received[0][1])
-    assert body["available"] == 3 and body["location_id"] == 70000000001
+    assert body["available"] == 3
+    assert body["location_id"] == 70000000001
     assert set(body) >= set(example_level())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from pydantic import SecretStr
@@ -59,7 +60,6 @@ ClientFactory = Callable[..., "AsyncIterator[ShopifyClient]"]
 @pytest.fixture
 def make_client(app: Starlette):
     """Opens a client with adjustable settings."""
-    from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def factory(**options: object) -> AsyncIterator[ShopifyClient]:

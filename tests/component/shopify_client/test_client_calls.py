@@ -38,7 +38,8 @@ async def test_batched_compare_and_set_with_read_back(
         QuantityChange(i, STORE, 50 + n, levels[i]["available"]) for n, i in enumerate(items)
     ]  # type: ignore[index]
     results = await client.set_inventory_quantities(changes, idempotency_key="burst-1")
-    assert len(results) == 2 and all(r.group_id for r in results)
+    assert len(results) == 2
+    assert all(r.group_id for r in results)
     after = await client.inventory_levels(STORE, items)
     assert [after[i]["available"] for i in items] == [50 + n for n in range(6)]  # type: ignore[index]
     assert len(shop.ledger_entries(kind="inventory.set")) == 2
@@ -86,11 +87,13 @@ async def test_pickup_flow_each_step_once(client: ShopifyClient, shop: FakeShopi
     order = await client.get_order(f"gid://shopify/Order/{placed.number}")
     assert order is not None
     (fo,) = order.fulfillment_orders
-    assert fo.is_pickup and fo.location_id == STORE
+    assert fo.is_pickup
+    assert fo.location_id == STORE
     assert await client.mark_ready_for_pickup([fo.id]) is True
     assert await client.mark_ready_for_pickup([fo.id]) is False
     made = await client.fulfil([fo.id])
-    assert made is not None and made.startswith("gid://shopify/Fulfillment/")
+    assert made is not None
+    assert made.startswith("gid://shopify/Fulfillment/")
     assert await client.fulfil([fo.id]) is None
     assert len(shop.ledger_entries(kind="fulfillment_order.prepared_for_pickup")) == 1
     assert len(shop.ledger_entries(kind="fulfillment.create")) == 1
@@ -118,9 +121,11 @@ async def test_cancel_tags_refunds_and_the_update_poll(
     await client.add_tags(order_id, ["sitoo-cancelled"])
     await client.add_tags(order_id, ["sitoo-cancelled"])
     refunds = await client.order_refunds(order_id)
-    assert refunds and refunds[0].lines[0].restock_type == "CANCEL"
+    assert refunds
+    assert refunds[0].lines[0].restock_type == "CANCEL"
     page = await client.orders_updated_since(datetime(2020, 1, 1, tzinfo=UTC), first=1)
-    assert page.orders[0].id == order_id and not page.has_next_page
+    assert page.orders[0].id == order_id
+    assert not page.has_next_page
     assert len(shop.ledger_entries(kind="order.cancel")) == 1
     assert len(shop.ledger_entries(kind="order.tags_add")) == 1
 
@@ -131,7 +136,8 @@ async def test_gift_card_issue_and_adjustments_happen_once(
     """Issue, debit, credit and set the balance; repeating each with its reference is a no-op."""
     created = await client.create_giftcard(Decimal(200), reference="sitoo-card-1", note="mirror")
     again = await client.create_giftcard(Decimal(200), reference="sitoo-card-1", note="mirror")
-    assert again.gift_card.id == created.gift_card.id and again.code == created.code
+    assert again.gift_card.id == created.gift_card.id
+    assert again.code == created.code
     card = created.gift_card.id
     first = await client.debit_giftcard(card, Decimal(50), "SEK", reference="redeem-1")
     second = await client.debit_giftcard(card, Decimal(50), "SEK", reference="redeem-1")
@@ -143,7 +149,8 @@ async def test_gift_card_issue_and_adjustments_happen_once(
     ).applied_now is False  # type: ignore[union-attr]
     assert await client.set_giftcard_balance(card, Decimal(100), reference="sync-2") is None
     fetched = await client.get_giftcard(card)
-    assert fetched is not None and fetched.balance.amount == 100
+    assert fetched is not None
+    assert fetched.balance.amount == 100
     kinds = [e.kind for e in shop.ledger_entries() if e.kind.startswith("giftcard.")]
     assert kinds == ["giftcard.create", "giftcard.debit", "giftcard.credit", "giftcard.debit"]
     with pytest.raises(UserErrors) as refused:

@@ -17,7 +17,7 @@ from service.adapters.shopify.errors import (
     Unauthorized,
     UserErrors,
 )
-from service.adapters.shopify.protocol import interpret
+from service.adapters.shopify.protocol import interpret, user_errors
 from service.fakes.shopify import FakeShopify
 from tests.component.fake_shopify.conftest import example
 
@@ -39,9 +39,9 @@ async def test_an_unknown_version_is_not_found(make_client) -> None:
             await client.shop()
 
 
-async def test_schema_errors_and_userErrors_are_permanent(client: ShopifyClient) -> None:
+async def test_schema_errors_and_user_errors_are_permanent(client: ShopifyClient) -> None:
     """A query the schema refuses is a QueryError with Shopify's code; userErrors are UserErrors."""
-    bad = Operation("Bad", "{ shop { nope } }", False, 1)
+    bad = Operation("Bad", "{ shop { nope } }", mutation=False, cost=1)
     with pytest.raises(QueryError) as caught:
         await client.engine.query(bad, {})
     assert caught.value.codes == ("undefinedField",)
@@ -69,10 +69,9 @@ def test_the_shared_examples_classify() -> None:
         mutation=True,
         what="x",
     )
-    from service.adapters.shopify.protocol import user_errors
-
     (error,) = user_errors(answer.data["webhookSubscriptionCreate"])
-    assert error.message == "Webhook topic is invalid" and error.code is None
+    assert error.message == "Webhook topic is invalid"
+    assert error.code is None
     with pytest.raises(RateLimited) as limited:
         interpret(429, {"retry-after": "2.0"}, b'{"errors":"x"}', mutation=True, what="x")
     assert limited.value.retry_after == 2.0
@@ -106,8 +105,8 @@ async def test_a_query_too_expensive_is_permanent(client: ShopifyClient) -> None
     heavy = Operation(
         "Heavy",
         "{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }",
-        False,
-        1,
+        mutation=False,
+        cost=1,
     )
     with pytest.raises(QueryTooExpensive):
         await client.engine.query(heavy, {})

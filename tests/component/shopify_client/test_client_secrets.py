@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from service.adapters.shopify.errors import AccessDenied, Unauthorized
 from service.fakes.shopify import FakeShopify, FakeShopifyConfig, FaultConfig
+from service.fakes.shopify.order_intake import place_order
 
 SECRET = "shpat_super_secret_token_value"
 
@@ -26,8 +27,6 @@ def fake_config() -> FakeShopifyConfig:
 
 async def test_a_missing_scope_is_access_denied(make_client, shop: FakeShopify) -> None:
     """ACCESS_DENIED -> AccessDenied (dead-letter: an operator must grant the scope)."""
-    from service.fakes.shopify.order_intake import place_order
-
     placed = place_order(shop, {"order": {"line_items": [{"sku": "SKU-0001", "quantity": 1}]}})
     async with make_client(token="shpat_narrow") as client:
         with pytest.raises(AccessDenied):

@@ -71,7 +71,8 @@ async def test_batched_stock_writes_land_once_under_drops_5xx_429_and_throttling
     assert [final[i]["available"] for i in items] == [200 + n for n in range(40)]  # type: ignore[index]
     assert len(entries) == 3 * 8  # 40 quantities in batches of 5, three rounds
     assert max(Counter(e.key for e in entries).values()) == 1
-    assert requests.get("applied_then_drop", 0) > 0 and requests.get("THROTTLED", 0) > 0
+    assert requests.get("applied_then_drop", 0) > 0
+    assert requests.get("THROTTLED", 0) > 0
 
 
 async def test_gift_card_debits_land_once_although_shopify_has_no_key() -> None:
@@ -99,8 +100,10 @@ async def test_gift_card_debits_land_once_although_shopify_has_no_key() -> None:
         debits = running.shop.ledger_entries(kind="giftcard.debit")
         requests = dict(running.shop.requests)
     assert len(debits) == 20
-    assert balance is not None and balance.balance.amount == 300
-    assert requests.get("applied_then_drop", 0) > 0 and requests.get("applied_then_500", 0) > 0
+    assert balance is not None
+    assert balance.balance.amount == 300
+    assert requests.get("applied_then_drop", 0) > 0
+    assert requests.get("applied_then_500", 0) > 0
 
 
 async def test_pickup_cancel_and_card_issue_land_once_with_stalls_and_drops() -> None:
@@ -144,7 +147,8 @@ async def test_pickup_cancel_and_card_issue_land_once_with_stalls_and_drops() ->
             "giftcard.create": 8,
         }
     )
-    assert requests.get("applied_then_stall", 0) > 0 and requests.get("applied_then_drop", 0) > 0
+    assert requests.get("applied_then_stall", 0) > 0
+    assert requests.get("applied_then_drop", 0) > 0
 
 
 async def test_throttled_as_http_429_with_retry_after_is_waited_out() -> None:
