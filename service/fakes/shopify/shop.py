@@ -28,12 +28,13 @@ class UnknownSeed(ValueError):
 class FakeShopify:
     """One shop: catalog, orders, gift cards, subscriptions, ledger, clock, buckets, faults."""
 
+    sender: WebhookSender
+
     def __init__(self, config: FakeShopifyConfig, *, now: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = Clock(now)
         self.fault_plan = FaultPlan(config.faults)
         self.requests: dict[str, int] = {}
-        self.sender_transport: Any = None
         self.reset(config.seed)
 
     def reset(self, seed: str = "demo") -> None:
@@ -55,12 +56,13 @@ class FakeShopify:
         )
         self.shapes = RestShapes(self.catalog, self.orders)
         self.webhooks = WebhookBook(self.clock, self.ids, self.ledger, self.config.webhooks)
-        self.sender = WebhookSender(
-            self.webhooks,
-            self.clock,
-            shop_domain=self.config.shop_domain,
-            transport=self.sender_transport,
-        )
+        existing: WebhookSender | None = getattr(self, "sender", None)
+        if existing is not None:
+            existing.book = self.webhooks  # keeps its HTTP client (and a test's transport)
+        else:
+            self.sender = WebhookSender(
+                self.webhooks, self.clock, shop_domain=self.config.shop_domain
+            )
         self.buckets = CostBuckets(
             self.clock, size=self.config.bucket_size, restore_rate=self.config.restore_rate
         )

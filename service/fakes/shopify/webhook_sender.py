@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 
@@ -33,7 +32,7 @@ class WebhookSender:
         shop_domain: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._book = book
+        self.book = book
         self._clock = clock
         self._shop_domain = shop_domain
         self.transport = transport  # tests deliver into an in-process app with this
@@ -41,7 +40,7 @@ class WebhookSender:
 
     def headers(self, delivery: Delivery) -> dict[str, str]:
         """Every header Shopify sends with a delivery (FACTS.md §2.1)."""
-        secret = self._book.config.secret.get_secret_value()
+        secret = self.book.config.secret.get_secret_value()
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -59,7 +58,7 @@ class WebhookSender:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            timeout = self._book.config.timeout_s
+            timeout = self.book.config.timeout_s
             self._client = httpx.AsyncClient(
                 transport=self.transport,
                 timeout=httpx.Timeout(timeout, connect=min(1.0, timeout)),
@@ -69,7 +68,7 @@ class WebhookSender:
 
     async def deliver_due(self) -> int:
         """Send every due delivery once (concurrently); returns how many were attempted."""
-        due = self._book.due()
+        due = self.book.due()
         for delivery in due:
             delivery.next_at = float("inf")  # taken: a concurrent pass must not send it too
         await asyncio.gather(*(self._attempt(d) for d in due))
@@ -77,7 +76,7 @@ class WebhookSender:
 
     async def _attempt(self, delivery: Delivery) -> None:
         now = self._clock.now()
-        if delivery.subscription not in self._book.subscriptions:
+        if delivery.subscription not in self.book.subscriptions:
             delivery.state = "abandoned"  # the subscription was deleted meanwhile
             return
         outcome: str
@@ -92,7 +91,7 @@ class WebhookSender:
             ok = False
         delivery.attempts += 1
         delivery.log.append({"at": now, "outcome": outcome})
-        subscription = self._book.subscriptions.get(delivery.subscription)
+        subscription = self.book.subscriptions.get(delivery.subscription)
         if ok:
             if subscription is not None:
                 subscription.failures = 0
@@ -106,15 +105,15 @@ class WebhookSender:
         self._failed(delivery)
 
     def _failed(self, delivery: Delivery) -> None:
-        config = self._book.config
-        subscription = self._book.subscriptions.get(delivery.subscription)
+        config = self.book.config
+        subscription = self.book.subscriptions.get(delivery.subscription)
         if subscription is not None:
             subscription.failures += 1
             if (
                 subscription.failures >= config.remove_after_failures
                 and subscription.source == "api"
             ):
-                self._book.unsubscribe(subscription.number, reason="removed")
+                self.book.unsubscribe(subscription.number, reason="removed")
                 subscription = None
         retries = config.retry_schedule_s
         if subscription is None:
@@ -123,13 +122,6 @@ class WebhookSender:
             delivery.state = "failed"
         else:
             delivery.next_at = self._clock.now() + retries[delivery.attempts - 1]
-
-    async def run(self) -> None:
-        """Deliver whatever falls due until cancelled (the server runs this in the background)."""
-        while True:
-            with contextlib.suppress(Exception):  # one broken pass must not stop later ones
-                await self.deliver_due()
-            await asyncio.sleep(self._book.config.poll_interval_s)
 
     async def aclose(self) -> None:
         """Close the outgoing HTTP client."""
