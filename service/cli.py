@@ -1,4 +1,4 @@
-"""The `sitoo-sync` command line: run, sandbox, config, status, check, resync, dlq, docs."""
+"""The `sitoo-sync` command line: run, sandbox, fake-shopify, config, status, check, dlq, docs."""
 
 from __future__ import annotations
 
@@ -141,6 +141,92 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
         typer.echo(f"invalid option {option}: {first['msg']}", err=True)
         raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
     run_sandbox_forever(config, host=host, port=port)
+
+
+@cli.command("fake-shopify")
+def fake_shopify(  # noqa: PLR0917 - one typer option per fake setting
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8901,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    seed: Annotated[str, typer.Option(help="Initial data: demo or empty.")] = "demo",
+    access_token: Annotated[
+        str, typer.Option(help="Admin API access token the fake accepts.")
+    ] = "shpat_fake_access_token",  # noqa: S107 - a fake's token
+    webhook_secret: Annotated[
+        str, typer.Option(help="App secret that signs the web hooks.")
+    ] = "fake-shopify-app-secret",  # noqa: S107 - a fake's secret
+    webhook_api_version: Annotated[
+        str, typer.Option(help="API version of web-hook payloads.")
+    ] = "2026-04",
+    restore_rate: Annotated[float, typer.Option(help="Cost points restored per second.")] = 100.0,
+    bucket_size: Annotated[float, typer.Option(help="Cost points the bucket holds.")] = 1000.0,
+    throttle_status: Annotated[
+        int, typer.Option(help="HTTP status of THROTTLED: 200 or 429.")
+    ] = 200,
+    latency_ms: Annotated[float, typer.Option(help="Added latency per request.")] = 0.0,
+    error_before_rate: Annotated[float, typer.Option(help="Share of 5xx before applying.")] = 0.0,
+    apply_then_fail_rate: Annotated[
+        float, typer.Option(help="Share of requests applied, then failed.")
+    ] = 0.0,
+    apply_then_fail_mode: Annotated[str, typer.Option(help="500, drop or stall.")] = "500",
+    extra_429_rate: Annotated[float, typer.Option(help="Share of spurious HTTP 429s.")] = 0.0,
+    throttled_rate: Annotated[float, typer.Option(help="Share of spurious THROTTLED.")] = 0.0,
+    mutations_only: Annotated[
+        bool, typer.Option(help="Inject faults into mutations only.")
+    ] = False,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault decisions.")] = 0,
+    webhook_drop_rate: Annotated[float, typer.Option(help="Share of web hooks never sent.")] = 0.0,
+    webhook_duplicate_rate: Annotated[
+        float, typer.Option(help="Share of web hooks sent twice.")
+    ] = 0.0,
+    webhook_max_delay_s: Annotated[
+        float, typer.Option(help="Web hooks are held back up to this long (reorders them).")
+    ] = 0.0,
+) -> None:
+    """Serve the fake Shopify (Admin GraphQL API, web hooks, /_fake/ admin) over HTTP."""
+    configure_logging(level="INFO")
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from service.fakes.shopify import (  # noqa: PLC0415 - the fake is a development tool
+        FakeShopifyConfig,
+        run_fake_shopify_forever,
+    )
+
+    try:
+        config = FakeShopifyConfig.model_validate(
+            {
+                "seed": seed,
+                "access_tokens": {"main": access_token},
+                "bucket_size": bucket_size,
+                "restore_rate": restore_rate,
+                "throttle_status": throttle_status,
+                "webhooks": {
+                    "secret": webhook_secret,
+                    "api_version": webhook_api_version,
+                    "drop_rate": webhook_drop_rate,
+                    "duplicate_rate": webhook_duplicate_rate,
+                    "max_delay_s": webhook_max_delay_s,
+                },
+                "faults": {
+                    "seed": fault_seed,
+                    "latency_ms": latency_ms,
+                    "error_before_rate": error_before_rate,
+                    "apply_then_fail_rate": apply_then_fail_rate,
+                    "apply_then_fail_mode": apply_then_fail_mode,
+                    "extra_429_rate": extra_429_rate,
+                    "throttled_rate": throttled_rate,
+                    "mutations_only": mutations_only,
+                },
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        option = "--" + str(first["loc"][-1]).replace("_", "-")
+        typer.echo(f"invalid option {option}: {first['msg']}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+    if seed not in {"demo", "empty"}:
+        typer.echo("invalid option --seed: use demo or empty", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION)
+    run_fake_shopify_forever(config, host=host, port=port)
 
 
 def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:

@@ -14,6 +14,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from service.settings_shopify import ShopifySettings
+
 ENV_PREFIX = "SITOO_SYNC_"
 ENV_NESTED_DELIMITER = "__"
 SECRETS_DIR = Path("/run/secrets")
@@ -340,6 +342,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     tracing: TracingSettings = TracingSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    shopify: ShopifySettings = ShopifySettings()
 
     def secret_values(self) -> list[str]:
         """Every configured secret in clear, for the log redactor to mask."""
@@ -347,6 +350,8 @@ class Settings(BaseSettings):
             self.sitoo.api_password,
             self.redis.url,
             self.http.webhook_password,
+            self.shopify.access_token,
+            self.shopify.webhook_secret,
             *(credential.api_password for credential in self.sitoo.credentials()),
         ]
         return [c.get_secret_value() for c in candidates if c is not None]

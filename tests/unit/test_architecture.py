@@ -64,3 +64,15 @@ def test_sandbox_only_used_by_launcher_and_cli() -> None:
         and any(name.startswith("service.sandbox") for name in _imports(path))
     }
     assert users <= allowed
+
+
+def test_fakes_only_used_by_the_cli() -> None:
+    """Production code never depends on a fake; only `sitoo-sync fake-shopify` serves one."""
+    allowed = {"service/cli.py"}
+    users = {
+        _relative(path)
+        for path in MODULES
+        if "fakes" not in path.relative_to(SERVICE).parts
+        and any(name.startswith("service.fakes") for name in _imports(path))
+    }
+    assert users <= allowed

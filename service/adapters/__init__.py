@@ -1,0 +1,1 @@
+"""Webshop platform adapters: clients of the platforms' own APIs."""

@@ -1,0 +1,347 @@
+"""Every GraphQL document the client sends, with Shopify's names, per API version where needed.
+
+The ``cost`` of each operation is the requestedQueryCost Shopify charges up front with the
+page sizes used here; a test checks it against the fake, and the client learns the real
+figure from the first answer anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from service.adapters.shopify.engine import Operation
+
+LOCATIONS_PAGE = 50
+VARIANTS_PAGE = 100
+LEVELS_BATCH = 200
+ORDERS_PAGE = 100
+GIFT_CARD_TRANSACTIONS_PAGE = 100
+
+_GIFT_CARD_FIELDS = """
+fragment GiftCardFields on GiftCard {
+  id legacyResourceId enabled deactivatedAt expiresOn lastCharacters note createdAt updatedAt
+  balance { amount currencyCode }
+  initialValue { amount currencyCode }
+}
+"""
+
+_ORDER_FIELDS = """
+fragment OrderFields on Order {
+  id legacyResourceId name createdAt updatedAt cancelledAt cancelReason closed note tags email
+  displayFinancialStatus displayFulfillmentStatus sourceName currencyCode
+  totalPriceSet { shopMoney { amount currencyCode } }
+  lineItems(first: 50) {
+    nodes {
+      id sku name quantity currentQuantity variant { id }
+      originalUnitPriceSet { shopMoney { amount currencyCode } }
+    }
+  }
+  fulfillmentOrders(first: 5) {
+    nodes {
+      id status
+      deliveryMethod { methodType }
+      assignedLocation { name location { id legacyResourceId } }
+      lineItems(first: 20) { nodes { id totalQuantity remainingQuantity lineItem { id sku } } }
+    }
+  }
+  transactions(first: 20) {
+    id kind status gateway receiptJson createdAt
+    amountSet { shopMoney { amount currencyCode } }
+  }
+}
+"""
+
+SHOP = Operation(
+    "Shop", "query Shop { shop { name myshopifyDomain currencyCode } }", mutation=False, cost=1
+)
+
+LOCATIONS = Operation(
+    "Locations",
+    """query Locations($first: Int!, $after: String) {
+  locations(first: $first, after: $after, includeInactive: true) {
+    nodes { id legacyResourceId name isActive }
+    pageInfo { hasNextPage endCursor }
+  }
+}""",
+    mutation=False,
+    cost=2 + LOCATIONS_PAGE,
+)
+
+VARIANTS_BY_SKU = Operation(
+    "VariantsBySku",
+    """query VariantsBySku($query: String!, $first: Int!, $after: String) {
+  productVariants(first: $first, after: $after, query: $query) {
+    nodes { id sku inventoryItem { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}""",
+    mutation=False,
+    cost=2 + VARIANTS_PAGE * 2,
+)
+
+INVENTORY_LEVELS = Operation(
+    "InventoryLevels",
+    """query InventoryLevels($ids: [ID!]!, $locationId: ID!, $names: [String!]!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) { quantities(names: $names) { name quantity } }
+    }
+  }
+}""",
+    mutation=False,
+    cost=LEVELS_BATCH * 3,
+)
+
+_SET_SELECTION = """{
+    inventoryAdjustmentGroup {
+      id createdAt reason referenceDocumentUri
+      changes { name delta quantityAfterChange item { id } location { id } }
+    }
+    userErrors { code field message }
+  }"""
+
+
+@functools.cache
+def set_quantities(version: str) -> Operation:
+    """inventorySetQuantities; from 2026-01 with @idempotent(key:) (required from 2026-04)."""
+    if version >= "2026-01":
+        document = (
+            "mutation SetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {\n"
+            f"  inventorySetQuantities(input: $input) @idempotent(key: $key) {_SET_SELECTION}\n}}"
+        )
+    else:
+        document = (
+            "mutation SetQuantities($input: InventorySetQuantitiesInput!) {\n"
+            f"  inventorySetQuantities(input: $input) {_SET_SELECTION}\n}}"
+        )
+    return Operation("SetQuantities", document, mutation=True, cost=10)
+
+
+INVENTORY_ACTIVATE = Operation(
+    "InventoryActivate",
+    """mutation InventoryActivate($inventoryItemId: ID!, $locationId: ID!) {
+  inventoryActivate(inventoryItemId: $inventoryItemId, locationId: $locationId) {
+    inventoryLevel { id }
+    userErrors { field message }
+  }
+}""",
+    mutation=True,
+    cost=10,
+)
+
+ORDER = Operation(
+    "Order",
+    "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
+    mutation=False,
+    cost=497,
+)
+
+ORDERS_UPDATED = Operation(
+    "OrdersUpdated",
+    """query OrdersUpdated($query: String!, $first: Int!, $after: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id legacyResourceId name createdAt updatedAt cancelledAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}""",
+    mutation=False,
+    cost=2 + ORDERS_PAGE,
+)
+
+ORDER_REFUNDS = Operation(
+    "OrderRefunds",
+    """query OrderRefunds($id: ID!) {
+  order(id: $id) {
+    id
+    refunds(first: 5) {
+      id createdAt note
+      totalRefundedSet { shopMoney { amount currencyCode } }
+      refundLineItems(first: 20) {
+        nodes { quantity restockType lineItem { id sku } location { id } }
+      }
+    }
+  }
+}""",
+    mutation=False,
+    cost=326,
+)
+
+FULFILLMENT_ORDER = Operation(
+    "FulfillmentOrder",
+    """query FulfillmentOrder($id: ID!) {
+  fulfillmentOrder(id: $id) {
+    id status orderId
+    deliveryMethod { methodType }
+    lineItems(first: 20) { nodes { id remainingQuantity } }
+  }
+}""",
+    mutation=False,
+    cost=24,
+)
+
+PREPARED_FOR_PICKUP = Operation(
+    "PreparedForPickup",
+    """mutation PreparedForPickup($input: FulfillmentOrderLineItemsPreparedForPickupInput!) {
+  fulfillmentOrderLineItemsPreparedForPickup(input: $input) { userErrors { field message code } }
+}""",
+    mutation=True,
+    cost=10,
+)
+
+FULFILLMENT_CREATE = Operation(
+    "FulfillmentCreate",
+    """mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}""",
+    mutation=True,
+    cost=10,
+)
+
+
+@functools.cache
+def order_cancel(version: str) -> Operation:
+    """orderCancel: ``refund: Boolean!`` up to 2025-04, ``refundMethod`` from 2025-07."""
+    if version >= "2025-07":
+        refund_var, refund_arg = (
+            "$refundMethod: OrderCancelRefundMethodInput!",
+            "refundMethod: $refundMethod",
+        )
+    else:
+        refund_var, refund_arg = "$refund: Boolean!", "refund: $refund"
+    document = f"""mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!,
+    $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String, {refund_var}) {{
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock,
+      notifyCustomer: $notifyCustomer, staffNote: $staffNote, {refund_arg}) {{
+    job {{ id done }}
+    orderCancelUserErrors {{ field message code }}
+  }}
+}}"""
+    return Operation("OrderCancel", document, mutation=True, cost=10)
+
+
+TAGS_ADD = Operation(
+    "TagsAdd",
+    """mutation TagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } }
+}""",
+    mutation=True,
+    cost=10,
+)
+
+GIFT_CARD = Operation(
+    "GiftCard",
+    "query GiftCard($id: ID!) { giftCard(id: $id) { ...GiftCardFields } }\n" + _GIFT_CARD_FIELDS,
+    mutation=False,
+    cost=3,
+)
+
+GIFT_CARDS_BY_LAST_CHARACTERS = Operation(
+    "GiftCardsByLastCharacters",
+    "query GiftCardsByLastCharacters($query: String!) {\n"
+    "  giftCards(first: 50, query: $query) { nodes { ...GiftCardFields } }\n}\n"
+    + _GIFT_CARD_FIELDS,
+    mutation=False,
+    cost=152,
+)
+
+GIFT_CARD_TRANSACTIONS = Operation(
+    "GiftCardTransactions",
+    """query GiftCardTransactions($id: ID!, $first: Int!, $after: String) {
+  giftCard(id: $id) {
+    id
+    balance { amount currencyCode }
+    transactions(first: $first, after: $after, reverse: true) {
+      nodes { __typename id note processedAt amount { amount currencyCode } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}""",
+    mutation=False,
+    cost=4 + 2 * GIFT_CARD_TRANSACTIONS_PAGE,
+)
+
+GIFT_CARD_CREATE = Operation(
+    "GiftCardCreate",
+    "mutation GiftCardCreate($input: GiftCardCreateInput!) {\n"
+    "  giftCardCreate(input: $input) {\n"
+    "    giftCard { ...GiftCardFields }\n    giftCardCode\n"
+    "    userErrors { field message code }\n  }\n}\n" + _GIFT_CARD_FIELDS,
+    mutation=True,
+    cost=10,
+)
+
+_TRANSACTION = (
+    "{ id note processedAt amount { amount currencyCode } "
+    "giftCard { id balance { amount currencyCode } } }"
+)
+
+GIFT_CARD_CREDIT = Operation(
+    "GiftCardCredit",
+    "mutation GiftCardCredit($id: ID!, $creditInput: GiftCardCreditInput!) {\n"
+    "  giftCardCredit(id: $id, creditInput: $creditInput) {\n"
+    f"    giftCardCreditTransaction {_TRANSACTION}\n"
+    "    userErrors { field message code }\n  }\n}",
+    mutation=True,
+    cost=10,
+)
+
+GIFT_CARD_DEBIT = Operation(
+    "GiftCardDebit",
+    "mutation GiftCardDebit($id: ID!, $debitInput: GiftCardDebitInput!) {\n"
+    "  giftCardDebit(id: $id, debitInput: $debitInput) {\n"
+    f"    giftCardDebitTransaction {_TRANSACTION}\n"
+    "    userErrors { field message code }\n  }\n}",
+    mutation=True,
+    cost=10,
+)
+
+
+@functools.cache
+def webhook_subscription_create(version: str) -> Operation:
+    """webhookSubscriptionCreate (the address is ``uri`` from 2025-10, ``callbackUrl`` before)."""
+    del version  # the document is the same; the variables differ (see ShopifyClient)
+    return Operation(
+        "WebhookSubscriptionCreate",
+        """mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
+    $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}""",
+        mutation=True,
+        cost=10,
+    )
+
+
+@functools.cache
+def webhook_subscriptions(version: str) -> Operation:
+    """This app's subscriptions with their address, in the version's shape."""
+    address = (
+        "uri" if version >= "2025-10" else "endpoint { ... on WebhookHttpEndpoint { callbackUrl } }"
+    )
+    return Operation(
+        "WebhookSubscriptions",
+        f"""query WebhookSubscriptions($first: Int!, $after: String) {{
+  webhookSubscriptions(first: $first, after: $after) {{
+    nodes {{ id topic {address} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}""",
+        mutation=False,
+        cost=2 + 100 * (2 if version < "2025-10" else 1),
+    )
+
+
+WEBHOOK_SUBSCRIPTION_DELETE = Operation(
+    "WebhookSubscriptionDelete",
+    """mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } }
+}""",
+    mutation=True,
+    cost=10,
+)

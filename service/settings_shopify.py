@@ -1,0 +1,82 @@
+"""The optional Shopify group of the settings (SITOO_SYNC_SHOPIFY__*): unset, the adapter is off."""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
+
+_PREFIX = "SITOO_SYNC_SHOPIFY__"  # settings.ENV_PREFIX + "SHOPIFY" + the nested delimiter
+
+
+class ShopifySettings(BaseModel):
+    """The Shopify shop the adapter talks to; everything unset means the adapter is off."""
+
+    shop_domain: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$",
+        description="The shop's permanent domain, e.g. example.myshopify.com.",
+    )
+    admin_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Base URL of the Admin API instead of https://SHOP_DOMAIN, e.g. "
+        "http://127.0.0.1:8901 for `sitoo-sync fake-shopify`; /admin/api/VERSION/graphql.json "
+        "is appended.",
+    )
+    access_token: SecretStr | None = Field(
+        default=None, description="The app's Admin API access token (X-Shopify-Access-Token)."
+    )
+    api_version: str = Field(
+        default="2026-04",
+        pattern=r"^\d{4}-(01|04|07|10)$",
+        description="Admin API version; 2026-04 and later get changeFromQuantity and "
+        "@idempotent inventory writes.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="The app's client secret, which signs Shopify's web hooks."
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="TCP/TLS connect timeout.")
+    read_timeout_s: float = Field(default=20.0, gt=0, description="Timeout waiting for bytes.")
+    call_deadline_s: float = Field(
+        default=60.0, gt=0, description="Total deadline for one call, retries included."
+    )
+    inventory_batch_size: int = Field(
+        default=250,
+        ge=1,
+        le=250,
+        description="Quantities per inventorySetQuantities call (Shopify caps inputs at 250).",
+    )
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> ShopifySettings:
+        if not self.enabled:
+            return self
+        missing = []
+        if self.shop_domain is None and self.admin_url is None:
+            missing.append("SHOP_DOMAIN (or ADMIN_URL)")
+        if self.access_token is None:
+            missing.append("ACCESS_TOKEN")
+        if self.webhook_secret is None:
+            missing.append("WEBHOOK_SECRET")
+        if missing:
+            raise ValueError(
+                "the Shopify adapter needs " + ", ".join(f"{_PREFIX}{m}" for m in missing)
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """True when any connection setting is given (the adapter then needs all of them)."""
+        return any(
+            value is not None
+            for value in (self.shop_domain, self.admin_url, self.access_token, self.webhook_secret)
+        )
+
+    @property
+    def graphql_url(self) -> str:
+        """The Admin GraphQL endpoint of the configured version."""
+        if self.admin_url is not None:
+            base = str(self.admin_url).rstrip("/")
+        elif self.shop_domain is not None:
+            base = f"https://{self.shop_domain}"
+        else:
+            raise ValueError(f"no Shopify shop: configure {_PREFIX}SHOP_DOMAIN")
+        return f"{base}/admin/api/{self.api_version}/graphql.json"
