@@ -101,7 +101,32 @@ def check_depth(raw: bytes, *, limit: int = MAX_DEPTH) -> None:
 
 def check_document(document: object, *, where: str = "") -> None:
     """Refuse a parsed document holding a string or key that breaks the rule."""
-    # An explicit stack: the depth is bounded already, but a walk needs no recursion anyway.
+    strings: list[str] = []
+    keys: list[str] = []
+    stack: list[Any] = [document]
+    while stack:  # an explicit stack: no recursion, whatever the depth
+        value = stack.pop()
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            keys.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    # One search over everything is far cheaper than one per string; the walk that names
+    # the place only runs when something is wrong.
+    if (
+        FORBIDDEN_CHARACTERS.search("".join(strings)) is None
+        and FORBIDDEN_CHARACTERS.search("".join(keys)) is None
+        and max(map(len, strings), default=0) <= MAX_STRING_CHARS
+        and max(map(len, keys), default=0) <= MAX_KEY_CHARS
+    ):
+        return
+    _locate(document, where)
+
+
+def _locate(document: object, where: str) -> None:
+    """Raise naming the first place that breaks the rule."""
     stack: list[tuple[str, Any]] = [(where, document)]
     while stack:
         path, value = stack.pop()
