@@ -3,7 +3,8 @@
 Each inbound stream has a dead-letter stream ``<stream><dead_letter_suffix>``. An entry
 there keeps the original fields under ``original:<name>`` and adds ``stream``,
 ``entry_id``, ``type``, ``event_id``, ``reason_code``, ``reason``, ``deliveries`` and
-``dead_lettered_at`` (Unix milliseconds). Writing is exactly-once per original entry, so a
+``dead_lettered_at`` (Unix milliseconds), and for a reused event id ``digest`` and
+``first_digest``. Writing is exactly-once per original entry, so a
 crash between parking an entry and acknowledging it parks nothing twice. Replaying puts
 the original fields back on the original stream as a new entry: the event keeps its
 event id, so the idempotent path applies nothing twice.
@@ -13,13 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 ORIGINAL_PREFIX = "original:"
+_META = frozenset(
+    b"stream entry_id type event_id reason_code reason deliveries dead_lettered_at".split()
+)
 
 # Write the dead letter only if this (stream, entry id) was never parked before.
 _PARK = """
@@ -45,6 +49,7 @@ class DeadLetter:
     deliveries: int
     dead_lettered_at_ms: int
     original: dict[bytes, bytes]
+    details: dict[str, str] = field(default_factory=dict)  # e.g. a conflict's two digests
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready view (original values decoded where they are UTF-8)."""
@@ -59,6 +64,7 @@ class DeadLetter:
             "reason": self.reason,
             "deliveries": self.deliveries,
             "dead_lettered_at_ms": self.dead_lettered_at_ms,
+            **self.details,
             "original": {
                 k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
                 for k, v in self.original.items()
@@ -125,6 +131,11 @@ def _letter(dlq: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> DeadLet
         deliveries=int(deliveries) if deliveries.isdigit() else 0,
         dead_lettered_at_ms=int(parked_at) if parked_at.isdigit() else 0,
         original=original,
+        details={
+            _text(k): _text(v)
+            for k, v in fields.items()
+            if k not in _META and not k.startswith(ORIGINAL_PREFIX.encode())
+        },
     )
 
 
@@ -164,8 +175,12 @@ class DeadLetterStore:
         reason_code: str,
         reason: str,
         deliveries: int,
+        extra: Mapping[str, str] | None = None,
     ) -> str | None:
-        """Park the entry once; the dead letter's id, or None if it was parked before."""
+        """Park the entry once; the dead letter's id, or None if it was parked before.
+
+        ``extra`` adds fields of its own (a conflict's ``digest`` and ``first_digest``).
+        """
         meta: dict[bytes, bytes] = {
             b"stream": stream.encode(),
             b"entry_id": entry_id.encode(),
@@ -176,6 +191,8 @@ class DeadLetterStore:
             b"deliveries": str(deliveries).encode(),
             b"dead_lettered_at": str(int(time.time() * 1000)).encode(),
         }
+        for detail, text in (extra or {}).items():
+            meta[detail.encode()] = text.encode()
         args: list[bytes | int] = [self._retention_ms, self._max_length]
         for name, value in meta.items():
             args.extend((name, value))

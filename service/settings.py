@@ -161,6 +161,13 @@ class StreamSettings(BaseModel):
     max_entry_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Larger inbound entries are dead-lettered."
     )
+    max_future_skew_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How far ahead of this replica's clock an inbound timestamp may be; "
+        "events dated further ahead are dead-lettered (a far-future stock.set would "
+        "otherwise win over every later one).",
+    )
 
 
 ConsumedChannel = Literal["orders", "giftcards", "giftcard_requests", "stock"]

@@ -1,14 +1,17 @@
-"""The delivery decision for every inbound entry: apply, report, dead-letter or leave pending.
+"""The delivery decision for every inbound entry: run it, repeat its result, or refuse it.
 
-An entry is acknowledged only after its outcome is recorded: a result event (and a
-reply for a request), or a dead letter plus a failed result. Transient failures leave it
-pending for the reclaimer until ``max_deliveries``; invalid or refused entries are
-dead-lettered at once. Bad input never raises out of here, so it never stops a consumer.
+:mod:`service.consumers.outcomes` records what the decision came to (results, replies,
+dead letters, acks). Bad input never raises out of here, so it never stops a consumer.
 
 Every event settles once (:mod:`service.consumers.settlement`): a delivery leases the
 event before running it, a delivery that finds the event leased elsewhere leaves its
 entry pending, and a delivery of an event settled before repeats the recorded result
-(and reply) instead of computing a new one.
+(and reply) instead of computing a new one. An event id first seen with other content is
+a conflict: the first event stands and the entry is dead-lettered.
+
+Whatever fails, the delivery numbered ``max_deliveries`` ends the entry: what escapes the
+decisions above is caught here, and on that delivery the entry is parked (or, when its
+outcome was recorded already, acknowledged).
 """
 
 from __future__ import annotations
@@ -29,20 +32,15 @@ from service.consumers.entries import (
     RunBatch,
     RunOne,
     Settlement,
-    describe,
+    Unparsed,
     entry_ref,
-    reply_from,
 )
-from service.consumers.parking import Parking, verdict
-from service.consumers.results import InvalidReplyTo, Replier
-from service.consumers.settlement import Begun, Settlements, Settling
-from service.contracts.envelope import (
-    REPLY_TO_FIELD,
-    InvalidEntry,
-    decode_envelope,
-)
-from service.contracts.registry import InboundEvent, validate_payload
-from service.contracts.results import ResultData
+from service.consumers.outcomes import Outcomes
+from service.consumers.parking import Parking, ReusedEventId, verdict
+from service.consumers.reading import EntryReader
+from service.consumers.results import Replier
+from service.consumers.settlement import Begun, Settlements
+from service.contracts.envelope import InvalidEntry
 from service.deadletters import DeadLetterStore
 from service.logs import bind_message_context, clear_message_context
 from service.usecases.outcome import Outcome
@@ -65,7 +63,7 @@ class DeliveryHandler:
         redis: aioredis.Redis,
         group: str,
         max_deliveries: int,
-        max_entry_bytes: int,
+        reader: EntryReader,
         dead_letters: DeadLetterStore,
         results: Settlements,
         replier: Replier,
@@ -76,10 +74,16 @@ class DeliveryHandler:
         self._redis = redis
         self._group = group
         self._max_deliveries = max_deliveries
-        self._max_entry_bytes = max_entry_bytes
+        self._reader = reader
         self._results = results
-        self._replier = replier
-        self._parking = Parking(dead_letters, results, replier)
+        self._outcomes = Outcomes(
+            redis=redis,
+            group=group,
+            results=results,
+            parking=Parking(dead_letters, results, replier, max_deliveries=max_deliveries),
+            max_deliveries=max_deliveries,
+            observer=observer,
+        )
         self._run_one = run_one
         self._run_batch = run_batch
         self._observer = observer
@@ -99,68 +103,83 @@ class DeliveryHandler:
         """Settle one entry (orders, gift cards, gift-card requests)."""
         bind_message_context(stream=entry.stream, entry_id=entry.entry_id)
         started = time.perf_counter()
+        read = self._reader.read(entry)
         try:
-            parsed = self._parse(entry)
-            self._consumed(entry, parsed)
-            if not isinstance(parsed, Parsed):
-                await self._settle(entry, None, parsed)
-                return
-            bind_message_context(
-                stream=entry.stream,
-                entry_id=entry.entry_id,
-                event_id=parsed.event.event_id,
-                event_type=parsed.event.type,
-                correlation_id=parsed.event.envelope.correlation_id,
-            )
-            token = secrets.token_hex(16)
-            key = self._results.event_key(parsed.event.event_id)
-            [begun] = await self._results.begin([(key, entry_ref(entry))], token)
-            if await self._not_to_run(entry, parsed, begun):
-                return
-            try:
-                async with self._results.holding([key], token):
-                    result: Result = await self._run_one(parsed.event)
-            except Exception as error:  # noqa: BLE001 - every failure is settled below
-                result = error
-            await self._settle(entry, parsed, result, token=token)
+            await self._handle(entry, read)
+        except Exception as error:  # noqa: BLE001 - bounded here, whatever it was
+            await self._outcomes.contain([(entry, read)], error)
         finally:
             clear_message_context()
             if self._observer is not None:
                 self._observer.handled(entry.stream, time.perf_counter() - started)
 
+    async def _handle(self, entry: Entry, read: Parsed | Unparsed) -> None:
+        self._consumed(entry, read)
+        parsed = await self._reader.confirm_reply_target(read)
+        if isinstance(parsed, Unparsed):
+            await self._outcomes.refuse(entry, parsed)
+            return
+        bind_message_context(
+            stream=entry.stream,
+            entry_id=entry.entry_id,
+            event_id=parsed.event.event_id,
+            event_type=parsed.event.type,
+            correlation_id=parsed.event.envelope.correlation_id,
+        )
+        token = secrets.token_hex(16)
+        key = self._results.event_key(parsed.event.event_id)
+        [begun] = await self._results.begin([(key, entry_ref(entry), parsed.event.digest)], token)
+        if await self._not_to_run(entry, parsed, begun):
+            return
+        try:
+            async with self._results.holding([key], token):
+                result: Result = await self._run_one(parsed.event)
+        except Exception as error:  # noqa: BLE001 - every failure is settled below
+            result = error
+        await self._outcomes.settle(entry, parsed, result, token=token)
+
     async def handle_batch(self, entries: Sequence[Entry]) -> None:
         """Settle a batch of stock entries, applying the valid ones together."""
         started = time.perf_counter()
+        reads: list[tuple[Entry, Parsed | Unparsed]] = []
         try:
-            await self._handle_batch(entries)
+            for index, entry in enumerate(entries):
+                if index and index % _YIELD_EVERY == 0:
+                    # Parsing a large batch is pure CPU; let a waiting gift-card request (a
+                    # customer at checkout) run in between instead of after the whole batch.
+                    await asyncio.sleep(0)
+                reads.append((entry, self._reader.read(entry)))
+            await self._handle_batch(reads)
+        except Exception as error:  # noqa: BLE001 - bounded here, whatever it was
+            await self._outcomes.contain(reads, error)
         finally:
             if self._observer is not None and entries:
                 self._observer.handled(entries[0].stream, time.perf_counter() - started)
 
-    async def _handle_batch(self, entries: Sequence[Entry]) -> None:
+    async def _handle_batch(self, reads: Sequence[tuple[Entry, Parsed | Unparsed]]) -> None:
         valid: list[tuple[Entry, Parsed]] = []
-        for index, entry in enumerate(entries):
-            if index and index % _YIELD_EVERY == 0:
-                # Parsing a large batch is pure CPU; let a waiting gift-card request (a
-                # customer at checkout) run in between instead of after the whole batch.
-                await asyncio.sleep(0)
-            parsed = self._parse(entry)
-            self._consumed(entry, parsed)
+        for entry, read in reads:
+            self._consumed(entry, read)
+            parsed = await self._reader.confirm_reply_target(read)
             if isinstance(parsed, Parsed):
                 valid.append((entry, parsed))
             else:
-                await self._settle(entry, None, parsed)
+                await self._outcomes.refuse(entry, parsed)
         if not valid:
             return
         token = secrets.token_hex(16)
         begun = await self._results.begin(
-            [(self._results.event_key(p.event.event_id), entry_ref(e)) for e, p in valid], token
+            [
+                (self._results.event_key(p.event.event_id), entry_ref(e), p.event.digest)
+                for e, p in valid
+            ],
+            token,
         )
         runnable: list[tuple[Entry, Parsed]] = []
         acks: list[Entry] = []
         for (entry, parsed), answer in zip(valid, begun, strict=True):
             if answer.status == "settled" and answer.result is not None:
-                if await self._repeat(entry, parsed, answer.result):
+                if await self._outcomes.repeat(entry, parsed, answer.result):
                     acks.append(entry)
             elif answer.status == "run":
                 runnable.append((entry, parsed))
@@ -168,7 +187,7 @@ class DeliveryHandler:
                 await self._not_to_run(entry, parsed, answer)
         if runnable:
             acks.extend(await self._run_and_settle(runnable, token))
-        await self._ack_many(acks)
+        await self._outcomes.ack_many(acks)
 
     async def _run_and_settle(
         self, runnable: list[tuple[Entry, Parsed]], token: str
@@ -188,7 +207,7 @@ class DeliveryHandler:
                 settled.append(Decided(entry, parsed, result))
             else:
                 failed.append((entry, parsed, result))
-        acks = await self._settle_outcomes(settled, token)
+        acks = await self._outcomes.settle_outcomes(settled, token)
         # One line per batch: a line per event would cost more than the batch's Redis work.
         log.info(
             "batch.settled",
@@ -202,50 +221,29 @@ class DeliveryHandler:
                 stream=entry.stream, entry_id=entry.entry_id, event_id=parsed.event.event_id
             )
             try:
-                await self._settle(entry, parsed, failure, token=token, ack=False)
-                if self._verdict(entry, failure) is not None:
+                await self._outcomes.settle(entry, parsed, failure, token=token, ack=False)
+                if verdict(entry, failure, max_deliveries=self._max_deliveries) is not None:
                     acks.append(entry)
             finally:
                 clear_message_context()
         return acks
 
-    async def _settle_outcomes(self, decided: list[Decided], token: str | None) -> list[Entry]:
-        """Record and emit many outcomes in one round trip; the entries now safe to ack."""
-        answers = await self._results.settle(
-            [self._settling(d.entry, d.parsed, d.outcome) for d in decided]
-        )
-        acks: list[Entry] = []
-        unrecorded: list[str] = []
-        for item, answer in zip(decided, answers, strict=True):
-            if isinstance(answer, Exception):
-                log.warning(
-                    "event.result_not_recorded",
-                    event_id=item.parsed.event.event_id,
-                    error=describe(answer),
-                )
-                unrecorded.append(self._results.event_key(item.parsed.event.event_id))
-                continue
-            outcome = item.outcome
-            if item.parsed.reply_to is not None:
-                data = answer or self._data(item.entry, item.parsed.event, outcome)
-                await self._replier.reply(item.parsed.reply_to, reply_from(data))
-            acks.append(item.entry)
-            self._observed(
-                item.entry, item.parsed.event, "succeeded" if outcome.succeeded else "declined"
-            )
-        if unrecorded and token is not None:
-            # Left pending: let the next delivery run it again (its writes are recorded).
-            await self._results.release(unrecorded, token)
-        return acks
-
     async def _not_to_run(self, entry: Entry, parsed: Parsed, begun: Begun) -> bool:
         """Handle a delivery that must not run its event; True when it was handled here."""
+        if begun.status == "conflict":
+            reused = ReusedEventId(
+                parsed.event.envelope,
+                first_digest=begun.first_digest or "",
+                digest=parsed.event.digest,
+            )
+            await self._outcomes.settle(entry, parsed, reused)
+            return True
         if begun.status == "settled" and begun.result is not None:
-            if await self._repeat(entry, parsed, begun.result):
-                await self._ack(entry)
+            if await self._outcomes.repeat(entry, parsed, begun.result):
+                await self._outcomes.ack(entry)
             return True
         if begun.status == "busy":
-            self._observed(entry, parsed.event, "retried")
+            self._outcomes.observed(entry, parsed.event, "retried")
             log.info(
                 "event.in_flight_elsewhere",
                 event_id=parsed.event.event_id,
@@ -259,142 +257,15 @@ class DeliveryHandler:
                 "(a consumer may have crashed on it)",
                 envelope=parsed.event.envelope,
             )
-            await self._settle(entry, parsed, exhausted)
+            await self._outcomes.settle(entry, parsed, exhausted)
             return True
         return False
 
-    async def _repeat(self, entry: Entry, parsed: Parsed, recorded: ResultData) -> bool:
-        """Answer a delivery of an event settled before with the recorded result."""
-        if parsed.reply_to is not None:
-            await self._replier.reply(parsed.reply_to, reply_from(recorded))
-        self._observed(
-            entry, parsed.event, "succeeded" if recorded.status == "succeeded" else "declined"
-        )
-        log.info(
-            "event.settled_before",
-            event_id=parsed.event.event_id,
-            entry_id=entry.entry_id,
-            status=recorded.status,
-            reason_code=recorded.reason_code,
-            deliveries=entry.deliveries,
-        )
-        return True
-
-    def _consumed(self, entry: Entry, parsed: Parsed | InvalidEntry) -> None:
+    def _consumed(self, entry: Entry, read: Parsed | Unparsed) -> None:
         if self._observer is None:
             return
-        if isinstance(parsed, Parsed):
-            event_type: str | None = parsed.event.type
+        if isinstance(read, Parsed):
+            event_type: str | None = read.event.type
         else:
-            event_type = parsed.envelope.type if parsed.envelope is not None else None
+            event_type = read.error.envelope.type if read.error.envelope is not None else None
         self._observer.consumed(entry.stream, event_type)
-
-    def _parse(self, entry: Entry) -> Parsed | InvalidEntry:
-        try:
-            envelope = decode_envelope(entry.fields, max_bytes=self._max_entry_bytes)
-            event = validate_payload(envelope, entry.channel)
-            raw_reply_to = entry.fields.get(REPLY_TO_FIELD.encode())
-            reply_to = None if raw_reply_to is None else self._replier.check(raw_reply_to)
-        except InvalidEntry as invalid:
-            return invalid
-        except InvalidReplyTo as bad:
-            return InvalidEntry(f"invalid {REPLY_TO_FIELD}: {bad}", envelope=envelope)
-        return Parsed(event, reply_to)
-
-    async def _settle(
-        self,
-        entry: Entry,
-        parsed: Parsed | None,
-        result: Result,
-        *,
-        token: str | None = None,
-        ack: bool = True,
-    ) -> None:
-        event = parsed.event if parsed is not None else None
-        if isinstance(result, Outcome):
-            assert parsed is not None  # noqa: S101 - only events that ran have outcomes
-            if await self._settle_outcomes([Decided(entry, parsed, result)], token) and ack:
-                await self._ack(entry)
-            log.info(
-                "event.settled",
-                status="succeeded" if result.succeeded else "declined",
-                reason_code=result.reason_code,
-                deliveries=entry.deliveries,
-            )
-            return
-        verdict = self._verdict(entry, result)
-        if verdict is None:
-            if token is not None and event is not None:
-                await self._results.release([self._results.event_key(event.event_id)], token)
-            self._observed(entry, event, "retried")
-            log.warning(
-                "event.retry_later",
-                error=describe(result),
-                deliveries=entry.deliveries,
-                max_deliveries=self._max_deliveries,
-            )
-            return  # stays pending; the reclaimer delivers it again
-        await self._dead_letter(entry, parsed, result, verdict, ack=ack)
-
-    async def _dead_letter(
-        self,
-        entry: Entry,
-        parsed: Parsed | None,
-        error: BaseException,
-        verdict: tuple[str, str],
-        *,
-        ack: bool,
-    ) -> None:
-        event_type = await self._parking.park(entry, parsed, error, verdict)
-        if ack:
-            await self._ack(entry)
-        if self._observer is not None:
-            self._observer.settled(entry.stream, event_type, "dead_lettered")
-        log.warning(
-            "event.dead_lettered",
-            reason_code=verdict[0],
-            reason=verdict[1],
-            deliveries=entry.deliveries,
-        )
-
-    def _observed(self, entry: Entry, event: InboundEvent | None, settlement: Settlement) -> None:
-        if self._observer is not None:
-            self._observer.settled(
-                entry.stream, event.type if event is not None else None, settlement
-            )
-
-    def _verdict(self, entry: Entry, error: BaseException) -> tuple[str, str] | None:
-        """(code, reason) to dead-letter with, or None to leave the entry pending."""
-        return verdict(entry, error, max_deliveries=self._max_deliveries)
-
-    def _data(self, entry: Entry, event: InboundEvent, outcome: Outcome) -> ResultData:
-        return ResultData(
-            inbound_event_id=event.event_id,
-            inbound_type=event.type,
-            stream=entry.stream,
-            entry_id=entry.entry_id,
-            status="succeeded" if outcome.succeeded else "failed",
-            sitoo=outcome.sitoo,
-            reason_code=outcome.reason_code,
-            reason=outcome.reason,
-            dead_lettered=False,
-        )
-
-    def _settling(self, entry: Entry, parsed: Parsed, outcome: Outcome) -> Settling:
-        event = parsed.event
-        return Settling(
-            self._results.event_key(event.event_id),
-            entry_ref(entry),
-            self._data(entry, event, outcome),
-            event.envelope.correlation_id,
-        )
-
-    async def _ack(self, entry: Entry) -> None:
-        await self._redis.xack(entry.stream, self._group, entry.entry_id)
-
-    async def _ack_many(self, entries: Sequence[Entry]) -> None:
-        by_stream: dict[str, list[str]] = {}
-        for entry in entries:
-            by_stream.setdefault(entry.stream, []).append(entry.entry_id)
-        for stream, ids in by_stream.items():
-            await self._redis.xack(stream, self._group, *ids)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from service.contracts.envelope import InvalidEntry
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.registry import Channel, InboundEvent
 from service.contracts.results import ResultData
@@ -57,6 +58,14 @@ class Parsed:
 
 
 @dataclass(frozen=True, slots=True)
+class Unparsed:
+    """An entry that cannot be run, and where its sender waits for the answer, if anywhere."""
+
+    error: InvalidEntry
+    reply_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Decided:
     """One entry whose event ran to an outcome."""
 
@@ -80,8 +89,16 @@ def entry_ref(entry: Entry) -> str:
     return f"{entry.stream}/{entry.entry_id}"
 
 
+# Dead letters that refuse the request itself: the caller is told "declined", not "failed".
+REQUEST_REFUSALS = {"invalid": "invalid_request", "conflict": "conflict"}
+
+
 def reply_from(data: ResultData) -> GiftCardReply:
-    """The request-reply answer that carries a result."""
+    """The request-reply answer that carries a result.
+
+    A request that was refused as invalid or as reusing an event id is declined
+    (``invalid_request``, ``conflict``); any other dead letter is ``failed``.
+    """
     sitoo = data.sitoo
 
     def text(name: str) -> str | None:
@@ -90,13 +107,18 @@ def reply_from(data: ResultData) -> GiftCardReply:
 
     ids = sitoo.get("transaction_ids")
     status: Literal["approved", "declined", "failed"] = "approved"
+    reason_code = data.reason_code
     if data.status != "succeeded":
-        status = "failed" if data.dead_lettered else "declined"
+        status = "declined"
+        if data.dead_lettered:
+            refusal = REQUEST_REFUSALS.get(reason_code or "")
+            status = "failed" if refusal is None else "declined"
+            reason_code = refusal or reason_code
     return GiftCardReply(
         request_event_id=data.inbound_event_id or "",
         type=data.inbound_type,
         status=status,
-        reason_code=data.reason_code,
+        reason_code=reason_code,
         reason=data.reason,
         card_number=text("card_number"),
         balance=text("balance"),

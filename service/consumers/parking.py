@@ -1,21 +1,53 @@
-"""When an entry is dead-lettered, and parking it: the dead letter, its failed result, a reply."""
+"""How a delivery ends when it cannot succeed: the verdict, the dead letter, its result, a reply.
+
+Also the two rules that bound every delivery, whatever fails: a reply that cannot be
+pushed never keeps an entry from being acknowledged once its outcome is recorded, and the
+delivery numbered ``max_deliveries`` ends the entry even when something unforeseen broke.
+"""
 
 from __future__ import annotations
 
-from service.consumers.entries import Entry, Parsed, describe, entry_ref, reply_from, short
-from service.consumers.results import Replier
+import structlog
+
+from service.consumers.entries import (
+    Entry,
+    Parsed,
+    describe,
+    entry_ref,
+    reply_from,
+    short,
+)
+from service.consumers.results import Replier, ReplyNotDelivered
 from service.consumers.settlement import Settlements, Settling
-from service.contracts.envelope import InvalidEntry, best_effort_event_id
+from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event_id
+from service.contracts.giftcards import GiftCardReply
 from service.contracts.results import UNKNOWN_TYPE, ResultData
 from service.deadletters import DeadLetterStore
 from service.sitoo.errors import Disposition, SitooError
 from service.usecases.outcome import Rejected
+
+log = structlog.get_logger(__name__)
+
+
+class ReusedEventId(Exception):
+    """The entry's event id was first seen with other content; that first event stands."""
+
+    def __init__(self, envelope: Envelope, *, first_digest: str, digest: str) -> None:
+        super().__init__(
+            f"event_id was first used with other content ({first_digest}); this entry's "
+            f"content is {digest}. The first event stands; send a new event_id for new content"
+        )
+        self.envelope = envelope
+        self.first_digest = first_digest
+        self.digest = digest
 
 
 def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple[str, str] | None:
     """(code, reason) to dead-letter with, or None to leave the entry pending."""
     if isinstance(error, InvalidEntry):
         return "invalid", short(error.reason)
+    if isinstance(error, ReusedEventId):
+        return "conflict", short(str(error))
     if isinstance(error, Rejected):
         return error.code, short(error.reason)
     if isinstance(error, SitooError) and error.disposition is Disposition.DEAD_LETTER:
@@ -32,11 +64,17 @@ class Parking:
     """Parks an entry: the dead letter, then its failed result, then the reply if one is due."""
 
     def __init__(
-        self, dead_letters: DeadLetterStore, results: Settlements, replier: Replier
+        self,
+        dead_letters: DeadLetterStore,
+        results: Settlements,
+        replier: Replier,
+        *,
+        max_deliveries: int,
     ) -> None:
         self._dead_letters = dead_letters
         self._results = results
         self._replier = replier
+        self._max_deliveries = max_deliveries
 
     async def park(
         self,
@@ -44,6 +82,8 @@ class Parking:
         parsed: Parsed | None,
         error: BaseException,
         verdict: tuple[str, str],
+        *,
+        reply_to: str | None,
     ) -> str | None:
         """Park ``entry`` with the verdict; the event type, when known."""
         code, reason = verdict
@@ -51,6 +91,9 @@ class Parking:
         envelope = event.envelope if event is not None else getattr(error, "envelope", None)
         event_id = envelope.event_id if envelope is not None else best_effort_event_id(entry.fields)
         event_type = envelope.type if envelope is not None else None
+        extra: dict[str, str] = {}
+        if isinstance(error, ReusedEventId):
+            extra = {"digest": error.digest, "first_digest": error.first_digest}
         await self._dead_letters.park(
             stream=entry.stream,
             entry_id=entry.entry_id,
@@ -60,6 +103,7 @@ class Parking:
             reason_code=code,
             reason=reason,
             deliveries=entry.deliveries,
+            extra=extra,
         )
         data = ResultData(
             inbound_event_id=event_id,
@@ -71,19 +115,57 @@ class Parking:
             reason=reason,
             dead_lettered=True,
         )
-        # An entry that could not be read is keyed by itself: a hostile entry reusing a
-        # good event's id must not stand in for that event's result.
+        # An entry that could not be read, or that reuses another event's id, is keyed by
+        # itself: it must not stand in for that event's result, nor share its result id.
+        entry_bound = event is None or isinstance(error, ReusedEventId)
         key = (
-            self._results.event_key(event.event_id)
-            if event is not None
-            else self._results.entry_key(entry.stream, entry.entry_id)
+            self._results.entry_key(entry.stream, entry.entry_id)
+            if entry_bound or event is None
+            else self._results.event_key(event.event_id)
         )
         correlation_id = envelope.correlation_id if envelope is not None else None
         [answer] = await self._results.settle(
-            [Settling(key, entry_ref(entry), data, correlation_id)]
+            [Settling(key, entry_ref(entry), data, correlation_id, entry_bound=entry_bound)]
         )
         if isinstance(answer, Exception):
             raise answer
-        if parsed is not None and parsed.reply_to is not None and event_id is not None:
-            await self._replier.reply(parsed.reply_to, reply_from(answer or data))
+        if reply_to is not None:
+            once_per = entry_ref(entry) if entry_bound else None
+            await self.answer(entry, reply_to, reply_from(answer or data), once_per=once_per)
         return event_type
+
+    async def answer(
+        self, entry: Entry, key: str, reply: GiftCardReply, *, once_per: str | None = None
+    ) -> None:
+        """Reply once the outcome is recorded; a reply that cannot be pushed ends here.
+
+        A target that is no longer a list gets no reply (it was checked before the
+        effect). Any other failure leaves the entry pending for a redelivery to reply
+        again, except on the last delivery, which must end the entry regardless.
+        """
+        try:
+            await self._replier.reply(key, reply, once_per=once_per)
+        except ReplyNotDelivered as error:
+            log.warning("reply.not_delivered", reason=str(error)[:200])
+        except Exception as error:
+            if entry.deliveries < self._max_deliveries:
+                raise
+            log.warning("reply.given_up", error=describe(error), deliveries=entry.deliveries)
+
+    async def last_resort(
+        self, entry: Entry, parsed: Parsed | None, error: BaseException, *, reply_to: str | None
+    ) -> bool:
+        """End an entry whose last delivery failed unexpectedly; True when it was parked.
+
+        If its outcome was recorded before the failure, that outcome stands (False: only
+        the ack is missing); otherwise it is dead-lettered as ``retries_exhausted``.
+        """
+        if parsed is not None:
+            key = self._results.event_key(parsed.event.event_id)
+            if await self._results.recorded(key, entry_ref(entry)) is not None:
+                return False
+        reason = f"delivery {entry.deliveries} failed unexpectedly: {describe(error)}"
+        await self.park(
+            entry, parsed, error, ("retries_exhausted", short(reason)), reply_to=reply_to
+        )
+        return True

@@ -1,10 +1,18 @@
-"""Gift-card replies: checked reply lists, one JSON reply per request and list."""
+"""Gift-card replies: reply targets checked before any effect, one JSON reply per request.
+
+A ``reply_to`` may name any key that is 1-200 printable ASCII characters without spaces,
+does not start with the service's key prefix, is none of the streams the service uses,
+and, when the request is delivered, either does not exist or is a list. Anything else is
+refused before the request runs (its entry is dead-lettered): a reply that could never
+be pushed must not leave an effect behind that no one hears about.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from service.contracts.giftcards import GiftCardReply
@@ -13,19 +21,27 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 # LPUSH the reply only if this request was never answered on this list. The marker is
-# set last, as a failing command does not undo the ones before it in a script.
+# set last, as a failing command does not undo the ones before it in a script. A key
+# that turned into another type since it was checked gets no reply (and no marker).
 _REPLY_ONCE = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'none' and kind ~= 'list' then return -1 end
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 return 1
 """
 _REPLY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_USABLE_TYPES = frozenset({"none", "list"})
 
 
 class InvalidReplyTo(ValueError):
-    """A request's reply_to cannot be used (wrong shape or inside the service's own keys)."""
+    """A request's reply_to cannot be used (wrong shape, one of our keys, not a list)."""
+
+
+class ReplyNotDelivered(Exception):
+    """The reply target changed into another type after it was checked."""
 
 
 class Replier:
@@ -36,16 +52,24 @@ class Replier:
     """
 
     def __init__(
-        self, redis: aioredis.Redis, *, key_prefix: str, ttl_s: int, retention_s: float
+        self,
+        redis: aioredis.Redis,
+        *,
+        key_prefix: str,
+        ttl_s: int,
+        retention_s: float,
+        reserved: Iterable[str] = (),
     ) -> None:
+        self._redis = redis
         self._own_prefix = f"{key_prefix}:"
         self._marker_prefix = f"{key_prefix}:replied:"
+        self._reserved = frozenset(reserved)
         self._ttl_s = ttl_s
         self._retention_ms = int(retention_s * 1000)
         self._reply_once = redis.register_script(_REPLY_ONCE)
 
     def check(self, reply_to: bytes) -> str:
-        """The reply list's key; refuses odd keys and keys in our own namespace."""
+        """The reply list's key; refuses odd keys, our own namespace and our streams."""
         try:
             key = reply_to.decode("ascii")
         except UnicodeDecodeError:
@@ -54,15 +78,31 @@ class Replier:
             raise InvalidReplyTo("reply_to must be 1-200 printable ASCII characters, no spaces")
         if key.startswith(self._own_prefix):
             raise InvalidReplyTo(f"reply_to must not start with {self._own_prefix!r}")
+        if key in self._reserved:
+            raise InvalidReplyTo("reply_to must not name a stream the service uses")
         return key
 
-    async def reply(self, key: str, reply: GiftCardReply) -> bool:
-        """Deliver the reply unless this request was answered on this list; True if pushed."""
-        digest = hashlib.blake2b(
-            f"{reply.request_event_id}\n{key}".encode(), digest_size=16
-        ).hexdigest()
-        pushed = await self._reply_once(
-            keys=[key, self._marker_prefix + digest],
-            args=[json.dumps(reply.model_dump(mode="json")), self._ttl_s, self._retention_ms],
+    async def check_usable(self, key: str) -> None:
+        """Refuse a key (already checked by :meth:`check`) that holds anything but a list."""
+        kind = await self._redis.type(key)
+        name = kind.decode() if isinstance(kind, bytes) else str(kind)
+        if name not in _USABLE_TYPES:
+            raise InvalidReplyTo(f"reply_to names an existing {name}, not a list")
+
+    async def reply(self, key: str, reply: GiftCardReply, *, once_per: str | None = None) -> bool:
+        """Deliver the reply unless this request was answered on this list; True if pushed.
+
+        ``once_per`` is what is answered once (the request's event id unless given).
+        Raises ReplyNotDelivered when the key is no longer a list.
+        """
+        identity = reply.request_event_id if once_per is None else once_per
+        digest = hashlib.blake2b(f"{identity}\n{key}".encode(), digest_size=16).hexdigest()
+        pushed = int(
+            await self._reply_once(
+                keys=[key, self._marker_prefix + digest],
+                args=[json.dumps(reply.model_dump(mode="json")), self._ttl_s, self._retention_ms],
+            )
         )
-        return bool(pushed)
+        if pushed < 0:
+            raise ReplyNotDelivered(f"{key!r} is no longer a list")
+        return pushed == 1

@@ -58,29 +58,47 @@ end
 # those cost more in Python than the work costs in Redis).
 
 # KEYS: records. ARGV: token, lease ms, retention ms, a JSON array of each record's entry
-# ref. A JSON array with two strings per record: 'run', 'busy' or 'settled', then the
-# recorded result or ''.
+# ref, a JSON array of each event's content digest. A JSON array with two strings per
+# record: 'run', 'busy', 'settled' (then the recorded result) or 'conflict' (then the
+# digest recorded first). The first digest seen for an event id stays with it: content that
+# differs from it is a conflict, whatever state the event is in.
 _BEGIN = (
     _NOW
     + _BINDING
     + """
 local refs = cjson.decode(ARGV[4])
+local digests = cjson.decode(ARGV[5])
 local replies = {}
 for i, key in ipairs(KEYS) do
-  local result = binding(key, refs[i])
-  local holder = redis.call('HGET', key, 'token')
-  local expires = tonumber(redis.call('HGET', key, 'expires') or '0')
-  if result then
-    replies[2 * i - 1], replies[2 * i] = 'settled', result
-  elseif holder and holder ~= ARGV[1] and expires > now then
-    replies[2 * i - 1], replies[2 * i] = 'busy', ''
+  local first = redis.call('HGET', key, 'digest')
+  if first and first ~= digests[i] then
+    replies[2 * i - 1], replies[2 * i] = 'conflict', first
   else
-    redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
-    redis.call('PEXPIRE', key, ARGV[3])
-    replies[2 * i - 1], replies[2 * i] = 'run', ''
+    local result = binding(key, refs[i])
+    local holder = redis.call('HGET', key, 'token')
+    local expires = tonumber(redis.call('HGET', key, 'expires') or '0')
+    if result then
+      redis.call('HSETNX', key, 'digest', digests[i])
+      replies[2 * i - 1], replies[2 * i] = 'settled', result
+    elseif holder and holder ~= ARGV[1] and expires > now then
+      replies[2 * i - 1], replies[2 * i] = 'busy', ''
+    else
+      redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+      redis.call('HSETNX', key, 'digest', digests[i])
+      redis.call('PEXPIRE', key, ARGV[3])
+      replies[2 * i - 1], replies[2 * i] = 'run', ''
+    end
   end
 end
 return cjson.encode(replies)
+"""
+)
+
+# KEYS: one record. ARGV: entry ref. The result recorded for it that binds this entry.
+_RECORDED = (
+    _BINDING
+    + """
+return binding(KEYS[1], ARGV[1])
 """
 )
 
@@ -145,20 +163,29 @@ return cjson.encode(replies)
 
 @dataclass(frozen=True, slots=True)
 class Begun:
-    """What a delivery may do with its event: run it, repeat the settled result, or wait."""
+    """What a delivery may do with its event: run it, repeat the settled result, or wait.
 
-    status: Literal["run", "settled", "busy"]
+    ``conflict``: the event id was first seen with other content (``first_digest``).
+    """
+
+    status: Literal["run", "settled", "busy", "conflict"]
     result: ResultData | None = None
+    first_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Settling:
-    """One result to record and emit."""
+    """One result to record and emit.
+
+    ``entry_bound``: the result belongs to this entry only (it could not be read, or it
+    reused an event id), so its result event id is derived from the entry, not the event.
+    """
 
     key: str
     entry_ref: str
     data: ResultData
     correlation_id: str | None
+    entry_bound: bool = False
 
 
 class Settlements:
@@ -185,6 +212,7 @@ class Settlements:
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._settle = redis.register_script(_SETTLE)
+        self._recorded = redis.register_script(_RECORDED)
 
     def event_key(self, event_id: str) -> str:
         """The record of an event that could be read."""
@@ -194,17 +222,21 @@ class Settlements:
         """The record of an entry that could not be read (no event id to trust)."""
         return f"{self._prefix}entry:{stream}/{entry_id}"
 
-    async def begin(self, items: Sequence[tuple[str, str]], token: str) -> list[Begun]:
-        """Per (key, entry ref): lease it for this delivery, or say why not; one script call."""
+    async def begin(self, items: Sequence[tuple[str, str, str]], token: str) -> list[Begun]:
+        """Per (key, entry ref, content digest): lease it for this delivery, or say why not.
+
+        One script call for all of them.
+        """
         if not items:
             return []
         reply = await self._begin(
-            keys=[key for key, _ in items],
+            keys=[key for key, _, _ in items],
             args=[
                 token,
                 self._lease_ms,
                 self._retention_ms,
-                json.dumps([ref for _, ref in items], ensure_ascii=False),
+                json.dumps([ref for _, ref, _ in items], ensure_ascii=False),
+                json.dumps([digest for _, _, digest in items]),
             ],
         )
         flat: list[str] = json.loads(reply)
@@ -213,11 +245,18 @@ class Settlements:
             status = flat[i]
             if status == "settled":
                 begun.append(Begun("settled", ResultData.model_validate_json(flat[i + 1])))
+            elif status == "conflict":
+                begun.append(Begun("conflict", first_digest=flat[i + 1]))
             elif status == "busy":
                 begun.append(Begun("busy"))
             else:
                 begun.append(Begun("run"))
         return begun
+
+    async def recorded(self, key: str, entry_ref: str) -> ResultData | None:
+        """The result recorded under ``key`` that binds the entry, if there is one."""
+        found = await self._recorded(keys=[key], args=[entry_ref])
+        return None if found is None else ResultData.model_validate_json(found)
 
     async def renew(self, keys: Sequence[str], token: str) -> None:
         """Extend this delivery's leases."""
@@ -268,7 +307,10 @@ class Settlements:
         per_item: list[str] = []
         for item in items:
             envelope = result_envelope(
-                item.data, occurred_at=occurred_at, correlation_id=item.correlation_id
+                item.data,
+                occurred_at=occurred_at,
+                correlation_id=item.correlation_id,
+                entry_bound=item.entry_bound,
             )
             per_item += (
                 item.entry_ref,

@@ -14,6 +14,7 @@ from redis.exceptions import ResponseError
 
 from service.consumers.delivery import DeliveryHandler, DeliveryObserver, Entry
 from service.consumers.dispatch import UseCaseDeps, run_one, run_stock_batch
+from service.consumers.reading import EntryReader
 from service.consumers.results import Replier
 from service.consumers.settlement import Settlements
 from service.consumers.state import (
@@ -51,6 +52,19 @@ def inbound_streams(settings: Settings) -> dict[Channel, str]:
         Channel.GIFTCARD_REQUESTS: streams.giftcard_requests,
         Channel.STOCK: streams.stock,
     }
+
+
+def service_streams(settings: Settings) -> set[str]:
+    """Every stream the service reads or writes, dead-letter streams included."""
+    streams = settings.streams
+    named = {
+        *inbound_streams(settings).values(),
+        streams.results,
+        streams.outbound,
+        streams.sitoo_webhooks,
+    }
+    inbound = {*inbound_streams(settings).values(), streams.sitoo_webhooks}
+    return named | {stream + streams.dead_letter_suffix for stream in inbound}
 
 
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
@@ -114,11 +128,24 @@ def build_delivery_handler(
         clock=clock,
         pickup_reservation=timedelta(hours=consumers.pickup_reservation_hours),
     )
+    replier = Replier(
+        redis,
+        key_prefix=prefix,
+        ttl_s=consumers.reply_ttl_s,
+        retention_s=retention_s,
+        reserved=service_streams(settings),
+    )
+    reader = EntryReader(
+        replier,
+        max_entry_bytes=settings.streams.max_entry_bytes,
+        max_future_skew_s=settings.streams.max_future_skew_s,
+        clock=clock,
+    )
     return DeliveryHandler(
         redis=redis,
         group=settings.streams.group,
         max_deliveries=settings.streams.max_deliveries,
-        max_entry_bytes=settings.streams.max_entry_bytes,
+        reader=reader,
         dead_letters=dead_letter_store(redis, settings),
         results=Settlements(
             redis,
@@ -128,9 +155,7 @@ def build_delivery_handler(
             # Renewed while an event runs; a replica that dies holds it this long at most.
             lease_s=settings.idempotency.lease_s,
         ),
-        replier=Replier(
-            redis, key_prefix=prefix, ttl_s=consumers.reply_ttl_s, retention_s=retention_s
-        ),
+        replier=replier,
         run_one=partial(run_one, deps=deps),
         run_batch=partial(run_stock_batch, deps=deps),
         observer=observer,

@@ -16,17 +16,29 @@ from pydantic import (
     PlainSerializer,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
 )
 
 from service.contracts.fields import Identifier
+from service.contracts.sanity import (
+    MAX_DEPTH,
+    TIME_BOUNDS,
+    InsaneInput,
+    TimeBounds,
+    check_depth,
+    check_document,
+)
 
 SCHEMA_VERSION = 1
 EVENT_FIELD = "event"
 REPLY_TO_FIELD = "reply_to"
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+def _to_utc(value: datetime, info: ValidationInfo) -> datetime:
+    """In UTC, and within the inbound time bounds when the validation carries them."""
+    bounds = info.context.get(TIME_BOUNDS) if isinstance(info.context, dict) else None
+    utc = value.astimezone(UTC)
+    return bounds.check(utc) if isinstance(bounds, TimeBounds) else utc
 
 
 def _rfc3339(value: datetime) -> str:
@@ -38,7 +50,11 @@ UtcTimestamp = Annotated[
     AfterValidator(_to_utc),
     PlainSerializer(_rfc3339, return_type=str, when_used="json"),
 ]
-"""RFC 3339 with an offset (``2026-03-01T12:00:00Z``); stored in UTC."""
+"""RFC 3339 with an offset (``2026-03-01T12:00:00Z``); stored in UTC.
+
+Inbound, every timestamp is also held to the :class:`TimeBounds` of the delivery: not
+before 2000 and not further ahead than the configured clock skew.
+"""
 
 EventId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 """Printable ASCII without spaces, 1-200 characters; the root of every idempotency key."""
@@ -108,8 +124,14 @@ def entry_size(fields: Mapping[bytes, bytes]) -> int:
     return sum(len(k) + len(v) for k, v in fields.items())
 
 
-def decode_envelope(fields: Mapping[bytes, bytes], *, max_bytes: int) -> Envelope:
-    """The envelope in a plain stream entry; raises InvalidEntry with the reason otherwise."""
+def decode_envelope(
+    fields: Mapping[bytes, bytes], *, max_bytes: int, bounds: TimeBounds | None = None
+) -> Envelope:
+    """The envelope in a plain stream entry; raises InvalidEntry with the reason otherwise.
+
+    The sanity rule (:mod:`service.contracts.sanity`) holds for the whole document, the
+    payload included, before any model sees it; ``bounds`` applies to every timestamp.
+    """
     size = entry_size(fields)
     if size > max_bytes:
         raise InvalidEntry(f"entry of {size} bytes exceeds the limit of {max_bytes} bytes")
@@ -118,17 +140,22 @@ def decode_envelope(fields: Mapping[bytes, bytes], *, max_bytes: int) -> Envelop
         names = ", ".join(sorted(k.decode("utf-8", "replace")[:40] for k in fields)[:5])
         raise InvalidEntry(f"entry has no '{EVENT_FIELD}' field (fields: {names or 'none'})")
     try:
-        document = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        check_depth(raw)
+        document = json.loads(text)
+        check_document(document)
     except UnicodeDecodeError:
         raise InvalidEntry(f"'{EVENT_FIELD}' is not UTF-8") from None
+    except InsaneInput as exc:
+        raise InvalidEntry(f"'{EVENT_FIELD}': {exc}") from None
+    except RecursionError:  # cannot pass check_depth; kept so no input can raise it out
+        raise InvalidEntry(f"'{EVENT_FIELD}' is nested more than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         raise InvalidEntry(f"'{EVENT_FIELD}' is not JSON: {str(exc)[:120]}") from None
-    except RecursionError:
-        raise InvalidEntry(f"'{EVENT_FIELD}' is nested too deeply") from None
     if not isinstance(document, dict):
         raise InvalidEntry(f"'{EVENT_FIELD}' must be a JSON object")
     try:
-        return Envelope.model_validate(document)
+        return Envelope.model_validate(document, context={TIME_BOUNDS: bounds})
     except ValidationError as exc:
         raise InvalidEntry("invalid envelope: " + describe_validation_error(exc)) from None
 
@@ -139,8 +166,9 @@ def best_effort_event_id(fields: Mapping[bytes, bytes]) -> str | None:
     if raw is None:
         return None
     try:
+        check_depth(raw)
         document = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # InsaneInput and UnicodeDecodeError included
         return None
     if not isinstance(document, dict):
         return None

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
+from service.contracts.sanity import FORBIDDEN_CHARACTERS
+
 MAX_MONEY = Decimal("10000000.00")  # ten million per amount: far above any real basket
 MAX_QUANTITY = 100_000
 MAX_STOCK_LEVEL = Decimal(10_000_000)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -44,7 +45,7 @@ def _rate(value: object) -> Decimal:
 
 
 def _no_control_characters(value: str) -> str:
-    if _CONTROL.search(value):
+    if FORBIDDEN_CHARACTERS.search(value):
         raise ValueError("must not contain control characters")
     return value
 

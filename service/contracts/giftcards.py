@@ -168,8 +168,16 @@ class GiftCardReply(BaseModel):
 
     request_event_id: str
     type: str
-    status: Literal["approved", "declined", "failed"]
-    reason_code: Annotated[str, Field(max_length=40)] | None = None
+    status: Literal["approved", "declined", "failed"] = Field(
+        description="declined: the card's answer, or the request itself was refused; "
+        "failed: dead-lettered for any other reason (e.g. Sitoo kept failing)."
+    )
+    reason_code: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None,
+        description="A decline: insufficient_funds, expired, not_redeemable, wrong_pin, "
+        "unknown_card, currency_mismatch, voided, or for a refused request invalid_request "
+        "and conflict; a failure: the dead letter's reason code.",
+    )
     reason: str | None = None
     card_number: str | None = None
     balance: str | None = None

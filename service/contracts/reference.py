@@ -14,6 +14,7 @@ from service.contracts.envelope import Envelope
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import ResultData
+from service.contracts.sanity import MAX_DEPTH, MAX_KEY_CHARS, MAX_STRING_CHARS
 from service.settings import StreamSettings
 
 DEFAULT_PATH = Path("docs/events.md")
@@ -55,14 +56,37 @@ the first start are processed too.
 Rules every producer should know:
 
 * `event_id` is the idempotency root: send the same event again with the **same** id and
-  nothing happens twice; use a **new** id for a new event.
+  nothing happens twice; use a **new** id for a new event. Reusing an id for **different
+  content** is refused (see *Reused event ids* below).
 * Money is a JSON string or number with at most two decimals (`"249.00"`, `249`), never more.
   Prices include VAT. Quantities are bounded integers (order lines) or decimals with at most
   three places (stock). Currencies are ISO 4217 in upper case.
 * Unknown fields are refused (a typo never goes unnoticed). Unknown types, malformed JSON,
-  missing or mistyped fields, control characters, entries above the size limit
-  (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the reason, and a
-  `<type>.failed` result is emitted; the entries behind them are not held up.
+  missing or mistyped fields, anything breaking the input rules below, entries above the
+  size limit (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the
+  reason (`reason_code: invalid`), and a `<type>.failed` result is emitted; the entries
+  behind them are not held up.
+
+## Input rules
+
+These hold for the whole `event` document, whatever the event type, before any field is
+looked at; the field tables below only narrow them further.
+
+* **Nesting**: at most {max_depth} levels of arrays and objects. Deeper JSON is refused
+  before it is parsed.
+* **Every string and every object key**, at any depth: at most {max_string} characters
+  (keys {max_key}), and none of these characters: C0 and C1 control characters (U+0000 to
+  U+001F, U+007F to U+009F: NUL, tab, CR, LF, escape sequences, ...), lone surrogates
+  (`\\ud800` escapes), the line and paragraph separators U+2028 and U+2029, the
+  bidirectional overrides and isolates U+202A to U+202E and U+2066 to U+2069, and the
+  Unicode noncharacters (U+FDD0 to U+FDEF, U+FFFE, U+FFFF and their counterparts in every
+  plane). Other Unicode text (accents, CJK, emoji) is fine.
+* **Every timestamp** (today `occurred_at`): RFC 3339 with an offset, not before
+  2000-01-01T00:00:00Z (a zero or unset clock) and not more than
+  `SITOO_SYNC_STREAMS__MAX_FUTURE_SKEW_S` (default {skew:.0f} s) ahead of the replica's clock
+  when it is delivered. There is no other lower bound: an old event is processed like any
+  other; for `stock.set`, where the newest `occurred_at` wins, an old one is applied only if
+  nothing newer was applied for that SKU, and is otherwise skipped and listed in the result.
 """
 
 _SEMANTICS = """\
@@ -86,6 +110,11 @@ _SEMANTICS = """\
   `retries_exhausted`.
 * Permanent failures (invalid entry, unknown SKU/store/warehouse, Sitoo refusing the data)
   are dead-lettered at once with a `<type>.failed` result (`dead_lettered: true`).
+* **No entry is delivered more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times**, whatever
+  fails: before the effect, after it, while replying or while recording. The delivery with
+  that number ends the entry: if its outcome was recorded, it is acknowledged; otherwise it
+  is dead-lettered (`retries_exhausted`) with what failed as the reason. Only a Redis that
+  refuses every write keeps an entry pending (nothing can be recorded then).
 * Declines (gift cards: insufficient funds, expired, not redeemable, wrong PIN, unknown
   card, currency mismatch, voided; orders: cancelled before placed) are answers, not
   errors: a `<type>.failed` result with `reason_code`, `dead_lettered: false`.
@@ -116,17 +145,44 @@ _SEMANTICS = """\
   whatever batch it arrives: each becomes its own warehouse transaction, claimed under the
   event's own key (`<event_id>:stock-adjust`) and tagged with an externalid derived from it.
 
+## Reused event ids
+
+An event id belongs to the content it was first seen with, as an idempotency key does to
+the parameters of its first request. Content is the event's `type` and `data` as
+validated, compared by a digest: `sha256:` and the SHA-256 of the canonical JSON of
+`{{"data": ..., "schema_version": 1, "type": ...}}` (keys sorted, no whitespace, UTF-8,
+defaults filled in, amounts in their JSON form, so key order, spacing, `249` against
+`"249.00"` or an omitted default do not count as different content; `occurred_at`,
+`source` and `correlation_id` are not content). An entry whose event id was first seen with
+another digest changes nothing: the first event's effect and result stand, and the entry
+gets its own `<type>.failed` result with `reason_code: conflict` (its result id is derived
+from the entry, so it never hides the first event's result) and a dead letter carrying both
+digests (`digest`, `first_digest`); a request is answered `declined` / `conflict`. Entries
+that were invalid never claim an event id.
+
 ## Gift-card request-reply
 
 For a checkout that waits: XADD the request to `webshop.giftcard-requests` with an extra
-field `reply_to` naming a Redis list of your choice (not starting with the service's key
-prefix, default `sitoo-sync:`), then block on that list. The service LPUSHes one JSON reply
-(see *GiftCardReply* below) and sets the list to expire after
+field `reply_to` naming a Redis list of your choice, then block on that list. The service
+LPUSHes one JSON reply (see *GiftCardReply* below) and sets the list to expire after
 `SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds. A request is answered once per reply list, even
 when it is delivered again; to ask again for the answer to a request already answered (your
 checkout lost it), send the same event with a new `reply_to`: the recorded outcome comes
 back and nothing is applied twice. Requests use Sitoo's interactive lane, ahead of stock
 and other bulk work.
+
+**Which keys may be reply targets.** `reply_to` must be 1-200 printable ASCII characters
+without spaces, must not start with the service's key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`
+and `:`, default `sitoo-sync:`), must not be the name of a stream the service uses (the
+inbound, result, outbound and web-hook streams and their dead-letter streams), and when the
+request is delivered it must not exist or be a list. It is checked before anything is
+applied; a request with any other `reply_to` is dead-lettered (`invalid`) without an effect
+and without a reply. A good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
+
+**Every request with a usable `reply_to` gets exactly one reply**, whatever its outcome:
+`approved`, `declined` with the card's reason, `declined` with `invalid_request` (the entry
+was refused as invalid; `reason` says why) or `conflict` (its event id was used for other
+content), or `failed` (dead-lettered for any other reason, e.g. Sitoo kept failing).
 
 {request_example}
 ```
@@ -147,7 +203,8 @@ redemption (`redemption_event_id`), which voids it whether or not it was applied
 
 Dead letters of `<stream>` go to `<stream>.dlq` as plain entries: the original fields under
 `original:<name>` plus `stream`, `entry_id`, `type`, `event_id`, `reason_code`, `reason`,
-`deliveries` and `dead_lettered_at` (Unix ms). Inspect and act on them with
+`deliveries` and `dead_lettered_at` (Unix ms); a conflict adds `digest` and
+`first_digest`. Inspect and act on them with
 `sitoo-sync dlq list|show|replay|purge` (filters: `--stream`, `--type`, `--reason`,
 `--older-than`, `--newer-than`). Replay puts the original entry back on its stream; it
 keeps its event id, so the idempotent path applies nothing twice.
@@ -236,7 +293,13 @@ def render_events_reference() -> str:
     redeem = _example("giftcard.redeem", EVENT_KINDS["giftcard.redeem"].payload)
     redeem["event_id"] = "shop-checkout-5521-redeem"
     reply_to = "checkout:5521:reply"
-    intro = _INTRO.format(cancel_example="```sh\n" + _xadd(defaults.orders, cancel))
+    intro = _INTRO.format(
+        cancel_example="```sh\n" + _xadd(defaults.orders, cancel),
+        max_depth=MAX_DEPTH,
+        max_string=MAX_STRING_CHARS,
+        max_key=MAX_KEY_CHARS,
+        skew=defaults.max_future_skew_s,
+    )
     request = "\n".join(
         [
             "```sh",
@@ -267,8 +330,9 @@ def render_events_reference() -> str:
     lines += [
         "The envelope's `type` is `<inbound type>.succeeded` or `<inbound type>.failed`, its",
         "`event_id` is derived from the inbound event id and the status (the same inbound event",
-        "always yields the same result id), `source` is `sitoo-sync` and `correlation_id` is the",
-        "inbound one.",
+        "always yields the same result id; a result that belongs to one entry only, because",
+        "the entry could not be read or reused an event id, is derived from the entry), `source`",
+        "is `sitoo-sync` and `correlation_id` is the inbound one.",
         "",
         "```sh",
         f"redis-cli XREAD BLOCK 0 STREAMS {defaults.results} '$'",

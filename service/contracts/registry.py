@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,6 +17,7 @@ from service.contracts.giftcards import (
     GiftCardRefund,
 )
 from service.contracts.orders import OrderCancelled, OrderPlaced
+from service.contracts.sanity import TIME_BOUNDS, TimeBounds
 from service.contracts.stock import StockAdjusted, StockSet
 
 
@@ -59,12 +62,34 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 
 
+def content_digest(event_type: str, payload: BaseModel) -> str:
+    """``sha256:<hex>`` of the event's content in canonical form.
+
+    The content is the type, the schema version and the payload as validated (defaults
+    filled in, amounts and quantities in their JSON form), serialised with sorted keys, no
+    whitespace and UTF-8: key order, spacing and ``249`` against ``"249.00"`` do not make
+    two events different. ``occurred_at``, ``source`` and ``correlation_id`` are not content.
+    """
+    canonical = json.dumps(
+        {"type": event_type, "schema_version": 1, "data": payload.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class InboundEvent:
     """A validated envelope with its typed payload."""
 
     envelope: Envelope
     payload: BaseModel
+    digest: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            object.__setattr__(self, "digest", content_digest(self.envelope.type, self.payload))
 
     @property
     def event_id(self) -> str:
@@ -77,7 +102,9 @@ class InboundEvent:
         return self.envelope.type
 
 
-def validate_payload(envelope: Envelope, channel: Channel) -> InboundEvent:
+def validate_payload(
+    envelope: Envelope, channel: Channel, *, bounds: TimeBounds | None = None
+) -> InboundEvent:
     """The typed event, or InvalidEntry naming what is wrong (unknown type, bad field, …)."""
     kind = EVENT_KINDS.get(envelope.type)
     if kind is None:
@@ -88,7 +115,7 @@ def validate_payload(envelope: Envelope, channel: Channel) -> InboundEvent:
             envelope=envelope,
         )
     try:
-        payload = kind.payload.model_validate(envelope.data)
+        payload = kind.payload.model_validate(envelope.data, context={TIME_BOUNDS: bounds})
     except ValidationError as exc:
         raise InvalidEntry(
             f"invalid {envelope.type}: " + describe_validation_error(exc, prefix="data."),

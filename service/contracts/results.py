@@ -56,23 +56,43 @@ class ResultData(BaseModel):
     )
 
 
-def result_event_id(inbound_event_id: str | None, stream: str, entry_id: str, status: str) -> str:
+def result_event_id(
+    inbound_event_id: str | None,
+    stream: str,
+    entry_id: str,
+    status: str,
+    *,
+    entry_bound: bool = False,
+) -> str:
     """Deterministic: the same inbound event and outcome always yield the same result id.
 
     The status is part of it so that an event that failed and later succeeded (replayed
-    from the dead letters) gets a second, distinct result event.
+    from the dead letters) gets a second, distinct result event. A result that belongs to
+    one entry only (unreadable, or reusing an event id) is derived from the entry, so it
+    never shares its id with the result of the event whose id it carries.
     """
-    root = inbound_event_id if inbound_event_id is not None else f"{stream}/{entry_id}"
+    unbound = inbound_event_id is not None and not entry_bound
+    root = inbound_event_id if unbound else f"{stream}/{entry_id}"
     digest = hashlib.blake2b(f"{root}|{status}".encode(), digest_size=16).hexdigest()
     return f"result-{digest}"
 
 
 def result_envelope(
-    data: ResultData, *, occurred_at: datetime, correlation_id: str | None
+    data: ResultData,
+    *,
+    occurred_at: datetime,
+    correlation_id: str | None,
+    entry_bound: bool = False,
 ) -> Envelope:
     """The envelope of the result event for ``data``."""
     return Envelope(
-        event_id=result_event_id(data.inbound_event_id, data.stream, data.entry_id, data.status),
+        event_id=result_event_id(
+            data.inbound_event_id,
+            data.stream,
+            data.entry_id,
+            data.status,
+            entry_bound=entry_bound,
+        ),
         type=f"{data.inbound_type}.{data.status}",
         schema_version=SCHEMA_VERSION,
         occurred_at=occurred_at,

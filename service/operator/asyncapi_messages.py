@@ -43,6 +43,14 @@ DEAD_LETTER_SCHEMA: dict[str, Any] = {
             "pattern": "^[0-9]+$",
             "description": "Unix milliseconds.",
         },
+        "digest": {
+            "type": "string",
+            "description": "A conflict (reused event id): this entry's content digest.",
+        },
+        "first_digest": {
+            "type": "string",
+            "description": "A conflict: the digest the event id was first seen with.",
+        },
     },
     "patternProperties": {"^original:": {"type": "string"}},
     "required": [
@@ -243,7 +251,7 @@ def messages() -> dict[str, Any]:
             "entry_id": "1767268800000-0",
             "type": "order.placed",
             "event_id": "shop-order-placed-1",
-            "reason_code": "invalid_entry",
+            "reason_code": "invalid",
             "reason": "invalid order.placed: data.lines: Field required",
             "deliveries": "1",
             "dead_lettered_at": "1767268800123",

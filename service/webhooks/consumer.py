@@ -15,7 +15,7 @@ from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.pollers.wiring import outbound_publisher
-from service.sitoo.errors import NotFound, Permanent, SitooError
+from service.sitoo.errors import NotFound, Permanent
 from service.webhooks.handler import SitooEventHandler
 from service.webhooks.intake import SitooEvent
 
@@ -125,12 +125,13 @@ class SitooEventConsumer:
                 deliveries=deliveries,
             )
             return
-        except SitooError as exc:
+        except Exception as exc:
+            # Sitoo failing, or anything unforeseen: retried, but never past the last delivery.
             if deliveries >= self._settings.streams.max_deliveries:
                 await self.dead_letter(
                     deps.redis,
                     fields,
-                    f"gave up after {deliveries} deliveries: {exc}",
+                    f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}",
                     entry_id=entry_id,
                     deliveries=deliveries,
                 )

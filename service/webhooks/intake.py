@@ -4,8 +4,12 @@ Sitoo discards a batch on any answer but 200, 429, 503 and 504, retries for abou
 and stops sending anything else until the current batch is accepted. So the endpoint
 answers 200 only after every event of the batch is appended (or known from before), 503
 whenever Redis cannot take it (Sitoo retries), and 401 for a caller without our Basic
-credentials. A malformed batch is kept in the dead-letter stream and answered 200:
-repeating it cannot make it well-formed, and a 4xx would make Sitoo drop it anyway.
+credentials. Any other body that authenticates is answered 200 and kept: a batch that
+cannot be used (too large, nested too deeply, not UTF-8, not JSON, the wrong shape,
+breaking the input rule of :mod:`service.contracts.sanity`) goes to the dead-letter stream
+with the reason. Repeating it cannot make it well-formed, a 4xx would make Sitoo drop it
+anyway, and a 5xx would hold back every later batch while Sitoo retries it. Nesting and
+size are bounded before the body is parsed; nothing else may answer 5xx.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.contracts.envelope import EVENT_FIELD
+from service.contracts.sanity import InsaneInput, check_depth, check_document
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -72,13 +77,25 @@ class MalformedBatchError(Exception):
     """The body is not a JSON array of 1 to 10 well-formed events."""
 
 
-def parse_batch(body: bytes) -> list[SitooEvent]:
-    """The events of a batch; raises MalformedBatchError with a short reason."""
-    if len(body) > MAX_BODY_BYTES:
-        raise MalformedBatchError(f"body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+def parse_batch(body: bytes, *, cut: bool = False) -> list[SitooEvent]:
+    """The events of a batch; raises MalformedBatchError with a short reason.
+
+    ``cut``: the body went on past what was read (see :func:`read_body`).
+    """
+    if cut or len(body) > MAX_BODY_BYTES:
+        raise MalformedBatchError(f"body exceeds {MAX_BODY_BYTES} bytes")
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        text = body.decode("utf-8")
+        check_depth(body)
+        document = json.loads(text)
+        check_document(document)
+    except UnicodeDecodeError:
+        raise MalformedBatchError("body is not UTF-8") from None
+    except InsaneInput as exc:
+        raise MalformedBatchError(f"body: {exc}") from None
+    except RecursionError:  # cannot pass check_depth; kept so no body can raise it out
+        raise MalformedBatchError("body is nested too deeply") from None
+    except ValueError:
         raise MalformedBatchError("body is not JSON") from None
     if not isinstance(document, list):
         raise MalformedBatchError("body is not a JSON array")
@@ -90,6 +107,21 @@ def parse_batch(body: bytes) -> list[SitooEvent]:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         raise MalformedBatchError(f"invalid event: {where}: {first['msg']}") from None
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[bytes, bool]:
+    """The body, read up to ``limit`` bytes; True when there was more (left unread)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,22 +207,32 @@ class EventIntake:
             return _answer(503, "not_ready")
         try:
             async with asyncio.timeout(self.config.deadline_s):
-                body = await request.body()
-                return await self._accept(client, body)
+                body, cut = await read_body(request)
+                return await self._accept(client, body, cut=cut)
+        except ClientDisconnect:
+            return _answer(400, "incomplete_body")  # nobody is left to read the answer
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("webhook.unavailable", error=type(exc).__name__)
             return _answer(503, "unavailable")
 
-    async def _accept(self, client: aioredis.Redis, body: bytes) -> Response:
+    async def _accept(self, client: aioredis.Redis, body: bytes, *, cut: bool) -> Response:
         try:
-            events = parse_batch(body)
+            events = parse_batch(body, cut=cut)
+            appended = await self.store(client, events)
         except MalformedBatchError as exc:
-            await self.dead_letter(client, body, str(exc))
-            log.warning("webhook.dead_lettered", reason=str(exc))
-            return _answer(200, "dead_lettered", reason=str(exc))
-        appended = await self.store(client, events)
+            return await self._kept(client, body, str(exc))
+        except (RedisError, OSError, TimeoutError):
+            raise
+        except Exception as exc:  # a body must never earn a 5xx: keep it instead
+            log.exception("webhook.unexpected", error=type(exc).__name__)
+            return await self._kept(client, body, f"could not be handled ({type(exc).__name__})")
         log.info("webhook.stored", events=len(events), new=appended)
         return _answer(200, "stored", events=len(events), new=appended)
+
+    async def _kept(self, client: aioredis.Redis, body: bytes, reason: str) -> Response:
+        await self.dead_letter(client, body, reason)
+        log.warning("webhook.dead_lettered", reason=reason)
+        return _answer(200, "dead_lettered", reason=reason)
 
 
 def webhook_app(settings: Settings, redis: Callable[[], aioredis.Redis | None]) -> Starlette | None:

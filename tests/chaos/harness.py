@@ -320,6 +320,11 @@ async def _collect(
     replies: dict[str, list[dict[str, Any]]] = {}
     for event_id, key in plan.requests.items():
         replies[event_id] = [json.loads(r) for r in await redis.lrange(key, 0, -1)]
+    hostile_replies: dict[str, list[dict[str, Any]]] = {}
+    for send in plan.hostile:
+        if send.reply_to is not None:
+            found = await redis.lrange(send.reply_to, 0, -1)
+            hostile_replies[send.reply_to] = [json.loads(r) for r in found]
     cards = {card: await admin.giftcard(card) for card in plan.cards}
     return Collected(
         results=await _results(redis, timeline),
@@ -332,6 +337,7 @@ async def _collect(
         cards=cards,
         orders=await admin.orders(),
         replies=replies,
+        hostile_replies=hostile_replies,
         store_redeems=staff.redeems,
         pending=await _pending(redis),
     )

@@ -1,10 +1,17 @@
-"""A corpus of hostile stream entries: every one must be dead-lettered with a clear reason."""
+"""A corpus of hostile stream entries: every one must be dead-lettered with a clear reason.
+
+Two kinds behave otherwise, by design: a request with a usable ``reply_to`` must also get
+exactly one reply (declined, ``invalid_request``), and a pair of entries sharing an event id
+with different content (labels starting ``reused id``) must end as one normal outcome and
+one ``conflict`` dead letter, whichever of the two the service saw first.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Channels, as the workload names them.
@@ -17,6 +24,9 @@ OVERSIZED_BYTES = 300 * 1024  # above the service's 256 KiB entry limit
 DEEP_NESTING = 50_000  # deeper than any JSON parser's recursion limit
 
 
+REUSED_ID = "reused id"
+
+
 @dataclass(frozen=True, slots=True)
 class HostileEntry:
     """One entry that must end in the dead letters, never in Sitoo."""
@@ -24,6 +34,7 @@ class HostileEntry:
     label: str
     channel: str
     fields: dict[str, bytes]
+    reply_to: str | None = None  # a usable reply list: exactly one decline must arrive there
 
 
 def _envelope(event_id: str, event_type: str, data: Any, **overrides: Any) -> dict[str, Any]:
@@ -96,6 +107,13 @@ def _set(**changes: Any) -> dict[str, Any]:
     }
     levels.update(changes)
     return levels
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "SKU-0001"
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 # (label, channel, event type, payload) of well-formed envelopes with a bad payload.
@@ -257,6 +275,46 @@ _BAD_PAYLOADS: list[tuple[str, str, str, Any]] = [
         _set(items=[{"sku": "SKU-0001", "quantity": "-1"}]),
     ),
     ("order event on the stock stream", STOCK, "order.placed", _order()),
+    # Control and format characters, in every kind of string (the rule is not per field).
+    ("NUL in customer e-mail", ORDERS, "order.placed", _order(customer={"email": "a\x00@b.se"})),
+    ("LS in customer e-mail", ORDERS, "order.placed", _order(customer={"email": "a\u2028@b.se"})),
+    ("NUL in first name", ORDERS, "order.placed", _order(customer={"first_name": "An\x00na"})),
+    ("ESC in line name", ORDERS, "order.placed", _order(lines=[_line(name="\x1b[31mred")])),
+    ("bidi override in line name", ORDERS, "order.placed", _order(lines=[_line(name="a\u202eb")])),
+    ("C1 control in line name", ORDERS, "order.placed", _order(lines=[_line(name="a\x85b")])),
+    (
+        "DEL in payment method",
+        ORDERS,
+        "order.placed",
+        _order(payments=[{"method": "Card\x7f", "amount": "100.00", "state": "captured"}]),
+    ),
+    (
+        "tab in payment reference",
+        ORDERS,
+        "order.placed",
+        _order(
+            payments=[
+                {"method": "Card", "amount": "100.00", "state": "captured", "reference": "a\tb"}
+            ]
+        ),
+    ),
+    ("lone surrogate in line name", ORDERS, "order.placed", _order(lines=[_line(name="a\ud800")])),
+    (
+        "noncharacter in cancel reason",
+        ORDERS,
+        "order.cancelled",
+        {"order_id": "x", "reason": "why\uffff"},
+    ),
+    ("newline in stock reason", STOCK, "stock.adjusted", _adjusted(reason="line1\nline2")),
+    ("NUL in warehouse externalid", STOCK, "stock.set", _set(warehouse_externalid="WH-\x00WEB")),
+    ("NUL in an unknown key", GIFTCARDS, "giftcard.redeem", {**_redeem(), "x\x00": 1}),
+    ("overlong unknown string", GIFTCARDS, "giftcard.redeem", {**_redeem(), "note": "n" * 5000}),
+    (
+        "nested 20 deep in a sku",
+        STOCK,
+        "stock.set",
+        _set(items=[{"sku": _nested(20), "quantity": "1"}]),
+    ),
 ]
 
 
@@ -365,4 +423,107 @@ def hostile_corpus(run_id: str, round_no: int, key_prefix: str) -> list[HostileE
     ]
     for index, (label, channel, event_type, payload) in enumerate(_BAD_PAYLOADS, start=100):
         entries.append(_raw(label, channel, _json(_envelope(eid(index), event_type, payload))))
+    entries += _timestamps(eid)
+    entries += _reply_targets(eid, run_id, round_no, key_prefix)
+    entries += _reused_ids(eid, round_no)
     return entries
+
+
+def _timestamps(eid: Callable[[int], str]) -> list[HostileEntry]:
+    """Timestamps out of bounds: far future (newest-wins poison), past the skew, before 2000."""
+    now = datetime.now(UTC)
+    cases = [
+        ("stock.set in year 9999", STOCK, "stock.set", _set(), "9999-12-31T23:59:59Z"),
+        (
+            "stock.set a day ahead",
+            STOCK,
+            "stock.set",
+            _set(),
+            (now + timedelta(days=1)).isoformat(),
+        ),
+        (
+            "stock.adjusted an hour ahead",
+            STOCK,
+            "stock.adjusted",
+            _adjusted(),
+            (now + timedelta(hours=1)).isoformat(),
+        ),
+        ("order in year 3000", ORDERS, "order.placed", _order(), "3000-01-01T00:00:00+02:00"),
+        ("redeem at the epoch", GIFTCARDS, "giftcard.redeem", _redeem(), "1970-01-01T00:00:00Z"),
+        (
+            "balance in year 1",
+            REQUESTS,
+            "giftcard.balance",
+            {"card_number": "95000000000000000001"},
+            "0001-01-01T00:00:00Z",
+        ),
+    ]
+    return [
+        _raw(label, channel, _json(_envelope(eid(300 + i), kind, data, occurred_at=at)))
+        for i, (label, channel, kind, data, at) in enumerate(cases)
+    ]
+
+
+def _reply_targets(
+    eid: Callable[[int], str], run_id: str, round_no: int, key_prefix: str
+) -> list[HostileEntry]:
+    """Reply targets that are not lists, and invalid requests that must still be answered."""
+    balance = {"card_number": "95000000000000000001"}
+    refused = [
+        ("reply_to an inbound stream", b"webshop.orders"),
+        ("reply_to the stock stream", b"webshop.stock"),
+        ("reply_to the results stream", b"sitoo-sync.results"),
+        ("reply_to the outbound stream", b"sitoo.events"),
+        ("reply_to a dead-letter stream", b"webshop.giftcard-requests.dlq"),
+        ("reply_to the service's prefix", f"{key_prefix}:settled:x".encode()),
+    ]
+    entries = [
+        _raw(
+            label,
+            REQUESTS,
+            _json(_envelope(eid(400 + i), "giftcard.balance", balance)),
+            reply_to=target,
+        )
+        for i, (label, target) in enumerate(refused)
+    ]
+    invalid = [
+        (
+            "invalid redeem awaiting a reply",
+            _json(_envelope(eid(420), "giftcard.redeem", _redeem(amount="-1.00"))),
+        ),
+        ("unreadable request awaiting a reply", b"{not json"),
+        (
+            "NUL in a request awaiting a reply",
+            _json(_envelope(eid(421), "giftcard.balance", {"card_number": "9500\x000"})),
+        ),
+        (
+            "future request awaiting a reply",
+            _json(
+                _envelope(eid(422), "giftcard.balance", balance, occurred_at="9999-01-01T00:00:00Z")
+            ),
+        ),
+    ]
+    for i, (label, event) in enumerate(invalid):
+        reply_to = f"{run_id}-hostile-reply-{round_no}-{i}"
+        entries.append(
+            HostileEntry(label, REQUESTS, {"event": event, "reply_to": reply_to.encode()}, reply_to)
+        )
+    return entries
+
+
+def _reused_ids(eid: Callable[[int], str], round_no: int) -> list[HostileEntry]:
+    """One event id, two contents: the first seen stands, the other is a conflict."""
+    shared = eid(450)
+    card = {"card_number": "95000000000000000001"}
+    return [
+        _raw(
+            f"{REUSED_ID} {round_no}: first",
+            GIFTCARDS,
+            _json(_envelope(shared, "giftcard.balance", {**card, "currency": "SEK"})),
+        ),
+        _raw(
+            f"{REUSED_ID} {round_no}: other content",
+            GIFTCARDS,
+            _json(_envelope(shared, "giftcard.balance", {**card, "currency": "EUR"})),
+        ),
+    ]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from service.sitoo.keys import operation_reference, order_externalid
+from tests.chaos.hostile import REUSED_ID
 from tests.chaos.workload import FIFO_WAREHOUSES, VIRTUAL_WAREHOUSE, Plan
 
 ORDER_CANCELLED = 20
@@ -43,6 +44,7 @@ class Collected:
     cards: dict[str, dict[str, Any]]  # card -> /state/giftcards answer
     orders: list[dict[str, Any]]
     replies: dict[str, list[dict[str, Any]]]  # request event id -> replies found
+    hostile_replies: dict[str, list[dict[str, Any]]]  # hostile request's reply list -> replies
     store_redeems: list[dict[str, Any]]  # {card, amount, receipt_id, ok}
     pending: dict[str, int]  # stream -> entries still pending in the group
 
@@ -85,6 +87,7 @@ def judge(plan: Plan, collected: Collected) -> Verdict:
     results = _by_event(collected.results)
     _accounting(plan, collected, results, verdict)
     _hostile(collected, verdict)
+    _hostile_replies(plan, collected, verdict)
     _duplicates(collected, verdict)
     _orders(plan, collected, results, verdict)
     _giftcards(plan, collected, results, verdict)
@@ -152,8 +155,12 @@ def _hostile(collected: Collected, verdict: Verdict) -> None:
     }
     problems: list[str] = []
     reasons: Counter[str] = Counter()
+    pairs: dict[str, list[tuple[dict[str, Any] | None, dict[str, str] | None]]] = defaultdict(list)
     for key, label in collected.hostile_entries.items():
         found, letter = by_entry.get(key), parked.get(key)
+        if label.startswith(REUSED_ID):
+            pairs[label.split(":")[0]].append((found, letter))
+            continue
         if found is None or letter is None:
             problems.append(f"{label!r}: {'no result' if found is None else 'no dead letter'}")
             continue
@@ -165,13 +172,55 @@ def _hostile(collected: Collected, verdict: Verdict) -> None:
             problems.append(f"{label!r}: dead letter without a reason")
             continue
         reasons[letter["reason_code"]] += 1
+    for name, pair in pairs.items():
+        problem = _reused_id_problem(pair)
+        if problem:
+            problems.append(f"{name!r}: {problem}")
+        else:
+            reasons["conflict"] += 1
     verdict.figures["hostile entries sent"] = len(collected.hostile_entries)
-    verdict.figures["hostile entries dead-lettered with a reason"] = len(
-        collected.hostile_entries
-    ) - len(problems)
+    verdict.figures["hostile entries ending as expected"] = len(collected.hostile_entries) - len(
+        problems
+    )
     verdict.figures["dead letters by reason"] = dict(sorted(reasons.items()))
     if problems:
-        verdict.fail(f"{len(problems)} hostile entries not dead-lettered properly: {problems[:8]}")
+        verdict.fail(f"{len(problems)} hostile entries did not end as expected: {problems[:8]}")
+
+
+def _reused_id_problem(
+    pair: list[tuple[dict[str, Any] | None, dict[str, str] | None]],
+) -> str | None:
+    """One of the two stands (any normal outcome), the other is a conflict with both digests."""
+    if len(pair) != 2 or any(found is None for found, _ in pair):
+        return "a result is missing"
+    conflicts = [
+        letter
+        for found, letter in pair
+        if found is not None and found.get("reason_code") == "conflict" and letter is not None
+    ]
+    if len(conflicts) != 1:
+        return f"{len(conflicts)} conflicts, expected exactly one"
+    letter = conflicts[0]
+    if not letter.get("digest") or not letter.get("first_digest"):
+        return "the conflict's dead letter lacks the digests"
+    return None
+
+
+def _hostile_replies(plan: Plan, collected: Collected, verdict: Verdict) -> None:
+    """Every hostile request with a usable reply list hears exactly one decline."""
+    problems: list[str] = []
+    for send in plan.hostile:
+        if send.reply_to is None:
+            continue
+        replies = collected.hostile_replies.get(send.reply_to, [])
+        statuses = [(r.get("status"), r.get("reason_code")) for r in replies]
+        if statuses != [("declined", "invalid_request")]:
+            problems.append(f"{send.hostile!r}: replies {statuses}")
+    verdict.figures["hostile requests answered once"] = sum(
+        1 for s in plan.hostile if s.reply_to is not None
+    ) - len(problems)
+    if problems:
+        verdict.fail(f"{len(problems)} hostile requests not answered once: {problems[:5]}")
 
 
 def _duplicates(collected: Collected, verdict: Verdict) -> None:

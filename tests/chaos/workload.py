@@ -364,7 +364,9 @@ class _Builder:
 
 
 def _hostile_send(entry: HostileEntry) -> Send:
-    return Send(entry.channel, entry.fields, None, "hostile", hostile=entry.label)
+    return Send(
+        entry.channel, entry.fields, None, "hostile", hostile=entry.label, reply_to=entry.reply_to
+    )
 
 
 def build_plan(size: Size, *, seed: int, run_id: str, key_prefix: str) -> Plan:

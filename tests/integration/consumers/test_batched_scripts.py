@@ -98,15 +98,28 @@ async def test_claim_many_works_past_one_script_call(redis: aioredis.Redis, uniq
 async def test_begin_leases_free_events_and_reports_held_and_settled_ones(
     redis: aioredis.Redis, unique: str
 ) -> None:
-    """One call: a settled event repeats its result, a leased one is busy, a free one runs."""
+    """One call: a settled event repeats its result, a leased one is busy, a free one runs.
+
+    An event id seen first with other content is a conflict, whatever state it is in.
+    """
     settlements = _settlements(redis, unique)
     settled, held, free = (settlements.event_key(e) for e in ("settled", "held", "free"))
-    await settlements.begin([(settled, "s/1-0")], "earlier")
+    await settlements.begin([(settled, "s/1-0", "sha256:a")], "earlier")
     await settlements.settle([Settling(settled, "s/1-0", _data("settled"), None)])
-    await settlements.begin([(held, "s/2-0")], "other")
-    begun = await settlements.begin([(settled, "s/9-0"), (held, "s/9-1"), (free, "s/9-2")], "mine")
-    assert [b.status for b in begun] == ["settled", "busy", "run"]
+    await settlements.begin([(held, "s/2-0", "sha256:b")], "other")
+    begun = await settlements.begin(
+        [
+            (settled, "s/9-0", "sha256:a"),
+            (held, "s/9-1", "sha256:b"),
+            (free, "s/9-2", "sha256:c"),
+            (settled, "s/9-3", "sha256:other"),
+            (held, "s/9-4", "sha256:other"),
+        ],
+        "mine",
+    )
+    assert [b.status for b in begun] == ["settled", "busy", "run", "conflict", "conflict"]
     assert begun[0].result == _data("settled")
+    assert (begun[3].first_digest, begun[4].first_digest) == ("sha256:a", "sha256:b")
 
 
 async def test_settle_emits_each_result_once_and_a_failing_record_fails_alone(

@@ -1,0 +1,219 @@
+"""The cases a generative hostile run draws: entries, reused event ids and web-hook bodies.
+
+Three sources, mixed: payloads drawn from the contract's schemas (valid or not, nobody
+knows beforehand), the sandbox-accepted seeds broken by one structural mutation (a
+forbidden character in any string or key, an overlong string, deep nesting, a timestamp
+out of bounds, an unknown field), and byte-level mutations of valid entries and bodies.
+
+Event ids and times are placeholders the driver fills in when it sends: ``fuzz-@id``
+becomes a fresh id, ``"@now"`` (optionally ``"@now+3600"``) the time of sending.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.support.contract_strategies import (
+    SEEDS,
+    ConflictCase,
+    EntryCase,
+    WebhookCase,
+    channel_of,
+    payloads,
+    sitoo_events,
+)
+
+ID_MARK = "fuzz-@id"
+NOW_MARK = "@now"
+FORBIDDEN_SAMPLES = ["\x00", "\x01", "\x1b", "\r", "\x7f", "\x9b", "\u2028", "\u202e", "\u2067"]
+FORBIDDEN_SAMPLES += ["\ud834", "\ufdd5", "\uffff", "\U0001fffe"]
+REPLY_KINDS = [
+    "fresh",
+    "fresh",
+    "fresh",
+    "absent",
+    "existing-list",
+    "string",
+    "hash",
+    "inbound-stream",
+    "results-stream",
+    "own-prefix",
+    "spaces",
+    "not-ascii",
+]
+USABLE_REPLIES = {"fresh", "existing-list"}
+
+
+def document(event_type: str, data: Any, **overrides: Any) -> dict[str, Any]:
+    """An envelope with the placeholders for id and time."""
+    return {
+        "event_id": ID_MARK,
+        "type": event_type,
+        "schema_version": 1,
+        "occurred_at": NOW_MARK,
+        "source": "fuzz",
+        "correlation_id": "fuzz",
+        "data": data,
+        **overrides,
+    }
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, "value" or "key") of every string and every key below the envelope's data."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if isinstance(value, str):
+        found.append((path, "value"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.append(((*path, key), "key"))
+            found.extend(_paths(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*path, index)))
+    return found
+
+
+def _set(doc: dict[str, Any], path: tuple[Any, ...], change: Any, *, key: bool) -> dict[str, Any]:
+    copy = json.loads(json.dumps(doc))
+    holder = copy
+    for step in path[:-1]:
+        holder = holder[step]
+    last = path[-1]
+    if key:
+        holder[change(last)] = holder.pop(last)
+    else:
+        holder[last] = change(holder[last])
+    return copy
+
+
+@st.composite
+def _structural(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The seed broken in one way the contract always refuses; (document, label)."""
+    kind = draw(
+        st.sampled_from(["character", "character", "long", "deep", "future", "past", "extra"])
+    )
+    targets = [(p, k) for p, k in _paths(doc) if p and p[0] not in {"event_id", "occurred_at"}]
+    if kind in {"character", "long"}:
+        path, where = draw(st.sampled_from(targets))
+        if kind == "character":
+            character = draw(st.sampled_from(FORBIDDEN_SAMPLES))
+            at = draw(st.integers(0, 3))
+            change = lambda text: text[:at] + character + text[at:]  # noqa: E731
+        else:
+            change = lambda text: text + "x" * 1001  # noqa: E731
+        label = f"{kind} in {where} {'.'.join(map(str, path))}"
+        return _set(doc, path, change, key=where == "key"), label
+    if kind == "deep":
+        nested: Any = "x"
+        for _ in range(draw(st.integers(17, 40))):
+            nested = [nested]
+        return {**doc, "data": {**doc["data"], "notes": nested}}, "deep nesting"
+    if kind == "future":
+        ahead = draw(st.sampled_from(["@now+3600", "@now+400", "9999-12-31T23:59:59Z"]))
+        return {**doc, "occurred_at": ahead}, f"occurred_at {ahead}"
+    if kind == "past":
+        past = draw(st.sampled_from(["1970-01-01T00:00:00Z", "1999-12-31T23:59:59+00:00"]))
+        return {**doc, "occurred_at": past}, f"occurred_at {past}"
+    return {**doc, "data": {**doc["data"], "is_admin": True}}, "unknown field"
+
+
+@st.composite
+def _bytes_mutated(draw: st.DrawFn, raw: bytes) -> bytes:
+    """``raw`` with a few bytes flipped, inserted, deleted or the end cut off."""
+    data = bytearray(raw)
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["flip", "insert", "delete", "cut"]))
+        at = draw(st.integers(0, max(0, len(data) - 1)))
+        if action == "flip" and data:
+            data[at] = draw(st.integers(0, 255))
+        elif action == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=4))
+        elif action == "delete" and data:
+            del data[at : at + draw(st.integers(1, 3))]
+        elif action == "cut":
+            del data[at:]
+    return bytes(data)
+
+
+def _encode(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc).encode()
+
+
+@st.composite
+def entry_cases(draw: st.DrawFn) -> EntryCase:
+    """One entry from any of the three sources, on its event type's stream."""
+    event_type = draw(st.sampled_from(sorted(SEEDS)))
+    channel = channel_of(event_type)
+    if event_type in {"giftcard.redeem", "giftcard.balance"} and draw(st.integers(0, 2)) > 0:
+        channel = "giftcard_requests"
+    reply_to = draw(st.sampled_from(REPLY_KINDS)) if channel == "giftcard_requests" else None
+    source = draw(st.sampled_from(["schema", "seed", "structural", "structural", "bytes"]))
+    seed = document(event_type, SEEDS[event_type])
+    if source == "schema":
+        raw, label = _encode(document(event_type, draw(payloads(event_type)))), "from schema"
+    elif source == "seed":
+        raw, label = _encode(seed), "seed"
+    elif source == "structural":
+        broken, label = draw(_structural(seed))
+        raw = _encode(broken)
+    else:
+        raw, label = draw(_bytes_mutated(_encode(seed))), "bytes mutated"
+    return EntryCase(channel, raw, reply_to, f"{event_type} {label}")
+
+
+@st.composite
+def conflict_cases(draw: st.DrawFn) -> ConflictCase:
+    """A seed event, then its id reused for a payload drawn from the schema or a changed seed."""
+    event_type = draw(st.sampled_from(sorted(SEEDS)))
+    channel = channel_of(event_type)
+    first = document(event_type, SEEDS[event_type])
+    if draw(st.booleans()):
+        data = draw(payloads(event_type))
+    else:
+        data = {**SEEDS[event_type], **draw(_changed_field(event_type))}
+    reused = document(event_type, data)
+    return ConflictCase(
+        EntryCase(channel, _encode(first), None, f"{event_type} first"),
+        EntryCase(channel, _encode(reused), None, f"{event_type} reused id"),
+    )
+
+
+def _changed_field(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
+    changes: dict[str, dict[str, Any]] = {
+        "order.placed": {"order_id": "fuzz-other-order"},
+        "order.cancelled": {"reason": "another reason"},
+        "giftcard.issued": {"amount": "60.00"},
+        "giftcard.redeem": {"amount": "0.02"},
+        "giftcard.refund": {"amount": "0.02"},
+        "giftcard.balance": {"currency": "SEK"},
+        "stock.adjusted": {"items": [{"sku": "SKU-0001", "delta": "2"}]},
+        "stock.set": {"items": [{"sku": "SKU-0002", "quantity": "8"}]},
+    }
+    return st.just(changes[event_type])
+
+
+@st.composite
+def webhook_cases(draw: st.DrawFn) -> WebhookCase:
+    """A batch drawn from the SitooEvent model, broken or not, with or without credentials."""
+    batch = draw(st.lists(sitoo_events(), min_size=1, max_size=3))
+    body = json.dumps(batch).encode()
+    shape = draw(st.sampled_from(["as drawn", "bytes", "bytes", "deep", "large", "binary"]))
+    if shape == "bytes":
+        body = draw(_bytes_mutated(body))
+    elif shape == "deep":
+        depth = draw(st.integers(17, 200_000))
+        body = b"[" * depth + b"]" * draw(st.sampled_from([depth, 0, depth // 2]))
+    elif shape == "large":
+        body = b'[{"event_id":"x","event_type":"order","data":{"pad":"' + b"x" * 300_000 + b'"}}]'
+    elif shape == "binary":
+        body = draw(st.binary(max_size=64))
+    authorised = draw(st.integers(0, 9)) != 5  # not 0: hypothesis favours the smallest
+    return WebhookCase(body, authorised, shape)
+
+
+def cases() -> st.SearchStrategy[EntryCase | ConflictCase | WebhookCase]:
+    """Everything a run draws from, entries weighted highest."""
+    return st.one_of(entry_cases(), entry_cases(), conflict_cases(), webhook_cases())
