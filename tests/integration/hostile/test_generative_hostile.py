@@ -6,6 +6,7 @@ A bounded run for the normal suite; `python -m tests.chaos.fuzz` runs the long o
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -13,6 +14,9 @@ from tests.support.hostile_driver import HostileDriver, stack_in_background
 from tests.support.hostile_run import run_generative
 
 EXAMPLES = 150
+# A fixed seed keeps the suite repeatable, so a landing never fails on a case no earlier run
+# drew; `python -m tests.chaos.fuzz` explores new seeds, and HOSTILE_SEED picks another here.
+SEED = int(os.environ.get("HOSTILE_SEED", "20261206"))
 
 
 @pytest.mark.timeout(240)
@@ -21,7 +25,7 @@ def test_hostile_entries_and_bodies_never_break_an_invariant() -> None:
     with stack_in_background() as stack:
         driver = HostileDriver(stack)
         try:
-            run_generative(driver, max_examples=EXAMPLES)
+            run_generative(driver, max_examples=EXAMPLES, seed=SEED)
             driver.final_sweep()
         finally:
             driver.close()
