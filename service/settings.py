@@ -159,6 +159,13 @@ class StreamSettings(BaseModel):
     max_entry_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Larger inbound entries are dead-lettered."
     )
+    remove_idle_consumers_s: float = Field(
+        default=3600.0,
+        ge=1,
+        description="Consumers of our groups idle this long with nothing pending are removed "
+        "(those of pods gone in a rollout); checked and removed atomically, never this "
+        "replica's own.",
+    )
 
 
 ConsumedChannel = Literal["orders", "giftcards", "giftcard_requests", "stock"]
@@ -231,13 +238,53 @@ class PollerSettings(BaseModel):
 
 
 class HttpSettings(BaseModel):
-    """The service's own HTTP listener (health, metrics, Sitoo web hooks)."""
+    """The service's own HTTP listeners (Sitoo web hooks; health and metrics)."""
 
     host: str = Field(
         default="0.0.0.0",  # noqa: S104 - a container must listen on all interfaces
         description="Listen address.",
     )
-    port: int = Field(default=8080, ge=1, le=65535, description="Listen port.")
+    port: int = Field(
+        default=8080,
+        ge=1,
+        le=65535,
+        description="Listen port: the web hook, and /healthz, /readyz, /metrics unless OPS_PORT "
+        "is set.",
+    )
+    ops_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="A second port for /healthz, /readyz and /metrics; then PORT serves only "
+        "the web hook, so publishing the web hook publishes nothing else.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line plus headers; a larger request is answered 431 and "
+        "its connection closed.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a client has to send the request line and headers from when it "
+        "connects (or starts its next request); then 408 and the connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Time a client has to send the whole body after the headers; then the "
+        "connection is closed.",
+    )
+    keep_alive_s: float = Field(
+        default=5.0, gt=0, description="An idle kept-alive connection is closed after this."
+    )
+    max_connections: int = Field(
+        default=100,
+        ge=1,
+        description="Open connections per port; requests beyond it are answered 503 at once.",
+    )
     webhook_username: str = Field(
         default="sitoo", description="Basic-auth user Sitoo's web hooks must present."
     )
@@ -264,6 +311,15 @@ class HttpSettings(BaseModel):
         description="On SIGTERM: how long open HTTP requests, and then in-flight events, may "
         "finish before they are cancelled (cancelled events stay pending for another replica).",
     )
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> HttpSettings:
+        if self.ops_port == self.port:
+            raise ValueError(
+                f"{ENV_PREFIX}HTTP__OPS_PORT must differ from {ENV_PREFIX}HTTP__PORT "
+                f"({self.port}); unset it to serve everything on one port"
+            )
+        return self
 
 
 class IdempotencySettings(BaseModel):

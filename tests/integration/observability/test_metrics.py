@@ -9,6 +9,7 @@ import httpx
 import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
+from service import __version__
 from service.sandbox import RunningSandbox
 from service.sandbox.config import FaultConfig
 from service.settings import PollerSettings
@@ -99,25 +100,39 @@ async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
     histogram = "sitoo_sync_handler_duration_seconds"
     assert value(samples, f"{histogram}_bucket", stream=orders, le="+Inf") >= 5
 
-    requests = "sitoo_requests_total"
-    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="200") == 3
-    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="429") >= 1
-    assert value(samples, "sitoo_rate_limited_total", lane="bulk") >= 1
-    assert value(samples, "sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
-    assert value(samples, "sitoo_requests_in_flight") == 0
-    assert value(samples, "sitoo_credential_refused", api_id=API_ID) == 0
+    requests = "sitoo_sync_sitoo_requests_total"
+    posts = {"method": "POST", "endpoint": ORDERS_ENDPOINT}
+    assert value(samples, requests, **posts, outcome="succeeded", status_code="200") == 3
+    assert value(samples, requests, **posts, outcome="rate_limited", status_code="429") >= 1
+    duration = "sitoo_sync_sitoo_request_duration_seconds_count"
+    assert value(samples, duration, **posts) == value(samples, requests, **posts)
+    assert value(samples, "sitoo_sync_sitoo_rate_limited_total", lane="bulk") >= 1
+    assert value(samples, "sitoo_sync_sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
+    assert value(samples, "sitoo_sync_sitoo_requests_in_flight") == 0
+    assert value(samples, "sitoo_sync_sitoo_credential_refused", api_id=API_ID) == 0
 
     for poller in ("stock", "orders", "giftcards"):
         assert value(samples, "sitoo_sync_poller_leading", poller=poller) == 1
-        assert value(samples, "sitoo_sync_poller_cycles_total", poller=poller) >= 1
+        cycles = "sitoo_sync_poller_cycles_total"
+        assert value(samples, cycles, poller=poller, outcome="succeeded") >= 1
+        assert value(samples, "sitoo_sync_poller_interval_seconds", poller=poller) == 0.5
         assert value(samples, "sitoo_sync_poller_lag_seconds", poller=poller) >= 0
         assert value(samples, "sitoo_sync_poller_last_success_timestamp_seconds", poller=poller) > 0
 
-    assert value(samples, "sitoo_sync_stream_length", stream=orders) == 4
-    assert value(samples, "sitoo_sync_stream_pending", stream=orders) == 0
+    assert value(samples, "sitoo_sync_stream_entries", stream=orders) == 4
+    assert value(samples, "sitoo_sync_stream_pending_entries", stream=orders) == 0
+    assert value(samples, "sitoo_sync_stream_unread_entries", stream=orders) == 0
     assert value(samples, "sitoo_sync_stream_oldest_pending_age_seconds", stream=orders) == 0
-    assert value(samples, "sitoo_sync_dead_letters", stream=orders) == 1
-    assert value(samples, "sitoo_sync_dead_letters", stream=settings.streams.stock) == 0
-    assert value(samples, "sitoo_sync_stream_length", stream=settings.streams.results) == 4
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=orders) == 1
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=settings.streams.stock) == 0
+    webhooks = settings.streams.sitoo_webhooks
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=webhooks) == 0
+    assert value(samples, "sitoo_sync_stream_entries", stream=settings.streams.results) == 4
     assert value(samples, "sitoo_sync_stream_depth_up") == 1
+    assert value(samples, "sitoo_sync_ready") == 1
+    for check in ("redis", "subscribers", "pollers", "sitoo_credentials"):
+        assert value(samples, "sitoo_sync_readiness_check", check=check) == 1
+    assert value(samples, "sitoo_sync_build_info", version=__version__) == 1
+    assert value(samples, "process_resident_memory_bytes") > 0
+    assert value(samples, "python_info") == 1
     assert value(samples, "faststream_received_messages_total") >= 5
