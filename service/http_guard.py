@@ -12,7 +12,10 @@ applies to h11). This protocol adds the missing bounds:
 * the body must arrive within ``body_timeout_s`` of the headers, or the connection is
   closed (the handler reading it sees a disconnect).
 
-Bytes beyond the head limit are never handed to the parser.
+Bytes beyond the head limit are never handed to the parser. A refusal is answered, then the
+connection is half-closed and what the client still sends is read and dropped for a moment
+(as nginx's lingering close does): closing at once with unread data would reset the
+connection, and the client might never see the answer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ HEADER_TOO_LARGE = "header_too_large"
 HEADER_TIMEOUT = "header_timeout"
 BODY_TIMEOUT = "body_timeout"
 TOO_MANY_CONNECTIONS = "too_many_connections"
+# How long a refused client's further bytes are read and dropped before the connection closes.
+LINGER_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         """Start the clock on the first request's head."""
         self._in_head = True
         self._head_bytes = 0
+        self._refused = False
         self._deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._arm(self.limits.header_timeout_s, self._head_too_slow)
@@ -61,7 +67,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """Feed the parser at most ``max_header_bytes`` of head; refuse a longer one."""
-        while data and not self.transport.is_closing():
+        if self._refused:
+            return  # lingering after a refusal: read and dropped
+        while data and not self.transport.is_closing() and not self._refused:
             if not self._in_head:
                 super().data_received(data)
                 return
@@ -120,8 +128,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _reject(self, status: int, text: str, reason: str) -> None:
-        """Answer ``status`` with ``Connection: close`` and close, as uvicorn's own 400 does."""
+        """Answer ``status`` with ``Connection: close``, half-close, linger, close."""
         self._disarm()
+        self._refused = True
         self.limits.refused(reason)
         body = text.encode("ascii")
         head = [STATUS_LINE[status]]
@@ -136,7 +145,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             ]
         )
         self.transport.write(b"".join(head))
-        self.transport.close()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self._deadline = self.loop.call_later(LINGER_S, self.transport.close)
 
 
 def limited_protocol(limits: RequestLimits) -> type[LimitedHttpToolsProtocol]:

@@ -5,10 +5,12 @@ consumers in each group: ``XINFO CONSUMERS`` and ``sitoo-sync status`` fill up w
 Their pending entries are taken over by the reclaimers; once a consumer has nothing
 pending and has not read for ``remove_idle_consumers_s``, it is removed.
 
-Safe on every replica at once, so it needs no leader: the check and the removal are one
-script, so a consumer that read an entry in between keeps it (``XGROUP DELCONSUMER``
-would drop its pending entries), and a live consumer reads every few seconds, so it is
-never idle for long. A replica never removes its own consumer.
+Safe on every replica at once, so it needs no leader. The check and the removal are one
+script, so a consumer that was handed an entry in between keeps it (``XGROUP DELCONSUMER``
+drops a consumer's pending entries). A live replica on a quiet stream may look idle too
+(before Redis 7.2, reading nothing does not reset a consumer's idle time); removing it is
+harmless, because Redis creates the consumer again when it hands it the next entry, even to a
+read that was blocked while it was removed. A replica never removes its own consumer.
 """
 
 from __future__ import annotations

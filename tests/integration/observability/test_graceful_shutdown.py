@@ -73,7 +73,8 @@ class Service:
         """sitoo_sync_sitoo_requests_in_flight as /metrics reports it."""
         async with self.http() as client:
             text = (await client.get("/metrics")).text
-        line = next(x for x in text.splitlines() if x.startswith("sitoo_sync_sitoo_requests_in_flight "))
+        name = "sitoo_sync_sitoo_requests_in_flight "
+        line = next(x for x in text.splitlines() if x.startswith(name))
         return float(line.split()[1])
 
     async def terminate(self) -> int:
