@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.http_guard import RequestLimits, limited_protocol
-from service.settings import HttpSettings
+from service.http_settings import HttpSettings
 
 log = structlog.get_logger(__name__)
 

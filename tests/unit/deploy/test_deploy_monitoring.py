@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.support.metrics_catalogue import exported_series, series_in
 from tests.support.official_validators import promtool
-from tests.unit.deploy.deployfiles import DEPLOY, ROOT, load_yaml
+from tests.unit.deploy.deployfiles import DEPLOY, ROOT, k8s_objects, load_yaml
 
 MONITORING = DEPLOY / "monitoring"
 RULES = MONITORING / "alerts.yaml"
@@ -47,15 +48,15 @@ def _promtool(*args: str, cwd: Path = MONITORING) -> subprocess.CompletedProcess
 
 
 def test_promtool_accepts_the_rules() -> None:
-    """promtool check rules: valid YAML, PromQL and templates."""
-    result = _promtool("check", "rules", RULES.name)
+    """promtool check rules: valid YAML, PromQL and templates (as docs/metrics.md runs it)."""
+    result = _promtool("check", "rules", "deploy/monitoring/alerts.yaml", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"SUCCESS: {len(_alerts())} rules found" in result.stdout
 
 
 def test_rule_unit_tests_pass() -> None:
     """promtool test rules: each alert fires on its situation and not on its look-alike."""
-    result = _promtool("test", "rules", RULE_TESTS.name)
+    result = _promtool("test", "rules", "deploy/monitoring/alerts_test.yaml", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -128,6 +129,17 @@ def test_rules_and_dashboard_read_only_exported_series() -> None:
     assert "sitoo_sync_sitoo_requests_total" in exported
 
 
+def test_rule_tests_feed_only_exported_series() -> None:
+    """The unit tests' input series are named as the service names them, so they test reality."""
+    exported = exported_series() | PROMETHEUS_SERIES
+    fed = {
+        series["series"].partition("{")[0]
+        for test in load_yaml(RULE_TESTS)["tests"]
+        for series in test["input_series"]
+    }
+    assert fed - exported == set()
+
+
 def test_the_rules_cover_what_operators_must_be_woken_for() -> None:
     """Backlog, dead letters, stale pollers, 429s, 5xx, refused users, the web hook, readiness."""
     expressions = " ".join(alert["expr"] for alert in _alerts())
@@ -179,3 +191,19 @@ def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
 def test_yaml_files_parse(path: Path) -> None:
     """The files load as YAML (promtool aside)."""
     assert load_yaml(path)
+
+
+def test_the_documented_pod_monitor_scrapes_the_ops_port_of_the_pods() -> None:
+    """docs/metrics.md's PodMonitor selects the Deployment's pods and names its ops port."""
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "PodMonitor" in b]
+    monitor = yaml.safe_load(block)
+    deployment = k8s_objects()["Deployment"]
+    pod = deployment["spec"]["template"]
+    [container] = pod["spec"]["containers"]
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= pod["metadata"]["labels"].items()
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] in {port["name"] for port in container["ports"]}
+    assert endpoint["port"] == "ops"
+    assert endpoint["path"] == "/metrics"
