@@ -108,7 +108,8 @@ async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
     assert value(samples, duration, **posts) == value(samples, requests, **posts)
     assert value(samples, "sitoo_sync_sitoo_rate_limited_total", lane="bulk") >= 1
     assert value(samples, "sitoo_sync_sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
-    assert value(samples, "sitoo_sync_sitoo_requests_in_flight") == 0
+    # The pollers keep polling during the scrape: at most the one request the limiter allows.
+    assert 0 <= value(samples, "sitoo_sync_sitoo_requests_in_flight") <= 1
     assert value(samples, "sitoo_sync_sitoo_credential_refused", api_id=API_ID) == 0
 
     for poller in ("stock", "orders", "giftcards"):
