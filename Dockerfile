@@ -47,6 +47,6 @@ USER 10001:10001
 EXPOSE 8080
 # Liveness only: readiness (/readyz) is for the orchestrator to route traffic by, not to restart by.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('SITOO_SYNC_HTTP__PORT', '8080'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % (os.environ.get('SITOO_SYNC_HTTP__OPS_PORT') or os.environ.get('SITOO_SYNC_HTTP__PORT', '8080')), timeout=4)"]
 ENTRYPOINT ["sitoo-sync"]
 CMD ["run"]

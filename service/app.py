@@ -19,6 +19,7 @@ from faststream.redis import RedisBroker
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
+from service.consumers.housekeeping import keep_groups_tidy
 from service.consumers.wiring import (
     ConsumerRuntime,
     build_delivery_handler,
@@ -27,6 +28,7 @@ from service.consumers.wiring import (
     register_consumers,
 )
 from service.idempotency import RedisIdempotencyStore
+from service.listeners import Listener
 from service.observability.credentials import CredentialHealth
 from service.observability.depth import StreamDepth, WatchedStreams
 from service.observability.exposition import metrics_endpoint
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
 log = structlog.get_logger(__name__)
+HEALTHZ, READYZ, METRICS = "/healthz", "/readyz", "/metrics"
+# What an operator (probes, Prometheus) calls; the ops port serves these and nothing else.
+OPS_PATHS = frozenset({HEALTHZ, READYZ, METRICS})
 # How long a handler cancelled at the end of the grace may take to hand back its claims.
 HANDLER_CLEANUP_S = 5.0
 
@@ -111,9 +116,31 @@ def watched_streams(settings: Settings) -> WatchedStreams:
     return WatchedStreams(
         group=streams.group,
         consumed=[*inbound, streams.sitoo_webhooks],
-        dead_letters={stream: stream + streams.dead_letter_suffix for stream in inbound},
+        dead_letters={
+            stream: stream + streams.dead_letter_suffix
+            for stream in [*inbound, streams.sitoo_webhooks]
+        },
         produced=[streams.results, streams.outbound],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """The built service: its ASGI app, its metrics, and the ports that serve it."""
+
+    app: AsgiFastStream
+    metrics: ServiceMetrics
+    settings: Settings
+
+    def listeners(self) -> list[Listener]:
+        """One port for everything, or the web hook and the operations paths apart."""
+        http = self.settings.http
+        if http.ops_port is None:
+            return [Listener("main", http.port, self.app)]
+        return [
+            Listener("main", http.port, self.app, frozenset({http.webhook_path})),
+            Listener("ops", http.ops_port, self.app, OPS_PATHS),
+        ]
 
 
 def create_app(
@@ -123,6 +150,22 @@ def create_app(
     request_exit: Callable[[], None] | None = None,
     span_exporter: SpanExporter | None = None,
 ) -> AsgiFastStream:
+    """The service's ASGI app (see :func:`build_service`)."""
+    return build_service(
+        settings,
+        sitoo_transport=sitoo_transport,
+        request_exit=request_exit,
+        span_exporter=span_exporter,
+    ).app
+
+
+def build_service(
+    settings: Settings,
+    *,
+    sitoo_transport: httpx.AsyncBaseTransport | None = None,
+    request_exit: Callable[[], None] | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> Service:
     """Build the whole service; nothing connects until the app starts.
 
     ``request_exit`` asks the server to stop (the launcher passes uvicorn's); the app
@@ -132,7 +175,11 @@ def create_app(
     faststream_logger = logging.getLogger("sitoo_sync.faststream")
     credentials = CredentialHealth([c.api_id for c in settings.sitoo.credentials()])
     heartbeats = Heartbeats()
-    metrics = ServiceMetrics(heartbeats=heartbeats, credentials=credentials)
+    metrics = ServiceMetrics(
+        heartbeats=heartbeats,
+        credentials=credentials,
+        poller_intervals=poller_intervals(settings) if settings.pollers.enabled else {},
+    )
     tracer_provider = build_tracer_provider(settings.tracing, exporter=span_exporter)
     middlewares: list[Any] = [
         RedisPrometheusMiddleware(registry=metrics.registry, app_name="sitoo-sync")
@@ -158,6 +205,15 @@ def create_app(
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
     depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
+    ready = health.Readiness(
+        broker,
+        resources_redis=lambda: resources.redis,
+        stale_pollers=lambda: resources.heartbeats.stale(poller_intervals(settings)),
+        credentials=credentials,
+    )
+
+    async def refresh_readiness() -> None:
+        metrics.readiness.record(await ready.evaluate())
 
     @contextlib.asynccontextmanager
     async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
@@ -200,26 +256,22 @@ def create_app(
         ]
         log.info("service.shutdown_started", grace_s=settings.http.shutdown_grace_s)
 
-    return AsgiFastStream(
+    app = AsgiFastStream(
         broker,
         lifespan=lifespan,
         logger=faststream_logger,
         on_shutdown=[stop_reading],
         asgi_routes=[
-            ("/healthz", health.liveness()),
-            (
-                "/readyz",
-                health.readiness(
-                    broker,
-                    resources_redis=lambda: resources.redis,
-                    stale_pollers=lambda: resources.heartbeats.stale(poller_intervals(settings)),
-                    credentials=credentials,
-                ),
+            (HEALTHZ, health.liveness()),
+            (READYZ, health.readiness(ready)),
+            (METRICS, metrics_endpoint(metrics.registry, [depth.refresh, refresh_readiness])),
+            *(
+                (path, metrics.webhook.observe(route))
+                for path, route in webhook_routes(settings, lambda: resources.redis)
             ),
-            ("/metrics", metrics_endpoint(metrics.registry, depth)),
-            *webhook_routes(settings, lambda: resources.redis),
         ],
     )
+    return Service(app=app, metrics=metrics, settings=settings)
 
 
 async def _open(
@@ -258,6 +310,20 @@ async def _open(
         ),
         name="pollers",
     )
+    streams = settings.streams
+    housekeeping = asyncio.create_task(
+        keep_groups_tidy(
+            resources.redis,
+            streams=[*inbound_streams(settings).values(), streams.sitoo_webhooks],
+            group=streams.group,
+            idle_s=streams.remove_idle_consumers_s,
+            own=streams.consumer,
+            stop=resources.stop_pollers,
+            removed=resources.metrics.consumers.removed_consumers,
+        ),
+        name="consumer-housekeeping",
+    )
+    resources.closers.push_async_callback(_cancel, housekeeping)
 
 
 async def _stop_pollers(resources: Resources, grace_s: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 import structlog
@@ -58,31 +59,45 @@ async def redis_answers(client: aioredis.Redis | None) -> bool:
         return False
 
 
-def readiness(
-    broker: RedisBroker,
-    *,
-    resources_redis: Callable[[], aioredis.Redis | None],
-    stale_pollers: Callable[[], list[str]],
-    credentials: CredentialHealth,
-) -> GetHandler:
-    """/readyz: Redis answers, every subscriber runs, no poller is stale, Sitoo takes a credential.
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The readiness checks by name, and what failed them."""
+
+    checks: dict[str, bool]
+    details: dict[str, list[str]]
+
+    @property
+    def ready(self) -> bool:
+        """True when every check passed."""
+        return all(self.checks.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Redis answers, every subscriber runs, no poller is stale, Sitoo takes a credential.
 
     Nothing here calls Sitoo: the credential verdicts are the ones the client recorded from
-    the answers to real traffic.
+    the answers to real traffic. /readyz answers with it and /metrics exports it.
     """
 
-    @get(include_in_schema=False)
-    async def readyz(scope: Scope) -> AsgiResponse:  # noqa: ARG001 - ASGI signature
+    broker: RedisBroker
+    resources_redis: Callable[[], aioredis.Redis | None]
+    stale_pollers: Callable[[], list[str]]
+    credentials: CredentialHealth
+
+    async def evaluate(self) -> Verdict:
+        """Run every check now."""
         # FastStream's own ping stays green when a subscriber died (e.g. NOGROUP),
         # so each subscriber's running flag is checked as well.
-        stopped = [_name(sub) for sub in broker.subscribers if not sub.running]
-        stale = stale_pollers()
-        refused = credentials.refused()
+        subscribers = self.broker.subscribers
+        stopped = [_name(sub) for sub in subscribers if not sub.running]
+        stale = self.stale_pollers()
+        refused = self.credentials.refused()
         checks = {
-            "redis": await redis_answers(resources_redis()),
-            "subscribers": bool(broker.subscribers) and not stopped,
+            "redis": await redis_answers(self.resources_redis()),
+            "subscribers": bool(subscribers) and not stopped,
             "pollers": not stale,
-            "sitoo_credentials": not credentials.all_refused(),
+            "sitoo_credentials": not self.credentials.all_refused(),
         }
         details = {
             name: values
@@ -93,7 +108,16 @@ def readiness(
             )
             if values
         }
-        return _respond(checks, details)
+        return Verdict(checks, details)
+
+
+def readiness(check: Readiness) -> GetHandler:
+    """/readyz: 200 when every check of :class:`Readiness` passes, 503 naming what failed."""
+
+    @get(include_in_schema=False)
+    async def readyz(scope: Scope) -> AsgiResponse:  # noqa: ARG001 - ASGI signature
+        verdict = await check.evaluate()
+        return _respond(verdict.checks, verdict.details)
 
     return readyz
 

@@ -12,7 +12,8 @@ import structlog
 import uvicorn
 from pydantic import AnyHttpUrl, SecretStr
 
-from service.app import create_app
+from service import listeners
+from service.app import build_service
 from service.embedded import embedded_redis
 from service.settings import Settings
 
@@ -84,15 +85,10 @@ async def serve(settings: Settings) -> None:
             for server in servers:
                 server.should_exit = True
 
-        app = create_app(effective, request_exit=request_exit)
-        config = uvicorn.Config(
-            app,
-            host=effective.http.host,
-            port=effective.http.port,
-            log_config=None,
-            lifespan="on",
-            # Open requests (web hooks) get the grace first; the consumers then get it again.
-            timeout_graceful_shutdown=max(1, round(effective.http.shutdown_grace_s)),
+        service = build_service(effective, request_exit=request_exit)
+        servers.extend(
+            listeners.build_servers(
+                service.listeners(), effective.http, refused=service.metrics.refused
+            )
         )
-        servers.append(uvicorn.Server(config))
-        await servers[0].serve()
+        await listeners.serve(servers)

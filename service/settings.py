@@ -14,6 +14,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from service.http_settings import HttpSettings
 from service.settings_shopify import ShopifySettings
 
 ENV_PREFIX = "SITOO_SYNC_"
@@ -168,6 +169,13 @@ class StreamSettings(BaseModel):
         "events dated further ahead are dead-lettered (a far-future stock.set would "
         "otherwise win over every later one).",
     )
+    remove_idle_consumers_s: float = Field(
+        default=3600.0,
+        ge=1,
+        description="Consumers of our groups idle this long with nothing pending are removed "
+        "(those of pods gone in a rollout); checked and removed atomically, never this "
+        "replica's own.",
+    )
 
 
 ConsumedChannel = Literal["orders", "giftcards", "giftcard_requests", "stock"]
@@ -236,42 +244,6 @@ class PollerSettings(BaseModel):
         default=60.0,
         gt=0,
         description="How long 'already published' markers of order lifecycle events are kept.",
-    )
-
-
-class HttpSettings(BaseModel):
-    """The service's own HTTP listener (health, metrics, Sitoo web hooks)."""
-
-    host: str = Field(
-        default="0.0.0.0",  # noqa: S104 - a container must listen on all interfaces
-        description="Listen address.",
-    )
-    port: int = Field(default=8080, ge=1, le=65535, description="Listen port.")
-    webhook_username: str = Field(
-        default="sitoo", description="Basic-auth user Sitoo's web hooks must present."
-    )
-    webhook_password: SecretStr | None = Field(
-        default=None, description="Basic-auth password Sitoo's web hooks must present."
-    )
-    webhook_path: str = Field(
-        default="/sitoo/events", pattern=r"^/", description="Where Sitoo's Events SPI posts."
-    )
-    webhook_deadline_s: float = Field(
-        default=10.0,
-        gt=0,
-        lt=15,
-        description="Bound on answering a web-hook batch; Sitoo re-queues it after 15 s.",
-    )
-    webhook_dedupe_days: float = Field(
-        default=7.0,
-        gt=0,
-        description="How long a received Sitoo event_id is remembered to drop replays.",
-    )
-    shutdown_grace_s: float = Field(
-        default=30.0,
-        gt=0,
-        description="On SIGTERM: how long open HTTP requests, and then in-flight events, may "
-        "finish before they are cancelled (cancelled events stay pending for another replica).",
     )
 
 

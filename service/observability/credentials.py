@@ -44,7 +44,7 @@ class CredentialHealth:
 
 
 class CredentialCollector(Collector):
-    """``sitoo_credential_refused{api_id}``: 1 while Sitoo's latest verdict on it is a refusal."""
+    """``sitoo_sync_sitoo_credential_refused{api_id}``: 1 while its latest verdict is a refusal."""
 
     def __init__(self, health: CredentialHealth) -> None:
         self._health = health
@@ -53,7 +53,7 @@ class CredentialCollector(Collector):
         """One sample per configured credential."""
         refused = set(self._health.refused())
         family = GaugeMetricFamily(
-            "sitoo_credential_refused",
+            "sitoo_sync_sitoo_credential_refused",
             "1 while Sitoo's latest answer to this API user was 401 or 403.",
             labels=["api_id"],
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,13 +57,13 @@ class StreamDepth:
         self._last_refresh: float | None = None
         self._lock = asyncio.Lock()
         self.length = Gauge(
-            "sitoo_sync_stream_length",
+            "sitoo_sync_stream_entries",
             "Entries in the stream (XLEN).",
             ["stream"],
             registry=registry,
         )
         self.pending = Gauge(
-            "sitoo_sync_stream_pending",
+            "sitoo_sync_stream_pending_entries",
             "Entries delivered to the consumer group but not yet acknowledged (XPENDING).",
             ["stream"],
             registry=registry,
@@ -73,9 +74,17 @@ class StreamDepth:
             ["stream"],
             registry=registry,
         )
+        self.unread = Gauge(
+            "sitoo_sync_stream_unread_entries",
+            "Entries not yet delivered to any replica of the group (the group's lag); absent "
+            "while Redis cannot tell (after entries were deleted from the stream).",
+            ["stream"],
+            registry=registry,
+        )
         self.dead_letters = Gauge(
-            "sitoo_sync_dead_letters",
-            "Entries in the stream's dead-letter stream.",
+            "sitoo_sync_dead_letter_entries",
+            "Entries in the stream's dead-letter stream (the stream label names the stream "
+            "they came from).",
             ["stream"],
             registry=registry,
         )
@@ -114,6 +123,8 @@ class StreamDepth:
                 pipe.xlen(stream)
             for stream in streams.consumed:
                 pipe.xpending(stream, streams.group)
+            for stream in streams.consumed:
+                pipe.xinfo_groups(stream)
             # A missing group answers NOGROUP; that stream then simply has nothing pending.
             return list(await pipe.execute(raise_on_error=False))
 
@@ -127,7 +138,8 @@ class StreamDepth:
         for stream in streams.dead_letters:
             self.dead_letters.labels(stream).set(_count(next(lengths)))
         offset = 1 + len(streams.consumed) + len(streams.produced) + len(streams.dead_letters)
-        for stream, summary in zip(streams.consumed, replies[offset:], strict=True):
+        summaries = replies[offset : offset + len(streams.consumed)]
+        for stream, summary in zip(streams.consumed, summaries, strict=True):
             if not isinstance(summary, dict) or not summary.get("pending"):
                 self.pending.labels(stream).set(0)
                 self.oldest_pending_age.labels(stream).set(0)
@@ -135,6 +147,26 @@ class StreamDepth:
             self.pending.labels(stream).set(int(summary["pending"]))
             oldest_ms = _entry_ms(summary["min"])
             self.oldest_pending_age.labels(stream).set(max(0, now_ms - oldest_ms) / 1000)
+        groups = replies[offset + len(streams.consumed) :]
+        for stream, reply in zip(streams.consumed, groups, strict=True):
+            lag = _group_lag(reply, streams.group)
+            if lag is None:
+                with contextlib.suppress(KeyError):
+                    self.unread.remove(stream)
+            else:
+                self.unread.labels(stream).set(lag)
+
+
+def _group_lag(reply: object, group: str) -> int | None:
+    """The group's lag from an XINFO GROUPS reply; None when unknown (no stream, no group)."""
+    if not isinstance(reply, list):
+        return None  # the stream does not exist yet (an error reply)
+    for info in reply:
+        name = info.get("name")
+        if (name.decode() if isinstance(name, bytes) else name) == group:
+            lag = info.get("lag")
+            return int(lag) if lag is not None else None
+    return None
 
 
 def _count(reply: object) -> int:

@@ -17,6 +17,7 @@ from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD
 from service.contracts.outbound import OUTBOUND_KINDS
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.operator.asyncapi_messages import camel, messages, schemas
+from service.operator.asyncapi_schema import asyncapi_schema
 from service.settings import ENV_PREFIX, StreamSettings
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -166,6 +167,22 @@ def _operations(channels: dict[str, Any]) -> dict[str, Any]:
     return operations
 
 
+def _schemas() -> dict[str, Any]:
+    """The models' schemas in AsyncAPI's dialect (see :mod:`service.operator.asyncapi_schema`)."""
+    return {name: asyncapi_schema(schema) for name, schema in schemas().items()}
+
+
+def _messages() -> dict[str, Any]:
+    """The messages, their payload and header schemas in AsyncAPI's dialect."""
+    converted: dict[str, Any] = {}
+    for name, message in messages().items():
+        converted[name] = {
+            key: asyncapi_schema(value) if key in {"payload", "headers"} else value
+            for key, value in message.items()
+        }
+    return converted
+
+
 def build_asyncapi() -> dict[str, Any]:
     """The whole document (stream names are the defaults)."""
     streams = StreamSettings(consumer="replica-1")
@@ -189,7 +206,7 @@ def build_asyncapi() -> dict[str, Any]:
         },
         "channels": channels,
         "operations": _operations(channels),
-        "components": {"schemas": schemas(), "messages": messages()},
+        "components": {"schemas": _schemas(), "messages": _messages()},
     }
 
 

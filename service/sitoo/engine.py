@@ -124,14 +124,14 @@ class RequestEngine:
         """One request, one attempt: wait for a slot, send, classify."""
         write = method != "GET"
         what = f"{method} {path}"
-        outcome = "cancelled"
+        status: int | None = None
+        failure: type[BaseException] | None = None
         waiting_since = time.perf_counter()
         try:
             async with self._limiter.slot(lane) as slot:
+                sent_at = time.perf_counter()
                 if self._metrics is not None:
-                    self._metrics.limiter_wait.labels(lane.value).observe(
-                        time.perf_counter() - waiting_since
-                    )
+                    self._metrics.limiter_wait.labels(lane.value).observe(sent_at - waiting_since)
                     self._metrics.in_flight.inc()
                 try:
                     response = await self._http.request(
@@ -139,12 +139,15 @@ class RequestEngine:
                     )
                 except httpx.TransportError as exc:
                     error = error_from_transport(exc, write=write, what=what)
-                    outcome = type(error).__name__
+                    failure = type(error)
                     raise error from exc
                 finally:
                     if self._metrics is not None:
                         self._metrics.in_flight.dec()
-            outcome = str(response.status_code)
+                        self._metrics.request_seconds.labels(
+                            method, endpoint_template(path)
+                        ).observe(time.perf_counter() - sent_at)
+            status = response.status_code
             if self._credential_observer is not None:
                 self._credential_observer.answered(slot.credential, response.status_code)
             if self._metrics is not None and response.status_code == httpx.codes.TOO_MANY_REQUESTS:
@@ -154,7 +157,7 @@ class RequestEngine:
             )
         finally:
             if self._metrics is not None:
-                self._metrics.requests.labels(method, endpoint_template(path), outcome).inc()
+                self._metrics.answered(method, path, status, failure)
 
     async def read(
         self,
@@ -305,7 +308,7 @@ class RequestEngine:
             if state.unknown:
                 found = await reconcile()
                 if self._metrics is not None:
-                    self._metrics.reconciliations.labels(str(found is not None).lower()).inc()
+                    self._metrics.reconciled(found=found is not None)
                 if found is not None:
                     log.info("write_reconciled", op_key=label)
                     return found

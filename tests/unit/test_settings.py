@@ -137,3 +137,14 @@ def test_every_api_password_is_handed_to_the_redactor(monkeypatch: pytest.Monkey
         '[{"api_id": "1-9", "api_password": "till-pw"}]',
     )
     assert {"first-pw", "pool-pw", "till-pw"} <= set(load_settings().secret_values())
+
+
+def test_the_ops_port_must_differ_from_the_web_hook_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ports the same: one line naming the ops port, before anything starts."""
+    monkeypatch.setenv("SITOO_SYNC_HTTP__PORT", "8080")
+    monkeypatch.setenv("SITOO_SYNC_HTTP__OPS_PORT", "8080")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert "SITOO_SYNC_HTTP__OPS_PORT must differ from SITOO_SYNC_HTTP__PORT" in str(raised.value)
+    monkeypatch.setenv("SITOO_SYNC_HTTP__OPS_PORT", "8081")
+    assert load_settings().http.ops_port == 8081

@@ -148,13 +148,19 @@ async def test_metrics_count_requests_429s_waits_and_reconciliations(rig: Rig) -
         return registry.get_sample_value(name, labels) or 0.0
 
     endpoint = "sites/{id}/orders.json"
-    posts_429 = sample("sitoo_requests_total", method="POST", endpoint=endpoint, outcome="429")
+    posts_429 = sample(
+        "sitoo_sync_sitoo_requests_total",
+        method="POST",
+        endpoint=endpoint,
+        outcome="rate_limited",
+        status_code="429",
+    )
     faults = rig.sandbox.counters.snapshot()["faults"]
     total = rig.sandbox.counters.snapshot()["total"]
     assert posts_429 > 0
-    assert sample("sitoo_reconciliations_total", found="true") > 0
-    assert sample("sitoo_requests_in_flight") == 0
-    waits = sample("sitoo_limiter_wait_seconds_count", lane="bulk")
+    assert sample("sitoo_sync_sitoo_reconciliations_total", outcome="found") > 0
+    assert sample("sitoo_sync_sitoo_requests_in_flight") == 0
+    waits = sample("sitoo_sync_sitoo_limiter_wait_seconds_count", lane="bulk")
     assert waits == total
     assert faults["extra_429"] >= posts_429
 

@@ -193,11 +193,16 @@ def own_names(redis_url: str, unique: str) -> Iterator[dict[str, str]]:
         client.close()
 
 
+@pytest.mark.parametrize("ops_port", [False, True], ids=["one-port", "ops-port"])
 def test_installed_service_passes_the_image_healthcheck_and_stops_on_sigterm(
-    image_venv: Path, redis_url: str, own_names: dict[str, str], tmp_path: Path
+    image_venv: Path, redis_url: str, own_names: dict[str, str], tmp_path: Path, ops_port: bool
 ) -> None:
-    """`sitoo-sync run` from the venv passes the HEALTHCHECK, gets ready and stops on SIGTERM."""
+    """`sitoo-sync run` from the venv passes the HEALTHCHECK, gets ready and stops on SIGTERM.
+
+    With an ops port, the HEALTHCHECK and /readyz are asked there (the main port has no /healthz).
+    """
     port = _free_port()
+    health_port = _free_port() if ops_port else port
     environment = (
         _clean_environment()
         | own_names
@@ -209,6 +214,7 @@ def test_installed_service_passes_the_image_healthcheck_and_stops_on_sigterm(
             "SITOO_SYNC_LOG__FORMAT": "json",
             "PATH": f"{image_venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
         }
+        | ({"SITOO_SYNC_HTTP__OPS_PORT": str(health_port)} if ops_port else {})
     )
     [healthcheck] = stage_instructions("runtime", "HEALTHCHECK")
     command = json.loads(healthcheck.arguments[healthcheck.arguments.index("CMD") + 3 :])
@@ -236,7 +242,7 @@ def test_installed_service_passes_the_image_healthcheck_and_stops_on_sigterm(
             assert healthy, f"HEALTHCHECK never passed:\n{log.read_text()[-4000:]}"
             ready = False
             for _ in range(120):
-                if _status(f"http://127.0.0.1:{port}/readyz") == 200:
+                if _status(f"http://127.0.0.1:{health_port}/readyz") == 200:
                     ready = True
                     break
                 time.sleep(0.25)

@@ -70,10 +70,11 @@ class Service:
         return httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=5)
 
     async def sitoo_calls_in_flight(self) -> float:
-        """sitoo_requests_in_flight as /metrics reports it."""
+        """sitoo_sync_sitoo_requests_in_flight as /metrics reports it."""
         async with self.http() as client:
             text = (await client.get("/metrics")).text
-        line = next(x for x in text.splitlines() if x.startswith("sitoo_requests_in_flight "))
+        name = "sitoo_sync_sitoo_requests_in_flight "
+        line = next(x for x in text.splitlines() if x.startswith(name))
         return float(line.split()[1])
 
     async def terminate(self) -> int:

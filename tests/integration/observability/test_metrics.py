@@ -9,9 +9,10 @@ import httpx
 import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
+from service import __version__
 from service.sandbox import RunningSandbox
 from service.sandbox.config import FaultConfig
-from service.settings import PollerSettings
+from service.settings import ConsumerSettings, PollerSettings, Settings
 from tests.integration.observability.conftest import (
     API_ID,
     order_fields,
@@ -99,25 +100,77 @@ async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
     histogram = "sitoo_sync_handler_duration_seconds"
     assert value(samples, f"{histogram}_bucket", stream=orders, le="+Inf") >= 5
 
-    requests = "sitoo_requests_total"
-    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="200") == 3
-    assert value(samples, requests, method="POST", endpoint=ORDERS_ENDPOINT, outcome="429") >= 1
-    assert value(samples, "sitoo_rate_limited_total", lane="bulk") >= 1
-    assert value(samples, "sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
-    assert value(samples, "sitoo_requests_in_flight") == 0
-    assert value(samples, "sitoo_credential_refused", api_id=API_ID) == 0
+    requests = "sitoo_sync_sitoo_requests_total"
+    posts = {"method": "POST", "endpoint": ORDERS_ENDPOINT}
+    assert value(samples, requests, **posts, outcome="succeeded", status_code="200") == 3
+    assert value(samples, requests, **posts, outcome="rate_limited", status_code="429") >= 1
+    duration = "sitoo_sync_sitoo_request_duration_seconds_count"
+    assert value(samples, duration, **posts) == value(samples, requests, **posts)
+    assert value(samples, "sitoo_sync_sitoo_rate_limited_total", lane="bulk") >= 1
+    assert value(samples, "sitoo_sync_sitoo_limiter_wait_seconds_count", lane="bulk") >= 4
+    # The pollers keep polling during the scrape: at most the one request the limiter allows.
+    assert 0 <= value(samples, "sitoo_sync_sitoo_requests_in_flight") <= 1
+    assert value(samples, "sitoo_sync_sitoo_credential_refused", api_id=API_ID) == 0
 
     for poller in ("stock", "orders", "giftcards"):
         assert value(samples, "sitoo_sync_poller_leading", poller=poller) == 1
-        assert value(samples, "sitoo_sync_poller_cycles_total", poller=poller) >= 1
+        cycles = "sitoo_sync_poller_cycles_total"
+        assert value(samples, cycles, poller=poller, outcome="succeeded") >= 1
+        assert value(samples, "sitoo_sync_poller_interval_seconds", poller=poller) == 0.5
         assert value(samples, "sitoo_sync_poller_lag_seconds", poller=poller) >= 0
         assert value(samples, "sitoo_sync_poller_last_success_timestamp_seconds", poller=poller) > 0
 
-    assert value(samples, "sitoo_sync_stream_length", stream=orders) == 4
-    assert value(samples, "sitoo_sync_stream_pending", stream=orders) == 0
+    _assert_stream_gauges(samples, settings)
+    _assert_replica_gauges(samples)
+
+
+def _assert_stream_gauges(samples: Samples, settings: Settings) -> None:
+    """Lengths, pending, lag and dead letters of the streams, read from Redis at scrape time."""
+    orders = settings.streams.orders
+    assert value(samples, "sitoo_sync_stream_entries", stream=orders) == 4
+    assert value(samples, "sitoo_sync_stream_pending_entries", stream=orders) == 0
+    assert value(samples, "sitoo_sync_stream_unread_entries", stream=orders) == 0
     assert value(samples, "sitoo_sync_stream_oldest_pending_age_seconds", stream=orders) == 0
-    assert value(samples, "sitoo_sync_dead_letters", stream=orders) == 1
-    assert value(samples, "sitoo_sync_dead_letters", stream=settings.streams.stock) == 0
-    assert value(samples, "sitoo_sync_stream_length", stream=settings.streams.results) == 4
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=orders) == 1
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=settings.streams.stock) == 0
+    webhooks = settings.streams.sitoo_webhooks
+    assert value(samples, "sitoo_sync_dead_letter_entries", stream=webhooks) == 0
+    assert value(samples, "sitoo_sync_stream_entries", stream=settings.streams.results) == 4
     assert value(samples, "sitoo_sync_stream_depth_up") == 1
     assert value(samples, "faststream_received_messages_total") >= 5
+
+
+def _assert_replica_gauges(samples: Samples) -> None:
+    """Readiness, build info, runtime metrics; no outcome label holds an HTTP code."""
+    assert value(samples, "sitoo_sync_ready") == 1
+    for check in ("redis", "subscribers", "pollers", "sitoo_credentials"):
+        assert value(samples, "sitoo_sync_readiness_check", check=check) == 1
+    assert value(samples, "sitoo_sync_build_info", version=__version__) == 1
+    assert value(samples, "process_resident_memory_bytes") > 0
+    assert value(samples, "python_info") == 1
+    outcomes = {
+        labels["outcome"]
+        for series in samples.values()
+        for labels, _ in series
+        if "outcome" in labels
+    }
+    assert outcomes
+    assert not [outcome for outcome in outcomes if outcome.isdigit()]
+
+
+async def test_unread_entries_show_the_backlog_of_a_stream_nobody_reads(
+    sandbox: RunningSandbox, redis_url: str, redis: aioredis.Redis, unique: str
+) -> None:
+    """A replica that reads only orders: the stock stream's entries stay unread, and say so."""
+    settings = service_settings(
+        sandbox, redis_url, unique, consumers=ConsumerSettings(channels=["orders"])
+    )
+    async with running_service(settings) as (_, http):
+        await wait_for_status(http, "/readyz", 200)
+        for _ in range(3):
+            await redis.xadd(settings.streams.stock, {"event": b"{}"})
+        samples = await scrape(http)
+    stock, orders = settings.streams.stock, settings.streams.orders
+    assert value(samples, "sitoo_sync_stream_unread_entries", stream=stock) == 3
+    assert value(samples, "sitoo_sync_stream_pending_entries", stream=stock) == 0
+    assert value(samples, "sitoo_sync_stream_unread_entries", stream=orders) == 0

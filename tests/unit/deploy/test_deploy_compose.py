@@ -130,16 +130,56 @@ def test_sandbox_command_uses_only_options_the_cli_has(compose) -> None:
     assert used <= known, sorted(used - known)
 
 
-def test_prometheus_scrapes_the_service_metrics_path(compose) -> None:
-    """The optional Prometheus scrapes the service by its Compose name and HTTP port."""
+def _ops_port(compose: dict[str, Any]) -> str:
+    environment = _environment(compose["services"]["sitoo-sync"])
+    port = environment["SITOO_SYNC_HTTP__OPS_PORT"]
+    assert port is not None
+    return interpolate(port)
+
+
+def test_health_and_metrics_have_their_own_published_port(compose) -> None:
+    """The ops port differs from the web-hook port, is published, and the healthcheck uses it."""
+    service = compose["services"]["sitoo-sync"]
+    environment = _environment(service)
+    ops = _ops_port(compose)
+    assert ops != interpolate(environment["SITOO_SYNC_HTTP__PORT"] or "")
+    published = {mapping.rsplit(":", 1)[1] for mapping in service["ports"]}
+    assert ops in published
+    check = " ".join(service["healthcheck"]["test"])
+    assert re.findall(r"127\.0\.0\.1:(\d+)/healthz", check) == [ops]
+
+
+def _mounted(service: dict[str, Any], target: str) -> Path:
+    [source] = [v.split(":")[0] for v in service["volumes"] if v.split(":")[1] == target]
+    path = DEPLOY / Path(source)
+    assert path.is_file(), path
+    return path
+
+
+def test_prometheus_scrapes_the_ops_port_and_loads_the_alert_rules(compose) -> None:
+    """The optional Prometheus scrapes /metrics on the ops port and evaluates alerts.yaml."""
     prometheus = compose["services"]["prometheus"]
     assert prometheus["profiles"] == ["metrics"]
-    mount = next(v for v in prometheus["volumes"] if v.startswith("./prometheus.yml:"))
-    config = yaml.safe_load((DEPLOY / Path(mount.split(":")[0])).read_text())
+    config = yaml.safe_load(_mounted(prometheus, "/etc/prometheus/prometheus.yml").read_text())
     [job] = config["scrape_configs"]
     assert job["metrics_path"] == "/metrics"
     [target] = job["static_configs"][0]["targets"]
     host, _, port = target.partition(":")
     assert host in compose["services"]
-    published = compose["services"][host]["ports"][0].rsplit(":", 1)[1]
-    assert port == published
+    assert port == _ops_port(compose)
+    [rules] = config["rule_files"]
+    assert _mounted(prometheus, rules) == DEPLOY / "monitoring" / "alerts.yaml"
+
+
+def test_grafana_provisions_the_dashboard_and_the_compose_prometheus(compose) -> None:
+    """Grafana (profile metrics) loads dashboard.json from the path its provider reads."""
+    grafana = compose["services"]["grafana"]
+    assert grafana["profiles"] == ["metrics"]
+    provider = load_yaml(_mounted(grafana, "/etc/grafana/provisioning/dashboards/sitoo-sync.yaml"))
+    [source] = provider["providers"]
+    dashboard = _mounted(grafana, f"{source['options']['path']}/sitoo-sync.json")
+    assert dashboard == DEPLOY / "monitoring" / "dashboard.json"
+    sources = load_yaml(_mounted(grafana, "/etc/grafana/provisioning/datasources/sitoo-sync.yaml"))
+    [prometheus] = sources["datasources"]
+    assert urlsplit(prometheus["url"]).hostname == "prometheus"
+    assert prometheus["type"] == "prometheus"

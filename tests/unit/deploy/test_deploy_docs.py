@@ -22,5 +22,6 @@ def test_every_deployment_file_is_mentioned() -> None:
     files = [p for p in (DEPLOY / "image").iterdir() if p.is_file()]
     files += list(K8S.glob("*.yaml"))
     files += [DEPLOY / "compose.yaml", DEPLOY / "prometheus.yml"]
+    files += [p for p in (DEPLOY / "monitoring").rglob("*") if p.is_file()]
     for path in files:
         assert path.name in text, f"{path.relative_to(ROOT)} is not mentioned"

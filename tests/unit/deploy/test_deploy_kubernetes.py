@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from service.app import OPS_PATHS
 from service.settings import Settings, SitooSettings
 from tests.unit.deploy.deployfiles import (
     K8S,
@@ -62,10 +63,13 @@ def test_at_least_two_replicas_and_a_budget_that_allows_draining(objects, pod) -
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
 
 
-def test_probes_use_paths_the_app_serves(container) -> None:
-    """Liveness and startup ask /healthz, readiness asks /readyz, on the named HTTP port."""
+def _ports(container: dict[str, Any]) -> dict[str, int]:
+    return {port["name"]: port["containerPort"] for port in container["ports"]}
+
+
+def test_probes_use_ops_paths_on_the_ops_port(container) -> None:
+    """Liveness and startup ask /healthz, readiness asks /readyz, all on the ops port."""
     routes = app_routes()
-    port_names = {port["name"] for port in container["ports"]}
     expected = {
         "livenessProbe": "/healthz",
         "startupProbe": "/healthz",
@@ -75,24 +79,33 @@ def test_probes_use_paths_the_app_serves(container) -> None:
         http_get = container[probe]["httpGet"]
         assert http_get["path"] == path
         assert path in routes
-        assert http_get["port"] in port_names
+        assert path in OPS_PATHS
+        assert http_get["port"] == "ops"
 
 
-def test_container_port_is_the_configured_http_port(objects, container) -> None:
-    """The container port equals SITOO_SYNC_HTTP__PORT from the ConfigMap."""
-    configured = int(objects["ConfigMap"]["data"]["SITOO_SYNC_HTTP__PORT"])
-    assert [port["containerPort"] for port in container["ports"]] == [configured]
+def test_container_ports_are_the_configured_ports(objects, container) -> None:
+    """Port http is SITOO_SYNC_HTTP__PORT and port ops is __OPS_PORT, from the ConfigMap."""
+    data = objects["ConfigMap"]["data"]
+    assert _ports(container) == {
+        "http": int(data["SITOO_SYNC_HTTP__PORT"]),
+        "ops": int(data["SITOO_SYNC_HTTP__OPS_PORT"]),
+    }
 
 
-def test_service_routes_web_hooks_and_metrics_to_the_pods(objects, pod, container) -> None:
-    """The Service selects the pods and exposes both web hooks and metrics on a container port."""
+def test_service_publishes_only_the_web_hook(objects, pod, container) -> None:
+    """The Service (what an ingress targets) selects the pods and exposes the web hook alone."""
     service = objects["Service"]["spec"]
     assert service["selector"].items() <= pod["metadata"]["labels"].items()
-    port_names = {port["name"] for port in container["ports"]}
-    assert {port["name"] for port in service["ports"]} == {"webhooks", "metrics"}
-    assert {port["targetPort"] for port in service["ports"]} <= port_names
+    assert [port["targetPort"] for port in service["ports"]] == ["http"]
+    assert "ops" not in {str(port.get("port")) for port in service["ports"]}
+
+
+def test_prometheus_scrapes_the_ops_port(pod, container) -> None:
+    """The scrape annotations name the ops port and the metrics path."""
     annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/path"] == "/metrics"
+    assert int(annotations["prometheus.io/port"]) == _ports(container)["ops"]
 
 
 def test_runs_as_the_image_user_without_root_or_a_writable_root_filesystem(pod, container) -> None:
@@ -196,6 +209,8 @@ def test_manifests_configure_a_valid_service(objects, monkeypatch, tmp_path) -> 
     assert settings.redis.url is not None
     assert settings.http.webhook_password is not None
     assert settings.streams.consumer == "sitoo-sync-7d9f8b6c5-x2x4q"
+    assert settings.http.ops_port is not None
+    assert settings.http.ops_port != settings.http.port
 
 
 def test_image_tag_is_the_project_version(container) -> None:

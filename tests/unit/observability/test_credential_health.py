@@ -45,11 +45,12 @@ def test_no_credentials_and_no_answers_are_not_refused() -> None:
 
 
 def test_the_gauge_has_one_sample_per_credential() -> None:
-    """sitoo_credential_refused{api_id} is 1 for the refused credential, 0 for the other."""
+    """The refused gauge (by api_id) is 1 for the refused credential, 0 for the other."""
     health = CredentialHealth(["api-1", "api-2"])
     registry = CollectorRegistry()
     registry.register(CredentialCollector(health))
     health.answered(0, 401)
     health.answered(1, 200)
-    assert registry.get_sample_value("sitoo_credential_refused", {"api_id": "api-1"}) == 1
-    assert registry.get_sample_value("sitoo_credential_refused", {"api_id": "api-2"}) == 0
+    name = "sitoo_sync_sitoo_credential_refused"
+    assert registry.get_sample_value(name, {"api_id": "api-1"}) == 1
+    assert registry.get_sample_value(name, {"api_id": "api-2"}) == 0

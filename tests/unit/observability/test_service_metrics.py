@@ -64,8 +64,9 @@ def test_poller_gauges_follow_the_heartbeats() -> None:
     sample = metrics.registry.get_sample_value
     assert sample("sitoo_sync_poller_leading", {"poller": "stock"}) == 1
     assert sample("sitoo_sync_poller_leading", {"poller": "orders"}) == 0
-    assert sample("sitoo_sync_poller_cycles_total", {"poller": "stock"}) == 7
-    assert sample("sitoo_sync_poller_failures_total", {"poller": "stock"}) == 2
+    succeeded = {"poller": "stock", "outcome": "succeeded"}
+    assert sample("sitoo_sync_poller_cycles_total", succeeded) == 7
+    assert sample("sitoo_sync_poller_cycles_total", {**succeeded, "outcome": "failed"}) == 2
     lag = sample("sitoo_sync_poller_lag_seconds", {"poller": "stock"})
     assert lag is not None
     assert 12.0 <= lag < 60.0
