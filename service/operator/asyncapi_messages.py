@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD, Envelope
+from service.contracts.examples import EXAMPLES, Example, primary
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE, derive_event_id
 from service.contracts.registry import EVENT_KINDS, Channel
@@ -15,7 +16,6 @@ from service.contracts.results import RESULT_SOURCE, ResultData, result_event_id
 from service.webhooks.intake import SitooEvent
 
 SCHEMAS = "#/components/schemas/"
-_OCCURRED_AT = "2026-03-01T12:00:00Z"
 _REPLY_LIST = "checkout:5521:reply"
 
 
@@ -119,23 +119,31 @@ def _example(model: type[BaseModel]) -> dict[str, Any]:
     return example
 
 
+def _inbound_example(name: str, *, request: bool) -> Example:
+    """The catalogue's example of the type: one sent as a request when the channel asks."""
+    if request:
+        for example in EXAMPLES.values():
+            if example.event_type == name and example.reply_to is not None:
+                return example
+    return primary(name)
+
+
 def _inbound_message(name: str, model: type[BaseModel], *, request: bool) -> dict[str, Any]:
-    envelope = {
-        "event_id": f"shop-{name.replace('.', '-')}-1",
-        "type": name,
-        "schema_version": 1,
-        "occurred_at": _OCCURRED_AT,
-        "source": "webshop",
-        "correlation_id": "checkout-5521",
-        "data": _example(model),
-    }
+    example = _inbound_example(name, request=request)
+    envelope = example.envelope()
     message: dict[str, Any] = {
         "name": name,
         "title": name,
         "summary": (model.__doc__ or name).strip().splitlines()[0],
         "contentType": "application/json",
         "payload": _envelope_of(_ref(model), type={"const": name}),
-        "examples": [{"name": camel(name), "payload": envelope}],
+        "examples": [
+            {
+                "name": camel(example.name),
+                "summary": f"On the demo seed: {example.result_text()}",
+                "payload": envelope,
+            }
+        ],
     }
     if request:
         message["headers"] = {
@@ -150,7 +158,7 @@ def _inbound_message(name: str, model: type[BaseModel], *, request: bool) -> dic
             },
             "required": [REPLY_TO_FIELD],
         }
-        message["examples"][0]["headers"] = {REPLY_TO_FIELD: _REPLY_LIST}
+        message["examples"][0]["headers"] = {REPLY_TO_FIELD: example.reply_to or _REPLY_LIST}
     return message
 
 
@@ -217,6 +225,22 @@ def _plain_message(
     }
 
 
+def _dead_letter_example(example: Example) -> dict[str, Any]:
+    """The dead letter an example that is dead-lettered leaves (entry id and time sampled)."""
+    expected = example.expected
+    return {
+        "stream": "webshop.orders",
+        "entry_id": "1767268800000-0",
+        "type": example.event_type,
+        "event_id": example.event_id,
+        "reason_code": expected.reason_code,
+        "reason": expected.reason,
+        "deliveries": "1",
+        "dead_lettered_at": "1767268800123",
+        f"original:{EVENT_FIELD}": example.fields()[EVENT_FIELD],
+    }
+
+
 def messages() -> dict[str, Any]:
     """Every message of the document, keyed by its camel-case name."""
     messages: dict[str, Any] = {}
@@ -238,17 +262,7 @@ def messages() -> dict[str, Any]:
         "deadLetter",
         "An inbound entry parked with its reason.",
         "DeadLetter",
-        {
-            "stream": "webshop.orders",
-            "entry_id": "1767268800000-0",
-            "type": "order.placed",
-            "event_id": "shop-order-placed-1",
-            "reason_code": "invalid_entry",
-            "reason": "invalid order.placed: data.lines: Field required",
-            "deliveries": "1",
-            "dead_lettered_at": "1767268800123",
-            f"original:{EVENT_FIELD}": '{"event_id":"shop-order-placed-1","type":"order.placed"}',
-        },
+        _dead_letter_example(EXAMPLES["order-placed-invalid"]),
         content="text/plain",
     )
     messages["sitooWebhookEvent"] = _plain_message(
