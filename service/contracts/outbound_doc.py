@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE, derive_event_id
+from service.contracts.outbound_examples import outbound_example
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "outbound-events.md"
 
@@ -123,7 +124,7 @@ def _section(name: str) -> str:
             "",
             *_table(nested_schema),
         ]
-    example = schema.get("examples", [{}])[0]
+    example = outbound_example(name).payload()
     envelope = {
         "event_id": derive_event_id(name, "example"),
         "type": name,
@@ -134,6 +135,7 @@ def _section(name: str) -> str:
         "data": example,
     }
     lines += ["", "```json", json.dumps(envelope, indent=2, ensure_ascii=False), "```", ""]
+    lines += [outbound_example(name).scenario_text(), ""]
     return "\n".join(lines)
 
 

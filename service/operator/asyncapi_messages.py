@@ -11,6 +11,7 @@ from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD, Envelope
 from service.contracts.examples import EXAMPLES, Example, primary
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE, derive_event_id
+from service.contracts.outbound_examples import outbound_example
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import RESULT_SOURCE, ResultData, result_event_id
 from service.webhooks.intake import SitooEvent
@@ -163,7 +164,6 @@ def _inbound_message(name: str, model: type[BaseModel], *, request: bool) -> dic
 
 
 def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="serialization")
     envelope = {
         "event_id": derive_event_id(name, "example"),
         "type": name,
@@ -171,7 +171,7 @@ def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
         "occurred_at": "2026-03-01T12:00:05Z",
         "source": OUTBOUND_SOURCE,
         "correlation_id": None,
-        "data": schema["examples"][0],
+        "data": outbound_example(name).payload(),
     }
     return {
         "name": name,
@@ -181,7 +181,13 @@ def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
         "payload": _envelope_of(
             _ref(model), type={"const": name}, source={"const": OUTBOUND_SOURCE}
         ),
-        "examples": [{"name": camel("sitoo." + name), "payload": envelope}],
+        "examples": [
+            {
+                "name": camel("sitoo." + name),
+                "summary": outbound_example(name).scenario_text().replace("**", ""),
+                "payload": envelope,
+            }
+        ],
     }
 
 
@@ -208,12 +214,18 @@ def _result_message() -> dict[str, Any]:
             type={"type": "string", "pattern": r"^[a-z][a-z0-9_.-]*\.(succeeded|failed)$"},
             source={"const": RESULT_SOURCE},
         ),
-        "examples": [{"name": "orderPlacedSucceeded", "payload": envelope}],
+        "examples": [
+            {
+                "name": "orderPlacedSucceeded",
+                "summary": "On the demo seed: the result of example order-placed.",
+                "payload": envelope,
+            }
+        ],
     }
 
 
 def _plain_message(
-    name: str, summary: str, schema: str, example: dict[str, Any], *, content: str
+    name: str, summary: str, schema: str, example: dict[str, Any], *, content: str, seen: str
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -221,7 +233,7 @@ def _plain_message(
         "summary": summary,
         "contentType": content,
         "payload": {"$ref": SCHEMAS + schema},
-        "examples": [{"name": name, "payload": example}],
+        "examples": [{"name": name, "summary": seen, "payload": example}],
     }
 
 
@@ -257,6 +269,7 @@ def messages() -> dict[str, Any]:
         "GiftCardReply",
         _example(GiftCardReply),
         content="application/json",
+        seen="On the demo seed: the reply to example giftcard-redeem-request.",
     )
     messages["deadLetter"] = _plain_message(
         "deadLetter",
@@ -264,6 +277,7 @@ def messages() -> dict[str, Any]:
         "DeadLetter",
         _dead_letter_example(EXAMPLES["order-placed-invalid"]),
         content="text/plain",
+        seen="On the demo seed: what example order-placed-invalid leaves.",
     )
     messages["sitooWebhookEvent"] = _plain_message(
         "sitooWebhookEvent",
@@ -274,9 +288,17 @@ def messages() -> dict[str, Any]:
             "event_type": "order",
             "event_date": 1767268800,
             "account_id": 90001,
-            "data": {"order_id": 1042},
+            "data": {
+                "eshop_id": 1,
+                "order_id": 1001,
+                "warehouse_id": 1,
+                "order_event_type": "ready-for-pickup",
+            },
         },
         content="application/json",
+        seen="On the demo seed, after example order-placed (Sitoo order 1001) and the store "
+        "marking it ready: stored on sitoo.webhooks as received; the service then reads order "
+        "1001 and publishes order.pickup_ready.",
     )
     messages["sitooWebhookDeadLetter"] = _plain_message(
         "sitooWebhookDeadLetter",
@@ -289,5 +311,6 @@ def messages() -> dict[str, Any]:
             "received_at": "1767268800",
         },
         content="text/plain",
+        seen='Posting the body {"not": "an array"}: answered 200 and kept here.',
     )
     return messages

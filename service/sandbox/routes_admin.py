@@ -103,6 +103,7 @@ class OrderActionBody(_Body):
     """POST /_sandbox/actions/{ready-for-pickup,reject-pickup,picked-up}."""
 
     orderid: int
+    reason: str | None = Field(default=None, description="reject-pickup only: the log text.")
 
 
 class RedeemBody(_Body):
@@ -293,10 +294,12 @@ async def order_action(request: Request) -> Response:
     body = await _parse(request, OrderActionBody)
     sandbox = sandbox_of(request)
     action = request.url.path.rsplit("/", 1)[-1]
+    if body.reason is not None and action != "reject-pickup":
+        raise bad_request("Only reject-pickup takes a reason.")
     if action == "ready-for-pickup":
         sandbox.staff.ready_for_pickup(body.orderid)
     elif action == "reject-pickup":
-        sandbox.staff.reject_pickup(body.orderid)
+        sandbox.staff.reject_pickup(body.orderid, reason=body.reason)
     else:
         sandbox.staff.picked_up(body.orderid)
     return answer(sandbox.orders.get(body.orderid).to_json())

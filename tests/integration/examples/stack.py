@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
+from faststream.asgi import AsgiFastStream
 from pydantic import SecretStr
 
 from service.contracts.example_model import CardBalance, Effect, OrderInSitoo, StockTotal
@@ -27,6 +28,7 @@ from service.contracts.examples import EXAMPLES, Example
 from service.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import (
     ConsumerSettings,
+    HttpSettings,
     PollerSettings,
     RedisSettings,
     Settings,
@@ -51,6 +53,7 @@ class ExampleStack:
     unique: str
     admin: httpx.AsyncClient
     api: httpx.AsyncClient
+    app: AsgiFastStream
 
     def rename(self, text: str) -> str:
         """A document's text with the default stream and reply-list names made this stack's."""
@@ -196,7 +199,12 @@ class ExampleStack:
 
 
 def stack_settings(
-    sandbox: RunningSandbox, redis_url: str, unique: str, *, pollers: bool
+    sandbox: RunningSandbox,
+    redis_url: str,
+    unique: str,
+    *,
+    pollers: bool,
+    webhook_password: str | None = None,
 ) -> Settings:
     """The service's settings: this stack's names, quick pollers when they are wanted."""
     return Settings(
@@ -221,11 +229,12 @@ def stack_settings(
             max_deliveries=3,
         ),
         consumers=ConsumerSettings(directory_cache_s=0.0),
+        http=HttpSettings(webhook_password=webhook_password),  # type: ignore[arg-type]
         pollers=PollerSettings(
             enabled=pollers,
-            stock_interval_s=0.3,
-            orders_interval_s=0.3,
-            giftcards_interval_s=0.3,
+            stock_interval_s=0.1,
+            orders_interval_s=0.1,
+            giftcards_interval_s=0.1,
             full_snapshot_interval_s=1.0,
             lease_ttl_s=5.0,
         ),
@@ -233,7 +242,9 @@ def stack_settings(
 
 
 @contextlib.asynccontextmanager
-async def example_stack(redis_url: str, *, pollers: bool = False) -> AsyncIterator[ExampleStack]:
+async def example_stack(
+    redis_url: str, *, pollers: bool = False, webhook_password: str | None = None
+) -> AsyncIterator[ExampleStack]:
     """A fresh demo sandbox over HTTP and the whole service reading its own streams."""
     unique = f"ex{uuid.uuid4().hex[:10]}"
     config = SandboxConfig(credentials={API_ID: SecretStr(API_PASSWORD)}, seed="demo")
@@ -244,10 +255,12 @@ async def example_stack(redis_url: str, *, pollers: bool = False) -> AsyncIterat
             base_url=sandbox.base_url + "/", auth=(API_ID, API_PASSWORD), timeout=10
         ) as api,
     ):
-        settings = stack_settings(sandbox, redis_url, unique, pollers=pollers)
+        settings = stack_settings(
+            sandbox, redis_url, unique, pollers=pollers, webhook_password=webhook_password
+        )
         client = aioredis.Redis.from_url(redis_url)
         try:
-            async with running_service(settings):
-                yield ExampleStack(sandbox, settings, client, redis_url, unique, admin, api)
+            async with running_service(settings) as app:
+                yield ExampleStack(sandbox, settings, client, redis_url, unique, admin, api, app)
         finally:
             await client.aclose()
