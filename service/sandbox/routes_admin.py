@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,6 +27,13 @@ class ResetBody(_Body):
     """POST /_sandbox/reset."""
 
     seed: str = "demo"
+
+
+class UserBody(_Body):
+    """PUT /_sandbox/users/{api_id}: add or change an API user."""
+
+    password: str = Field(min_length=1)
+    administrator: bool = True
 
 
 class ClockBody(_Body):
@@ -139,6 +146,17 @@ async def reset(request: Request) -> Response:
     body = await _parse(request, ResetBody)
     sandbox_of(request).reset(body.seed)
     return answer({"seed": body.seed})
+
+
+async def put_user(request: Request) -> Response:
+    """Add an API user or change its password and Administrator rights."""
+    body = await _parse(request, UserBody)
+    api_id = request.path_params["api_id"]
+    config = sandbox_of(request).config
+    config.credentials[api_id] = SecretStr(body.password)
+    others = [user for user in config.without_admin_rights if user != api_id]
+    config.without_admin_rights = others if body.administrator else [*others, api_id]
+    return answer({"api_id": api_id, "administrator": body.administrator})
 
 
 async def faults(request: Request) -> Response:
@@ -325,6 +343,7 @@ async def stock_count(request: Request) -> Response:
 
 ROUTES = [
     Route(PREFIX + "/reset", reset, methods=["POST"]),
+    Route(PREFIX + "/users/{api_id}", put_user, methods=["PUT"]),
     Route(PREFIX + "/faults", faults, methods=["GET", "PUT"]),
     Route(PREFIX + "/requests", requests, methods=["GET", "DELETE"]),
     Route(PREFIX + "/ledger", ledger, methods=["GET"]),
