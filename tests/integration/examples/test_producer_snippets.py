@@ -72,7 +72,13 @@ def _program(language: Language, connection: str, example: Example, snippet: str
 
 
 @pytest.fixture
-async def stack(redis_url: str) -> AsyncIterator[ExampleStack]:
+def executable(name: str) -> str:
+    """The language's runtime, found (or skipped / failed) before any stack is started."""
+    return LANGUAGES[name].find()
+
+
+@pytest.fixture
+async def stack(executable: str, redis_url: str) -> AsyncIterator[ExampleStack]:
     """A fresh demo stack for one language's run through the page."""
     async with example_stack(redis_url) as running:
         yield running
@@ -80,11 +86,10 @@ async def stack(redis_url: str) -> AsyncIterator[ExampleStack]:
 
 @pytest.mark.parametrize("name", sorted(LANGUAGES))
 async def test_every_snippet_gives_its_documented_result(
-    name: str, stack: ExampleStack, tmp_path: Path
+    name: str, executable: str, stack: ExampleStack, tmp_path: Path
 ) -> None:
     """One event of each type and the gift-card request, sent by the page's own code."""
     language = LANGUAGES[name]
-    executable = language.find()
     if name == "node":
         runtimes.link_node_modules(tmp_path)
     connection = _connection(language)
@@ -100,10 +105,11 @@ async def test_every_snippet_gives_its_documented_result(
 
 
 @pytest.mark.parametrize("name", sorted(LANGUAGES))
-async def test_snippets_refuse_to_run_without_redis_url(name: str, tmp_path: Path) -> None:
+async def test_snippets_refuse_to_run_without_redis_url(
+    name: str, executable: str, tmp_path: Path
+) -> None:
     """No REDIS_URL: the connection snippet stops with the reason; nothing reaches 6379."""
     language = LANGUAGES[name]
-    executable = language.find()
     if name == "node":
         runtimes.link_node_modules(tmp_path)
     example = EXAMPLES["giftcard-balance"]
@@ -127,11 +133,10 @@ def _reading_loop(language: Language) -> str:
 
 @pytest.mark.parametrize("name", sorted(LANGUAGES))
 async def test_reading_loop_prints_the_results_it_reads(
-    name: str, stack: ExampleStack, tmp_path: Path
+    name: str, executable: str, stack: ExampleStack, tmp_path: Path
 ) -> None:
     """The page's reading loop, started before an event is sent, prints that event's result."""
     language = LANGUAGES[name]
-    executable = language.find()
     if name == "node":
         runtimes.link_node_modules(tmp_path)
     path = tmp_path / f"reader{language.suffix}"
