@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from service.contracts.examples import EXAMPLES
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE
 from service.contracts.outbound_examples import OUTBOUND_EXAMPLES, OutboundExample, Step
 from service.pollers.runner import poller_status_key
+from tests.integration.examples import runtimes
+from tests.integration.examples.docblocks import blocks
+from tests.integration.examples.senders import shell_runner
 from tests.integration.examples.stack import ExampleStack, example_stack
 
 POLLERS = ("stock", "orders", "giftcards")
@@ -133,3 +137,14 @@ async def test_scenario_publishes_the_documented_events(redis_url: str, scenario
             assert event["schema_version"] == 1
             assert event["correlation_id"] is None
             assert event["event_id"].startswith(example.event_type + "-")
+
+
+async def test_the_reading_command_shows_published_events(redis_url: str, tmp_path: Path) -> None:
+    """The page's redis-cli command prints the first events the pollers published."""
+    redis_cli = runtimes.redis_cli()
+    [text] = [b.text for b in blocks("docs/outbound-events.md") if b.language == "sh"]
+    async with example_stack(redis_url, pollers=True) as stack:
+        await pollers_caught_up(stack)
+        ran = await shell_runner(tmp_path, stack, redis_cli)(None, text)
+    assert ran.status == 0, ran.stderr
+    assert ran.stdout.count('"type":"stock.changed"') == 10  # the seed's levels come first
