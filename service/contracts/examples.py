@@ -9,6 +9,10 @@ Each example's result is stated for the built-in sandbox's ``demo`` seed (see
 ``service/sandbox/seed.py``) with the examples named in ``after`` sent before it. Apart
 from those, no two examples touch the same order, card or stock level, so they can be
 sent in any order and each still gives its stated result.
+
+To send one (as a webshop would): ``example = EXAMPLES[name]``, then XADD
+``example.fields(occurred_at)`` to ``example.stream(settings.streams)``; a request's
+reply comes back on ``example.reply_to``; ``example.result_text()`` is what to expect.
 """
 
 from __future__ import annotations
@@ -55,6 +59,35 @@ _ISSUED_CARD = "95000000000000008720"  # sold online by giftcard-issued
 _DEMO_CARD = "95000000000000000001"  # demo seed: 500.00 SEK, no PIN
 _DEMO_PIN_CARD = "95000000000000000002"  # demo seed: 300.00 SEK, PIN 1234
 _EXPIRED_CARD = "95000000000000000003"  # demo seed: 200.00 SEK, expired
+_PIN_CARD_BALANCE: dict[str, JsonValue] = {
+    "card_number": _DEMO_PIN_CARD,
+    "balance": "300.00",
+    "currency": "SEK",
+    "redeemable": True,
+}
+_ISSUED_CARD_REDEEMED: dict[str, JsonValue] = {
+    "card_number": _ISSUED_CARD,
+    "balance": "301.00",
+    "currency": "SEK",
+    "amount": "199.00",
+}
+
+
+def _approved(
+    request_event_id: str, event_type: str, sitoo: dict[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """The reply to a request that succeeded: the card's fields of its result."""
+    card = {name: sitoo[name] for name in ("card_number", "balance", "currency")}
+    return {
+        "request_event_id": request_event_id,
+        "type": event_type,
+        "status": "approved",
+        "reason_code": None,
+        "reason": None,
+        **card,
+    }
+
+
 _TRANSACTION_IDS: list[JsonValue] = ["3002", "7c0b5d1f9e2a48c3b6d7e8f9a0b1c2d3e4f5a6b7"]
 
 _CATALOGUE = (
@@ -167,12 +200,7 @@ _CATALOGUE = (
         data={"card_number": _DEMO_PIN_CARD, "pin": "1234", "currency": "SEK"},
         expected=Expected(
             status="succeeded",
-            sitoo={
-                "card_number": _DEMO_PIN_CARD,
-                "balance": "300.00",
-                "currency": "SEK",
-                "redeemable": True,
-            },
+            sitoo=_PIN_CARD_BALANCE,
             varying={"expires_at": "2029-02-28T12:00:00Z"},
             effects=(CardBalance(_DEMO_PIN_CARD, "300.00"),),
         ),
@@ -230,23 +258,9 @@ _CATALOGUE = (
         after=("giftcard-issued",),
         expected=Expected(
             status="succeeded",
-            sitoo={
-                "card_number": _ISSUED_CARD,
-                "balance": "301.00",
-                "currency": "SEK",
-                "amount": "199.00",
-            },
+            sitoo=_ISSUED_CARD_REDEEMED,
             varying={"transaction_ids": _TRANSACTION_IDS},
-            reply={
-                "request_event_id": "shop-checkout-5521-redeem",
-                "type": "giftcard.redeem",
-                "status": "approved",
-                "reason_code": None,
-                "reason": None,
-                "card_number": _ISSUED_CARD,
-                "balance": "301.00",
-                "currency": "SEK",
-            },
+            reply=_approved("shop-checkout-5521-redeem", "giftcard.redeem", _ISSUED_CARD_REDEEMED),
             effects=(CardBalance(_ISSUED_CARD, "301.00"),),
         ),
     ),
@@ -261,23 +275,9 @@ _CATALOGUE = (
         data={"card_number": _DEMO_PIN_CARD, "pin": "1234", "currency": "SEK"},
         expected=Expected(
             status="succeeded",
-            sitoo={
-                "card_number": _DEMO_PIN_CARD,
-                "balance": "300.00",
-                "currency": "SEK",
-                "redeemable": True,
-            },
+            sitoo=_PIN_CARD_BALANCE,
             varying={"expires_at": "2029-02-28T12:00:00Z"},
-            reply={
-                "request_event_id": "shop-checkout-5522-balance",
-                "type": "giftcard.balance",
-                "status": "approved",
-                "reason_code": None,
-                "reason": None,
-                "card_number": _DEMO_PIN_CARD,
-                "balance": "300.00",
-                "currency": "SEK",
-            },
+            reply=_approved("shop-checkout-5522-balance", "giftcard.balance", _PIN_CARD_BALANCE),
             effects=(CardBalance(_DEMO_PIN_CARD, "300.00"),),
         ),
     ),
