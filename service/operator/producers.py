@@ -26,8 +26,10 @@ _INTRO = """\
 
 Every inbound event is one `XADD` of a single field, `event`, holding the JSON envelope
 described in the [event reference](events.md). Any Redis client can do it; below, each event
-is shown with `redis-cli`, PHP ([phpredis](https://github.com/phpredis/phpredis)) and Node
-([ioredis](https://github.com/redis/ioredis)). Stream names are the defaults.
+is shown with `redis-cli`, PHP 8 ([phpredis](https://github.com/phpredis/phpredis)) and Node 20
+([ioredis](https://github.com/redis/ioredis) 6). Stream names are the defaults. The test suite
+runs every snippet on this page against the demo seed (PHP 8.2 with phpredis 5.3, Node 20
+with ioredis 6.1).
 
 Rules that matter in every language:
 
