@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.contracts.envelope import EventId
+from service.contracts.examples import EXAMPLES, sample_reply, schema_examples
 from service.contracts.fields import CardNumber, Currency, Identifier, Pin, PositiveMoney
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -22,18 +23,7 @@ class GiftCardIssued(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "card_number": None,
-                    "amount": "500.00",
-                    "currency": "SEK",
-                    "kind": "giftcard",
-                    "pin": "4711",
-                    "order_id": "100235",
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("giftcard.issued")},
     )
 
     card_number: CardNumber | None = None
@@ -54,17 +44,7 @@ class GiftCardRedeem(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "card_number": "95000000000000008720",
-                    "amount": "199.00",
-                    "currency": "SEK",
-                    "pin": "4711",
-                    "order_id": "100236",
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("giftcard.redeem")},
     )
 
     card_number: CardNumber
@@ -88,17 +68,7 @@ class GiftCardRefund(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "card_number": "95000000000000008720",
-                    "currency": "SEK",
-                    "redemption_event_id": "shop-checkout-5521-redeem",
-                    "amount": None,
-                    "order_id": "100236",
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("giftcard.refund")},
     )
 
     card_number: CardNumber
@@ -120,9 +90,7 @@ class GiftCardBalance(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [{"card_number": "95000000000000008720", "pin": "4711", "currency": "SEK"}]
-        },
+        json_schema_extra={"examples": schema_examples("giftcard.balance")},
     )
 
     card_number: CardNumber
@@ -149,21 +117,7 @@ class GiftCardReply(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_event_id": "shop-checkout-5521-redeem",
-                    "type": "giftcard.redeem",
-                    "status": "approved",
-                    "reason_code": None,
-                    "reason": None,
-                    "card_number": "95000000000000008720",
-                    "balance": "301.00",
-                    "currency": "SEK",
-                    "transaction_ids": ["5", "a3f0c2e9d1b7a6c5e4d3c2b1a0f9e8d7c6b5a4f3"],
-                }
-            ]
-        },
+        json_schema_extra={"examples": [sample_reply(EXAMPLES["giftcard-redeem-request"])]},
     )
 
     request_event_id: str

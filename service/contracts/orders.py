@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.contracts.examples import schema_examples
 from service.contracts.fields import (
     Currency,
     Identifier,
@@ -144,37 +145,7 @@ class OrderPlaced(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "order_id": "100234",
-                    "currency": "SEK",
-                    "customer": {"email": "anna@example.com", "first_name": "Anna"},
-                    "fulfilment": {"kind": "pickup", "store_externalid": "STORE-1"},
-                    "lines": [
-                        {
-                            "sku": "SKU-0001",
-                            "name": "T-shirt",
-                            "quantity": 2,
-                            "unit_price": "249.00",
-                            "discount": "50.00",
-                            "vat_rate": "25",
-                        }
-                    ],
-                    "order_discount": "0.00",
-                    "shipping": None,
-                    "payments": [
-                        {
-                            "method": "Card",
-                            "amount": "448.00",
-                            "state": "captured",
-                            "reference": "psp-8812",
-                        }
-                    ],
-                    "total": "448.00",
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("order.placed")},
     )
 
     order_id: Identifier = Field(description="The webshop's order id.")
@@ -218,7 +189,7 @@ class OrderCancelled(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"examples": [{"order_id": "100234", "reason": "customer request"}]},
+        json_schema_extra={"examples": schema_examples("order.cancelled")},
     )
 
     order_id: Identifier

@@ -14,9 +14,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from service.contracts.envelope import SCHEMA_VERSION, Envelope, UtcTimestamp
+from service.contracts.outbound_examples import outbound_schema_examples
 
 OUTBOUND_SOURCE = "sitoo"
 
@@ -47,22 +48,7 @@ class StockChanged(BaseModel):
 
     model_config = ConfigDict(
         **_OUT,
-        json_schema_extra={
-            "examples": [
-                {
-                    "sku": "SKU-0001",
-                    "warehouse_id": 2,
-                    "store_id": 1,
-                    "store_externalid": "STORE-1",
-                    "total": "17.000",
-                    "reserved": "2.000",
-                    "available": "15.000",
-                    "version": 4,
-                    "modified_at": "2026-03-01T11:59:58Z",
-                    "at": "2026-03-01T12:00:03Z",
-                }
-            ]
-        },
+        json_schema_extra={"examples": outbound_schema_examples("stock.changed")},
     )
 
     sku: str = Field(description="The SKU.")
@@ -113,36 +99,7 @@ class OrderRecorded(BaseModel):
 
     model_config = ConfigDict(
         **_OUT,
-        json_schema_extra={
-            "examples": [
-                {
-                    "order_id": 5012,
-                    "externalid": None,
-                    "kind": "sale",
-                    "order_type_id": 10,
-                    "state": "closed",
-                    "warehouse_id": 2,
-                    "store_externalid": "STORE-1",
-                    "receipt_id": "R-1-000231",
-                    "currency": "SEK",
-                    "total": "398.00",
-                    "ordered_at": "2026-03-01T11:42:10Z",
-                    "lines": [
-                        {
-                            "line_id": 0,
-                            "sku": "SKU-0001",
-                            "name": "T-shirt",
-                            "quantity": 2,
-                            "row_price": "498.00",
-                            "row_discount": "100.00",
-                            "vat_rate": "25",
-                            "giftcard_cardnumber": None,
-                        }
-                    ],
-                    "payments": [{"name": "Card", "amount": "398.00", "giftcard_cardnumber": None}],
-                }
-            ]
-        },
+        json_schema_extra={"examples": outbound_schema_examples("order.recorded")},
     )
 
     order_id: int = Field(description="Sitoo's orderid.")
@@ -174,19 +131,12 @@ class PickupProgress(BaseModel):
     at: UtcTimestamp = Field(description="When it happened in Sitoo, or when it was seen.")
 
 
-_PICKUP_EXAMPLE: dict[str, JsonValue] = {
-    "order_id": 5001,
-    "externalid": "100234",
-    "webshop_order_id": "100234",
-    "warehouse_id": 2,
-    "at": "2026-03-01T14:05:00Z",
-}
-
-
 class OrderPickupReady(PickupProgress):
     """``order.pickup_ready``: store staff marked the order ready (order log item 900)."""
 
-    model_config = ConfigDict(**_OUT, json_schema_extra={"examples": [_PICKUP_EXAMPLE]})
+    model_config = ConfigDict(
+        **_OUT, json_schema_extra={"examples": outbound_schema_examples("order.pickup_ready")}
+    )
 
 
 class OrderPickupRejected(PickupProgress):
@@ -194,7 +144,7 @@ class OrderPickupRejected(PickupProgress):
 
     model_config = ConfigDict(
         **_OUT,
-        json_schema_extra={"examples": [{**_PICKUP_EXAMPLE, "reason": "Item damaged"}]},
+        json_schema_extra={"examples": outbound_schema_examples("order.pickup_rejected")},
     )
 
     reason: str | None = Field(description="The log item's text, if any.")
@@ -203,13 +153,17 @@ class OrderPickupRejected(PickupProgress):
 class OrderPickedUp(PickupProgress):
     """``order.picked_up``: the customer collected the order (Sitoo closed it)."""
 
-    model_config = ConfigDict(**_OUT, json_schema_extra={"examples": [_PICKUP_EXAMPLE]})
+    model_config = ConfigDict(
+        **_OUT, json_schema_extra={"examples": outbound_schema_examples("order.picked_up")}
+    )
 
 
 class OrderCancelledInSitoo(PickupProgress):
     """``order.cancelled``: the order was cancelled in Sitoo (state 20)."""
 
-    model_config = ConfigDict(**_OUT, json_schema_extra={"examples": [_PICKUP_EXAMPLE]})
+    model_config = ConfigDict(
+        **_OUT, json_schema_extra={"examples": outbound_schema_examples("order.cancelled")}
+    )
 
 
 class GiftCardTransactionOut(BaseModel):
@@ -229,25 +183,7 @@ class GiftCardBalanceChanged(BaseModel):
 
     model_config = ConfigDict(
         **_OUT,
-        json_schema_extra={
-            "examples": [
-                {
-                    "cardnumber": "95000000000000008720",
-                    "balance": "150.00",
-                    "previous_balance": "449.00",
-                    "currency": "SEK",
-                    "redeemable": True,
-                    "last_transaction": {
-                        "transaction_id": "3",
-                        "amount": "-299.00",
-                        "transaction_reference": "R-1-000231",
-                        "merchant_reference": "STORE-1",
-                        "at": "2026-03-01T11:42:10Z",
-                    },
-                    "at": "2026-03-01T11:45:00Z",
-                }
-            ]
-        },
+        json_schema_extra={"examples": outbound_schema_examples("giftcard.balance_changed")},
     )
 
     cardnumber: str = Field(description="The card's number.")

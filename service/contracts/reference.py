@@ -11,6 +11,7 @@ import typer
 from pydantic import BaseModel
 
 from service.contracts.envelope import Envelope
+from service.contracts.examples import EXAMPLES, REDIS_CLI, Example, primary
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import ResultData
@@ -24,12 +25,7 @@ _STREAM_OF = {
     Channel.GIFTCARD_REQUESTS: "giftcard_requests",
     Channel.STOCK: "stock",
 }
-_EXAMPLE_ENVELOPE = {
-    "schema_version": 1,
-    "occurred_at": "2026-03-01T12:00:00Z",
-    "source": "webshop",
-    "correlation_id": "checkout-5521",
-}
+_REQUEST = "giftcard-redeem-request"
 
 _INTRO = """\
 # Event reference
@@ -41,10 +37,18 @@ do not edit by hand (a test fails when this file is stale).
 
 Every event, in and out, is a plain Redis stream entry with **one field, `event`**, holding
 the JSON envelope as UTF-8. Any Redis client can produce one; nothing FastStream-specific
-is needed:
+is needed. The shell examples call `redis-cli -u "$REDIS_URL"`: set `REDIS_URL` to the Redis
+the service reads (its `SITOO_SYNC_REDIS__URL`; `sitoo-sync run` prints the development
+one). Without it they stop with `Invalid URI scheme` instead of writing to whatever Redis
+answers on the default port.
 
-{cancel_example}
+{first_example}
 ```
+
+Each example states the result it gives against the sandbox's `demo` seed (what
+`sitoo-sync run` starts with when no Sitoo is configured); the test suite sends every
+example and compares. The examples are named (`order-placed`, ...); the list with
+all of them is at the end, under *Examples and their results*.
 
 The same events sent from PHP and Node are in [producers.md](producers.md); the
 machine-readable AsyncAPI document of every stream is [asyncapi.json](asyncapi.json).
@@ -187,6 +191,8 @@ content), or `failed` (dead-lettered for any other reason, e.g. Sitoo kept faili
 {request_example}
 ```
 
+{request_result}
+
 A redeem costs one Sitoo request: Sitoo itself refuses an unknown card, a wrong PIN, an
 expired or blocked card and a short balance (the refusal is then classified into a reason
 code, reading the card if its text is not conclusive). Sitoo does not check the currency,
@@ -274,55 +280,64 @@ def _model_section(title: str, model: type[BaseModel], level: str = "###") -> li
     return lines
 
 
-def _example(event_type: str, model: type[BaseModel]) -> dict[str, Any]:
-    data = model.model_json_schema()["examples"][0]
-    event_id = f"shop-{event_type.replace('.', '-')}-1"
-    return {"event_id": event_id, "type": event_type, **_EXAMPLE_ENVELOPE, "data": data}
+def _shell(example: Example, streams: StreamSettings) -> list[str]:
+    return ["```sh", *example.redis_cli(streams), "```"]
 
 
-def _xadd(stream: str, document: dict[str, Any], **fields: str) -> str:
-    extra = "".join(f" {name} '{value}'" for name, value in fields.items())
-    compact = json.dumps(document, separators=(",", ":"))
-    return f"redis-cli XADD {stream} '*'{extra} event '{compact}'"
+def _result(example: Example) -> str:
+    return f"**Result** on the demo seed (example `{example.name}`): {example.result_text()}"
+
+
+def _catalogue(streams: StreamSettings) -> list[str]:
+    lines = [
+        "## Examples and their results",
+        "",
+        "Every example of this page and of [producers.md](producers.md), by name. Unless it",
+        "names examples to send first, each one touches an order, card or stock level no other",
+        "example touches, so it gives its result in any order on the demo seed. Sending one",
+        "again (same `event_id`) repeats its first result and changes nothing.",
+        "",
+        "| example | what it sends | stream |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{e.name}` | {e.summary} | `{e.stream(streams)}` |" for e in EXAMPLES.values()]
+    lines.append("")
+    for example in EXAMPLES.values():
+        if example is primary(example.event_type) or example.name == _REQUEST:
+            continue  # shown with its event type, or with the request-reply above
+        lines += [f"### `{example.name}`", "", example.summary, ""]
+        lines += [*_shell(example, streams), "", _result(example), ""]
+    return lines
 
 
 def render_events_reference() -> str:
     """The whole of docs/events.md."""
     defaults = StreamSettings(consumer="replica-1")
-    cancel = _example("order.cancelled", EVENT_KINDS["order.cancelled"].payload)
-    redeem = _example("giftcard.redeem", EVENT_KINDS["giftcard.redeem"].payload)
-    redeem["event_id"] = "shop-checkout-5521-redeem"
-    reply_to = "checkout:5521:reply"
+    first = primary("order.placed")
     intro = _INTRO.format(
-        cancel_example="```sh\n" + _xadd(defaults.orders, cancel),
+        first_example="\n".join(_shell(first, defaults)[:-1]),
         max_depth=MAX_DEPTH,
         max_string=MAX_STRING_CHARS,
         max_key=MAX_KEY_CHARS,
         skew=defaults.max_future_skew_s,
     )
-    request = "\n".join(
-        [
-            "```sh",
-            _xadd(defaults.giftcard_requests, redeem, reply_to=reply_to),
-            f"redis-cli BLPOP {reply_to} 5",
-        ]
-    )
+    request = EXAMPLES[_REQUEST]
     lines = [intro, *_model_section("Envelope", Envelope, "##")]
     lines += ["## Inbound events", ""]
     for kind in EVENT_KINDS.values():
         streams = [getattr(defaults, _STREAM_OF[c]) for c in sorted(kind.channels, key=str)]
-        example = _example(kind.name, kind.payload)
+        example = primary(kind.name)
         lines += _model_section(f"`{kind.name}`", kind.payload)
         lines += [
             "Streams: " + ", ".join(f"`{s}`" for s in streams) + ".",
             "",
             "```json",
-            json.dumps(example, indent=2),
+            json.dumps(example.envelope(), indent=2),
             "```",
             "",
-            "```sh",
-            _xadd(streams[0], example),
-            "```",
+            *_shell(example, defaults),
+            "",
+            _result(example),
             "",
         ]
     lines += ["## Events the service emits", ""]
@@ -335,12 +350,18 @@ def render_events_reference() -> str:
         "is `sitoo-sync` and `correlation_id` is the inbound one.",
         "",
         "```sh",
-        f"redis-cli XREAD BLOCK 0 STREAMS {defaults.results} '$'",
+        f"{REDIS_CLI} XREVRANGE {defaults.results} + - COUNT 5    # the newest five",
         "```",
         "",
     ]
     lines += _model_section("GiftCardReply", GiftCardReply)
-    lines += [_SEMANTICS.format(request_example=request)]
+    lines += [
+        _SEMANTICS.format(
+            request_example="\n".join(_shell(request, defaults)[:-1]),
+            request_result=_result(request),
+        )
+    ]
+    lines += _catalogue(defaults)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.contracts.envelope import SCHEMA_VERSION, Envelope
+from service.contracts.examples import EXAMPLES, sample_result
 
 RESULT_SOURCE = "sitoo-sync"
 UNKNOWN_TYPE = "unknown"
@@ -22,17 +23,9 @@ class ResultData(BaseModel):
         frozen=True,
         json_schema_extra={
             "examples": [
-                {
-                    "inbound_event_id": "shop-7f3a9c1e-order-placed",
-                    "inbound_type": "order.placed",
-                    "stream": "webshop.orders",
-                    "entry_id": "1767268800000-0",
-                    "status": "succeeded",
-                    "sitoo": {"orderid": 1042, "externalid": "100234"},
-                    "reason_code": None,
-                    "reason": None,
-                    "dead_lettered": False,
-                }
+                sample_result(
+                    EXAMPLES["order-placed"], stream="webshop.orders", entry_id="1767268800000-0"
+                )
             ]
         },
     )

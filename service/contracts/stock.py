@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.contracts.examples import schema_examples
 from service.contracts.fields import Identifier, ShortText, Sku, StockDelta, StockLevel
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -52,16 +53,7 @@ class StockAdjusted(WarehouseRef):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "warehouse_id": 4,
-                    "warehouse_externalid": None,
-                    "items": [{"sku": "SKU-0001", "delta": "1"}],
-                    "reason": "return 100234",
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("stock.adjusted")},
     )
 
     items: Annotated[list[StockDeltaItem], Field(min_length=1, max_length=100)]
@@ -96,15 +88,7 @@ class StockSet(WarehouseRef):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "warehouse_id": None,
-                    "warehouse_externalid": "WEB",
-                    "items": [{"sku": "SKU-0002", "quantity": "12"}],
-                }
-            ]
-        },
+        json_schema_extra={"examples": schema_examples("stock.set")},
     )
 
     items: Annotated[list[StockLevelItem], Field(min_length=1, max_length=1000)]

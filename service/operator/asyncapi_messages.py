@@ -8,14 +8,15 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD, Envelope
+from service.contracts.examples import EXAMPLES, Example, primary
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE, derive_event_id
+from service.contracts.outbound_examples import outbound_example
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import RESULT_SOURCE, ResultData, result_event_id
 from service.webhooks.intake import SitooEvent
 
 SCHEMAS = "#/components/schemas/"
-_OCCURRED_AT = "2026-03-01T12:00:00Z"
 _REPLY_LIST = "checkout:5521:reply"
 
 
@@ -127,23 +128,31 @@ def _example(model: type[BaseModel]) -> dict[str, Any]:
     return example
 
 
+def _inbound_example(name: str, *, request: bool) -> Example:
+    """The catalogue's example of the type: one sent as a request when the channel asks."""
+    if request:
+        for example in EXAMPLES.values():
+            if example.event_type == name and example.reply_to is not None:
+                return example
+    return primary(name)
+
+
 def _inbound_message(name: str, model: type[BaseModel], *, request: bool) -> dict[str, Any]:
-    envelope = {
-        "event_id": f"shop-{name.replace('.', '-')}-1",
-        "type": name,
-        "schema_version": 1,
-        "occurred_at": _OCCURRED_AT,
-        "source": "webshop",
-        "correlation_id": "checkout-5521",
-        "data": _example(model),
-    }
+    example = _inbound_example(name, request=request)
+    envelope = example.envelope()
     message: dict[str, Any] = {
         "name": name,
         "title": name,
         "summary": (model.__doc__ or name).strip().splitlines()[0],
         "contentType": "application/json",
         "payload": _envelope_of(_ref(model), type={"const": name}),
-        "examples": [{"name": camel(name), "payload": envelope}],
+        "examples": [
+            {
+                "name": camel(example.name),
+                "summary": f"On the demo seed: {example.result_text()}",
+                "payload": envelope,
+            }
+        ],
     }
     if request:
         message["headers"] = {
@@ -158,12 +167,11 @@ def _inbound_message(name: str, model: type[BaseModel], *, request: bool) -> dic
             },
             "required": [REPLY_TO_FIELD],
         }
-        message["examples"][0]["headers"] = {REPLY_TO_FIELD: _REPLY_LIST}
+        message["examples"][0]["headers"] = {REPLY_TO_FIELD: example.reply_to or _REPLY_LIST}
     return message
 
 
 def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="serialization")
     envelope = {
         "event_id": derive_event_id(name, "example"),
         "type": name,
@@ -171,7 +179,7 @@ def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
         "occurred_at": "2026-03-01T12:00:05Z",
         "source": OUTBOUND_SOURCE,
         "correlation_id": None,
-        "data": schema["examples"][0],
+        "data": outbound_example(name).payload(),
     }
     return {
         "name": name,
@@ -181,7 +189,13 @@ def _outbound_message(name: str, model: type[BaseModel]) -> dict[str, Any]:
         "payload": _envelope_of(
             _ref(model), type={"const": name}, source={"const": OUTBOUND_SOURCE}
         ),
-        "examples": [{"name": camel("sitoo." + name), "payload": envelope}],
+        "examples": [
+            {
+                "name": camel("sitoo." + name),
+                "summary": outbound_example(name).scenario_text().replace("**", ""),
+                "payload": envelope,
+            }
+        ],
     }
 
 
@@ -208,12 +222,18 @@ def _result_message() -> dict[str, Any]:
             type={"type": "string", "pattern": r"^[a-z][a-z0-9_.-]*\.(succeeded|failed)$"},
             source={"const": RESULT_SOURCE},
         ),
-        "examples": [{"name": "orderPlacedSucceeded", "payload": envelope}],
+        "examples": [
+            {
+                "name": "orderPlacedSucceeded",
+                "summary": "On the demo seed: the result of example order-placed.",
+                "payload": envelope,
+            }
+        ],
     }
 
 
 def _plain_message(
-    name: str, summary: str, schema: str, example: dict[str, Any], *, content: str
+    name: str, summary: str, schema: str, example: dict[str, Any], *, content: str, seen: str
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -221,7 +241,23 @@ def _plain_message(
         "summary": summary,
         "contentType": content,
         "payload": {"$ref": SCHEMAS + schema},
-        "examples": [{"name": name, "payload": example}],
+        "examples": [{"name": name, "summary": seen, "payload": example}],
+    }
+
+
+def _dead_letter_example(example: Example) -> dict[str, Any]:
+    """The dead letter an example that is dead-lettered leaves (entry id and time sampled)."""
+    expected = example.expected
+    return {
+        "stream": "webshop.orders",
+        "entry_id": "1767268800000-0",
+        "type": example.event_type,
+        "event_id": example.event_id,
+        "reason_code": expected.reason_code,
+        "reason": expected.reason,
+        "deliveries": "1",
+        "dead_lettered_at": "1767268800123",
+        f"original:{EVENT_FIELD}": example.fields()[EVENT_FIELD],
     }
 
 
@@ -241,23 +277,15 @@ def messages() -> dict[str, Any]:
         "GiftCardReply",
         _example(GiftCardReply),
         content="application/json",
+        seen="On the demo seed: the reply to example giftcard-redeem-request.",
     )
     messages["deadLetter"] = _plain_message(
         "deadLetter",
         "An inbound entry parked with its reason.",
         "DeadLetter",
-        {
-            "stream": "webshop.orders",
-            "entry_id": "1767268800000-0",
-            "type": "order.placed",
-            "event_id": "shop-order-placed-1",
-            "reason_code": "invalid",
-            "reason": "invalid order.placed: data.lines: Field required",
-            "deliveries": "1",
-            "dead_lettered_at": "1767268800123",
-            f"original:{EVENT_FIELD}": '{"event_id":"shop-order-placed-1","type":"order.placed"}',
-        },
+        _dead_letter_example(EXAMPLES["order-placed-invalid"]),
         content="text/plain",
+        seen="On the demo seed: what example order-placed-invalid leaves.",
     )
     messages["sitooWebhookEvent"] = _plain_message(
         "sitooWebhookEvent",
@@ -268,9 +296,17 @@ def messages() -> dict[str, Any]:
             "event_type": "order",
             "event_date": 1767268800,
             "account_id": 90001,
-            "data": {"order_id": 1042},
+            "data": {
+                "eshop_id": 1,
+                "order_id": 1001,
+                "warehouse_id": 1,
+                "order_event_type": "ready-for-pickup",
+            },
         },
         content="application/json",
+        seen="On the demo seed, after example order-placed (Sitoo order 1001) and the store "
+        "marking it ready: stored on sitoo.webhooks as received; the service then reads order "
+        "1001 and publishes order.pickup_ready.",
     )
     messages["sitooWebhookDeadLetter"] = _plain_message(
         "sitooWebhookDeadLetter",
@@ -283,5 +319,6 @@ def messages() -> dict[str, Any]:
             "received_at": "1767268800",
         },
         content="text/plain",
+        seen='Posting the body {"not": "an array"}: answered 200 and kept here.',
     )
     return messages

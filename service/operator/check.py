@@ -44,6 +44,7 @@ class Failure(enum.Enum):
     WRONG_SITE = ("wrong_site", 8)
     ACCESS_DENIED = ("access_denied", 9)
     SITOO_ERROR = ("sitoo_error", 10)
+    NOT_READY = ("not_ready_for_go_live", 11)
 
     @property
     def code(self) -> str:
@@ -136,7 +137,7 @@ def _detail(error: SitooError) -> str:
     return f"HTTP {error.status}" + (f": {errortext}" if errortext else "")
 
 
-class _Probe:
+class Probe:
     """GETs with one credential, retried like any read (429s and 5xx wait and try again)."""
 
     def __init__(self, http: httpx.AsyncClient, credential: SitooCredential) -> None:
@@ -167,7 +168,7 @@ class _SiteMissing(Exception):
     """The account has no site with the configured eshopid."""
 
 
-async def _reach(probe: _Probe, site_id: int) -> str:
+async def _reach(probe: Probe, site_id: int) -> str:
     """List the sites, then read one page of the configured site; its URL."""
     try:
         sites = Page[Site].model_validate(await probe.get("sites.json", num=100)).items
@@ -181,7 +182,7 @@ async def _reach(probe: _Probe, site_id: int) -> str:
     return known[site_id].siteurl or "no url"
 
 
-def _failure_of(error: SitooError, *, site_path: bool) -> tuple[Failure, str]:
+def failure_of(error: SitooError, *, site_path: bool) -> tuple[Failure, str]:
     if error.status is None:
         return Failure.SITOO_UNREACHABLE, _detail(error)
     if isinstance(error, NotApplied):  # 429 or 503 through every retry
@@ -196,13 +197,13 @@ async def _check_credential(
     sitoo = settings.sitoo
     base_url = str(sitoo.base_url).rstrip("/")
     subject = f"sitoo ({credential.api_id})"
-    probe = _Probe(http, credential)
+    probe = Probe(http, credential)
     try:
         site_url = await _reach(probe, sitoo.site_id)
     except _SiteMissing as exc:
         failure, detail = Failure.WRONG_SITE, str(exc)
     except SitooError as exc:
-        failure, detail = _failure_of(exc, site_path=probe.calls > 1)
+        failure, detail = failure_of(exc, site_path=probe.calls > 1)
     else:
         account = account_of(base_url)
         return Finding(

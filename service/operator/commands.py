@@ -26,6 +26,8 @@ from rich.progress import (
 from service.idempotency import RedisIdempotencyStore
 from service.operator import asyncapi, producers
 from service.operator.check import exit_status, run_checks
+from service.operator.golive import go_live_exit_status, run_go_live
+from service.operator.golive_account import GoLivePlan
 from service.operator.resync import (
     InvalidSince,
     ResyncSummary,
@@ -97,18 +99,70 @@ def status(
     typer.echo(json.dumps(result.to_json(), indent=2) if as_json else render_status(result))
 
 
-def check() -> None:
+def _plan_skus(path: Path | None) -> tuple[str, ...] | None:
+    if path is None:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot read {path}: {exc.strerror}", param_hint="--skus"
+        ) from None
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check(  # noqa: PLR0917 - one option per go-live item the operator can name
+    go_live: Annotated[
+        bool,
+        typer.Option("--go-live", help="Also check everything docs/go-live.md lists (reads only)."),
+    ] = False,
+    store: Annotated[
+        list[str] | None,
+        typer.Option(help="externalid of a store the webshop offers for pickup (repeat it)."),
+    ] = None,
+    virtual_warehouse: Annotated[
+        list[str] | None,
+        typer.Option(help="externalid of a warehouse the webshop sends stock.set to."),
+    ] = None,
+    fifo_warehouse: Annotated[
+        list[str] | None,
+        typer.Option(help="externalid of a warehouse the webshop sends stock.adjusted to."),
+    ] = None,
+    skus: Annotated[
+        Path | None,
+        typer.Option(help="A file of the webshop's SKUs, one per line, all checked in Sitoo."),
+    ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(help="The public HTTPS URL Sitoo's Events SPI will post to."),
+    ] = None,
+) -> None:
     """Validate the configuration, reach Redis, and reach Sitoo with every configured API user.
 
     Exit status 0 when all is well; otherwise the first failure's: 2 configuration,
     3 Redis unreachable, 4 Sitoo unreachable, 5 wrong API id or password, 6 IP address
-    not allowed, 7 wrong account, 8 wrong site, 9 access denied, 10 other Sitoo error.
+    not allowed, 7 wrong account, 8 wrong site, 9 access denied, 10 other Sitoo error,
+    11 (with --go-live) a go-live item is not ready.
     """
+    named = [store, virtual_warehouse, fifo_warehouse, skus, webhook_url]
+    if not go_live and any(option for option in named):
+        raise typer.BadParameter("these options describe a go-live; add --go-live")
     settings = _settings()
-    findings = asyncio.run(run_checks(settings))
+    if not go_live:
+        findings = asyncio.run(run_checks(settings))
+        status = exit_status(findings)
+    else:
+        plan = GoLivePlan(
+            stores=tuple(store or ()),
+            virtual_warehouses=tuple(virtual_warehouse or ()),
+            fifo_warehouses=tuple(fifo_warehouse or ()),
+            skus=_plan_skus(skus),
+        )
+        findings = asyncio.run(run_go_live(settings, plan, webhook_url=webhook_url))
+        status = go_live_exit_status(findings)
     for finding in findings:
         typer.echo(finding.line())
-    raise typer.Exit(exit_status(findings))
+    raise typer.Exit(status)
 
 
 class _Bar:

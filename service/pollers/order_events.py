@@ -22,6 +22,7 @@ from service.sitoo.models import Order, OrderLogItem, OrderLogType, OrderState
 
 # additionaldata keys the webshop-to-Sitoo order mapping writes on the orders it creates.
 WEB_ORDER_KEY = "web-order-id"
+_NO_MONEY = Decimal("0.00")  # money is published with two decimals, a missing amount too
 WEB_FULFILMENT_KEY = "web-fulfilment"
 GIFTCARD_KEY = "giftcard-cardnumber"  # Sitoo's key on lines (card sold) and payments (card used)
 StateName = Literal["open", "closed", "cancelled", "abandoned", "unknown"]
@@ -66,9 +67,9 @@ def recorded_event(order: Order, *, seen_at: datetime) -> Envelope | None:
             sku=item.sku,
             name=item.productname,
             quantity=item.quantity or 0,
-            row_price=item.moneyrowprice or Decimal(0),
-            row_discount=item.moneyrowdiscount or Decimal(0),
-            vat_rate=item.vatvalue,
+            row_price=item.moneyrowprice or _NO_MONEY,
+            row_discount=item.moneyrowdiscount or _NO_MONEY,
+            vat_rate=item.vatvalue.normalize() if item.vatvalue is not None else None,
             giftcard_cardnumber=(item.additionaldata or {}).get(GIFTCARD_KEY),
         )
         for item in order.orderitems or []
@@ -91,7 +92,7 @@ def recorded_event(order: Order, *, seen_at: datetime) -> Envelope | None:
         payments=[
             PaymentOut(
                 name=p.name,
-                amount=p.moneyamount or Decimal(0),
+                amount=p.moneyamount or _NO_MONEY,
                 giftcard_cardnumber=(p.additionaldata or {}).get(GIFTCARD_KEY),
             )
             for p in order.payments or []

@@ -46,6 +46,10 @@ class SandboxConfig(BaseModel):
         default_factory=lambda: {"sandbox": SecretStr("sandbox")},
         description="API id -> password; each API user has its own in-flight budget.",
     )
+    without_admin_rights: list[str] = Field(
+        default_factory=list,
+        description="API users lacking Administrator rights: every call of theirs is a 403.",
+    )
     max_in_flight: int = Field(default=1, ge=1)
     retry_after_s: float | None = Field(
         default=None, ge=0, description="When set, 429 answers carry this Retry-After."

@@ -137,14 +137,15 @@ class SandboxGate:
             return []
         return [(b"retry-after", f"{value:g}".encode())]
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | str:
+        """Why Sitoo refuses the caller before anything else (status, text, headers), or
+        the API id of a caller it lets through: IP allow-list, Basic auth, rights, account."""
         config = self.sandbox.config
         client = scope.get("client")
         if config.allowed_ips is not None and (
             client is None or client[0] not in config.allowed_ips
         ):
-            await self._reply(send, config.ip_denied_status, "IP not allowed")
-            return
+            return config.ip_denied_status, "IP not allowed", []
         credentials = _basic_credentials(scope)
         expected = config.credentials.get(credentials[0]) if credentials else None
         if (
@@ -154,15 +155,21 @@ class SandboxGate:
                 credentials[1].encode(), expected.get_secret_value().encode()
             )
         ):
-            await self._reply(
-                send, 401, "Authentication failed", [(b"www-authenticate", b'Basic realm="Sitoo"')]
-            )
-            return
-        api_id = credentials[0]
+            return 401, "Authentication failed", [(b"www-authenticate", b'Basic realm="Sitoo"')]
+        if credentials[0] in config.without_admin_rights:
+            return 403, "Access denied", []
         account = _ACCOUNT_PATH.match(scope["path"])
         if account is not None and account.group(1) != str(config.account_id):
-            await self._reply(send, 404, "Account not found")
+            return 404, "Account not found", []
+        return credentials[0]
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        config = self.sandbox.config
+        refusal = self._refusal(scope)
+        if not isinstance(refusal, str):
+            await self._reply(send, *refusal)
             return
+        api_id = refusal
         counters = self.sandbox.counters
         if counters.in_flight[api_id] >= config.max_in_flight:
             await self._reply(send, 429, "Too many connections", self._retry_after())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,6 +27,13 @@ class ResetBody(_Body):
     """POST /_sandbox/reset."""
 
     seed: str = "demo"
+
+
+class UserBody(_Body):
+    """PUT /_sandbox/users/{api_id}: add or change an API user."""
+
+    password: str = Field(min_length=1)
+    administrator: bool = True
 
 
 class ClockBody(_Body):
@@ -103,6 +110,7 @@ class OrderActionBody(_Body):
     """POST /_sandbox/actions/{ready-for-pickup,reject-pickup,picked-up}."""
 
     orderid: int
+    reason: str | None = Field(default=None, description="reject-pickup only: the log text.")
 
 
 class RedeemBody(_Body):
@@ -138,6 +146,17 @@ async def reset(request: Request) -> Response:
     body = await _parse(request, ResetBody)
     sandbox_of(request).reset(body.seed)
     return answer({"seed": body.seed})
+
+
+async def put_user(request: Request) -> Response:
+    """Add an API user or change its password and Administrator rights."""
+    body = await _parse(request, UserBody)
+    api_id = request.path_params["api_id"]
+    config = sandbox_of(request).config
+    config.credentials[api_id] = SecretStr(body.password)
+    others = [user for user in config.without_admin_rights if user != api_id]
+    config.without_admin_rights = others if body.administrator else [*others, api_id]
+    return answer({"api_id": api_id, "administrator": body.administrator})
 
 
 async def faults(request: Request) -> Response:
@@ -293,10 +312,12 @@ async def order_action(request: Request) -> Response:
     body = await _parse(request, OrderActionBody)
     sandbox = sandbox_of(request)
     action = request.url.path.rsplit("/", 1)[-1]
+    if body.reason is not None and action != "reject-pickup":
+        raise bad_request("Only reject-pickup takes a reason.")
     if action == "ready-for-pickup":
         sandbox.staff.ready_for_pickup(body.orderid)
     elif action == "reject-pickup":
-        sandbox.staff.reject_pickup(body.orderid)
+        sandbox.staff.reject_pickup(body.orderid, reason=body.reason)
     else:
         sandbox.staff.picked_up(body.orderid)
     return answer(sandbox.orders.get(body.orderid).to_json())
@@ -322,6 +343,7 @@ async def stock_count(request: Request) -> Response:
 
 ROUTES = [
     Route(PREFIX + "/reset", reset, methods=["POST"]),
+    Route(PREFIX + "/users/{api_id}", put_user, methods=["PUT"]),
     Route(PREFIX + "/faults", faults, methods=["GET", "PUT"]),
     Route(PREFIX + "/requests", requests, methods=["GET", "DELETE"]),
     Route(PREFIX + "/ledger", ledger, methods=["GET"]),

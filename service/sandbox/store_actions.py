@@ -132,10 +132,12 @@ class StoreActions:
         with acting_as("store:ready_for_pickup"):
             self._sandbox.orders.add_log_item(orderid, {"orderlogtypeid": LOG_READY_FOR_PICKUP})
 
-    def reject_pickup(self, orderid: int) -> None:
-        """Staff reject a pick-up (log item 910)."""
+    def reject_pickup(self, orderid: int, *, reason: str | None = None) -> None:
+        """Staff reject a pick-up (log item 910, with the reason as its text)."""
         with acting_as("store:reject_pickup"):
-            self._sandbox.orders.add_log_item(orderid, {"orderlogtypeid": LOG_PICKUP_REJECTED})
+            self._sandbox.orders.add_log_item(
+                orderid, {"orderlogtypeid": LOG_PICKUP_REJECTED, "strvalue": reason}
+            )
 
     def picked_up(self, orderid: int) -> Order:
         """The customer collected: deliver what is left from the order's warehouse and close."""

@@ -18,6 +18,23 @@ STORE_USETYPE = 10  # the store warehouse use type in Sitoo's examples
 SKUS_PER_LOOKUP = 100
 
 
+def pickup_warehouse_of(store: Store, warehouses: Iterable[Warehouse]) -> Warehouse | None:
+    """The warehouse a pickup order in ``store`` goes to: its sellable FIFO warehouse.
+
+    A store may own several; the store use type comes first, then the lowest id.
+    """
+    candidates = [
+        w
+        for w in warehouses
+        if w.storeid == store.storeid
+        and w.sellable is not False
+        and w.warehousetype != VIRTUAL_WAREHOUSE
+        and w.warehouseid is not None
+    ]
+    candidates.sort(key=lambda w: (w.usetype != STORE_USETYPE, w.warehouseid or 0))
+    return candidates[0] if candidates else None
+
+
 @dataclass(slots=True)
 class _Snapshot:
     stores: list[Store]
@@ -114,20 +131,9 @@ class Directory:
     ) -> tuple[Store, Warehouse]:
         """The store and its sellable FIFO warehouse (store use type first, lowest id next)."""
         store = await self.store(store_id=store_id, externalid=externalid)
-
-        def pick(snapshot: _Snapshot) -> Warehouse | None:
-            candidates = [
-                w
-                for w in snapshot.warehouses
-                if w.storeid == store.storeid
-                and w.sellable is not False
-                and w.warehousetype != VIRTUAL_WAREHOUSE
-                and w.warehouseid is not None
-            ]
-            candidates.sort(key=lambda w: (w.usetype != STORE_USETYPE, w.warehouseid or 0))
-            return candidates[0] if candidates else None
-
-        warehouse = await self._find(pick)
+        warehouse = await self._find(
+            lambda snapshot: pickup_warehouse_of(store, snapshot.warehouses)
+        )
         if warehouse is None:
             raise Rejected(
                 "no_store_warehouse",

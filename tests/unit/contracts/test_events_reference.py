@@ -24,7 +24,7 @@ def test_reference_documents_every_event_with_a_redis_cli_example() -> None:
     for name in EVENT_KINDS:
         assert f"### `{name}`" in reference
         assert f'"type":"{name}"' in reference
-    assert "redis-cli BLPOP" in reference
+    assert 'redis-cli -u "$REDIS_URL" BLPOP' in reference
 
 
 def test_docs_events_command_writes_the_file(tmp_path: Path) -> None:
