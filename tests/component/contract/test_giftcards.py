@@ -85,6 +85,7 @@ async def test_redeem_from_the_spec_example_and_roll_it_back(api: ContractClient
     ]
 
 
+@pytest.mark.malformed_requests
 async def test_several_transactions_in_one_call_are_refused(api: ContractClient) -> None:
     """An array body (the description takes one object) is a 400 and changes nothing."""
     number = (await _issue(api))["giftcard"]["cardnumber"]

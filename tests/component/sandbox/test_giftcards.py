@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from service.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sandbox_transport
 from service.sandbox.seed import (
@@ -61,6 +62,7 @@ async def test_issue_with_number_and_pin_then_read(client: httpx.AsyncClient) ->
     assert (await client.post(f"{CARDS}.json", json=body)).status_code == 400
 
 
+@pytest.mark.malformed_requests
 async def test_issue_validation(client: httpx.AsyncClient) -> None:
     """type and currencycode are required and checked."""
     for body in (
@@ -89,6 +91,7 @@ async def test_redeem_then_read_history(client: httpx.AsyncClient, sandbox: Sand
     assert [e.key for e in sandbox.ledger_entries(kind="giftcard.transaction")] == ["RCPT-1"]
 
 
+@pytest.mark.malformed_requests
 async def test_an_array_of_transactions_is_refused_as_sitoo_describes_one_object(
     client: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:
@@ -102,6 +105,7 @@ async def test_an_array_of_transactions_is_refused_as_sitoo_describes_one_object
     assert [v.operation for v in sandbox.violations.recent()] == ["addGiftCardTransaction"]
 
 
+@pytest.mark.malformed_requests
 async def test_a_lenient_sandbox_applies_an_array_all_or_nothing(fake_time: FakeTime) -> None:
     """Lenient, the array is served (and still recorded): an overdraft refuses it whole."""
     app = create_sandbox_app(SandboxConfig(strict=False), now=fake_time)
@@ -162,6 +166,7 @@ async def test_rollback_removes_the_transactions(
     assert [e.key for e in sandbox.ledger_entries(kind="giftcard.rollback")] == ["R-9"]
 
 
+@pytest.mark.malformed_requests
 async def test_pin_is_needed_for_redeems_only_and_checked_whenever_given(
     client: httpx.AsyncClient,
 ) -> None:
