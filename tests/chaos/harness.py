@@ -334,6 +334,7 @@ async def _collect(
         replies=replies,
         store_redeems=staff.redeems,
         pending=await _pending(redis),
+        violations=await admin.violations(),
     )
 
 

@@ -31,5 +31,6 @@ async def test_reduced_chaos_run_loses_and_duplicates_nothing(tmp_path: Path) ->
     assert figures["hostile entries sent"] >= 50
     assert figures["events lost"] == 0
     assert figures["Sitoo effects duplicated"] == 0
+    assert figures["request violations"] == 0
     assert figures["hostile entries dead-lettered with a reason"] == figures["hostile entries sent"]
     assert report.verdict.failures == []
