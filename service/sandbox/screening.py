@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from starlette.routing import BaseRoute, Match, Route
+from starlette.convertors import Convertor, IntegerConvertor, StringConvertor
+from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope
 
 from service.sandbox.openapi import BadRequestShape, OperationCheck, request_rules
+from service.sandbox.openapi.request_check import Parameter
 
 if TYPE_CHECKING:
     from service.sandbox.sandbox import Sandbox
@@ -25,11 +27,28 @@ if TYPE_CHECKING:
 PARSED_BODY_KEY = "sandbox.parsed_body"
 _ACCOUNT_PREFIX = re.compile(r"^/v2/accounts/\{[^}]+\}")
 _CONVERTOR = re.compile(r"\{(\w+):\w+\}")
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 
 
 def api_template(route_path: str) -> str:
     """/v2/accounts/{accountid:int}/sites/{siteid:int}/x.json -> /sites/{siteid}/x.json."""
     return _ACCOUNT_PREFIX.sub("", _CONVERTOR.sub(r"{\1}", route_path))
+
+
+def _bare(pattern: str, index: int) -> str:
+    """A route's path regex without anchors, its groups renamed r{index}_{name}."""
+    return _NAMED_GROUP.sub(
+        lambda group: f"(?P<r{index}_{group[1]}>", pattern.removeprefix("^").removesuffix("$")
+    )
+
+
+def _implied(convertor: Convertor[Any], declared: Parameter | None) -> bool:
+    """True when the route's convertor already guarantees the declared type of the value."""
+    if declared is None:
+        return True  # {accountid}: the gate has checked it
+    return (isinstance(convertor, IntegerConvertor) and declared.kind == "integer") or (
+        isinstance(convertor, StringConvertor) and declared.kind == "string"
+    )
 
 
 def _content_type(scope: Scope) -> bytes:
@@ -70,7 +89,8 @@ class RequestScreen:
     def __init__(self, sandbox: Sandbox, routes: Sequence[BaseRoute]) -> None:
         self.sandbox = sandbox
         rules = request_rules()
-        self._routes: list[tuple[Route, dict[str, OperationCheck]]] = []
+        # Routes sharing a path (GET and POST of a list) are one alternative of the finder.
+        self._by_path: dict[str, list[tuple[Route, dict[str, OperationCheck]]]] = {}
         for route in routes:
             if not isinstance(route, Route):
                 continue
@@ -82,15 +102,32 @@ class RequestScreen:
                     checks[method] = check
                 elif method != "HEAD":
                     raise ValueError(f"{method} {template} is served but not in the description")
-            self._routes.append((route, checks))
+            self._by_path.setdefault(route.path_regex.pattern, []).append((route, checks))
+        self._candidates = list(self._by_path.values())
+        # One regex for every route path, its groups named after the route they belong to:
+        # trying each route in turn costs more than the checks themselves.
+        self._finder = re.compile(
+            "|".join(
+                f"(?P<r{index}>{_bare(pattern, index)})"
+                for index, pattern in enumerate(self._by_path)
+            )
+        )
 
     def _operation(self, scope: Scope) -> tuple[OperationCheck, dict[str, object]] | None:
-        for route, checks in self._routes:
-            match, child = route.matches(scope)
-            if match is Match.FULL:
-                check = checks.get(scope["method"])
-                return None if check is None else (check, dict(child.get("path_params", {})))
-        return None  # the router answers 404 or 405
+        found = self._finder.fullmatch(scope["path"])
+        if found is None or found.lastgroup is None:
+            return None  # the router answers 404
+        index = int(found.lastgroup[1:])
+        for route, checks in self._candidates[index]:
+            check = checks.get(scope["method"])
+            if check is not None:
+                values = {
+                    name: convertor.convert(found.group(f"r{index}_{name}"))
+                    for name, convertor in route.param_convertors.items()
+                    if not _implied(convertor, check.path_parameters.get(name))
+                }
+                return check, values
+        return None  # the router answers 405
 
     async def screen(
         self, scope: Scope, receive: Receive, api_id: str

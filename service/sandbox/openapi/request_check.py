@@ -178,6 +178,11 @@ class OperationCheck:
     takes_body: bool
     validate_body: Validate | None
 
+    @functools.cached_property
+    def required_query(self) -> tuple[str, ...]:
+        """Names of the query parameters that must be given."""
+        return tuple(name for name, declared in self.query_parameters.items() if declared.required)
+
     def check(self, path_values: Mapping[str, object], query_string: bytes, body: bytes) -> object:
         """The parsed JSON body (None without one); raises BadRequestShape when invalid."""
         for name, value in path_values.items():
@@ -188,6 +193,8 @@ class OperationCheck:
         return self._check_body(body)
 
     def _check_query(self, query_string: bytes) -> None:
+        if not query_string and not self.required_query:
+            return
         try:
             pairs = parse_qsl(
                 query_string.decode("latin-1"),
@@ -210,11 +217,7 @@ class OperationCheck:
                 )
             seen.add(name)
             declared.check(raw)
-        missing = [
-            name
-            for name, declared in self.query_parameters.items()
-            if declared.required and name not in seen
-        ]
+        missing = [name for name in self.required_query if name not in seen]
         if missing:
             raise BadRequestShape(f"Missing required parameter '{missing[0]}'.")
 
