@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -225,3 +226,64 @@ async def test_lenient_sandbox_serves_and_records(fake_time: FakeTime) -> None:
     assert [(v.errortext, v.refused) for v in sandbox.violations.recent()] == [
         ("Unknown parameter 'extra'.", False)
     ]
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "sandbox.md"
+TEXT = {"Content-Type": "text/plain"}
+# The request behind each row of the errortext table in docs/sandbox.md.
+DOCUMENTED_REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "`GET orders.json?order_id=1`": ("GET", ORDERS + "?order_id=1", {}),
+    "`GET orders.json?num=ten`": ("GET", ORDERS + "?num=ten", {}),
+    "`GET products.json?sku=A&sku=B`": ("GET", "/sites/1/products.json?sku=A&sku=B", {}),
+    "order without `ordertypeid`": (
+        "POST",
+        ORDERS,
+        {"json": {k: v for k, v in order().items() if k != "ordertypeid"}},
+    ),
+    'order line with `"quantity": "1"`': (
+        "POST",
+        ORDERS,
+        {"json": order(orderitems=[{"productname": "P", "quantity": "1"}])},
+    ),
+    'order with `"colour": "red"`': ("POST", ORDERS, {"json": order(colour="red")}),
+    'payment `"moneyamount": "230"`': (
+        "POST",
+        ORDERS,
+        {"json": order(payments=[{"name": "Card", "moneyamount": "230"}])},
+    ),
+    "a list posted to `giftcards/{n}/transactions.json`": (
+        "POST",
+        f"{CARD}/transactions.json",
+        {"json": [{"moneyamount": "-1.00"}]},
+    ),
+    "one object posted to `warehousetransactions.json`": (
+        "POST",
+        TXS,
+        {"json": {"warehouseid": 1, "transactiontype": 10, "items": []}},
+    ),
+    "a body sent as `text/plain`": ("POST", ORDERS, {"content": b"{}", "headers": TEXT}),
+    "`GET` with a body": ("GET", ORDERS, {"json": {}}),
+}
+
+
+def _documented_rows() -> list[tuple[str, str]]:
+    lines = DOCS.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| request | errortext |") + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        request, text = (cell.strip() for cell in line.strip("|").split(" | "))
+        rows.append((request, text.strip("`")))
+    return rows
+
+
+async def test_every_documented_refusal_is_what_the_sandbox_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    """Each row of the errortext table in docs/sandbox.md, sent, gives its documented text."""
+    rows = _documented_rows()
+    assert {request for request, _ in rows} == set(DOCUMENTED_REQUESTS)
+    for request, text in rows:
+        method, url, options = DOCUMENTED_REQUESTS[request]
+        assert await refused(await client.request(method, url, **options)) == text, request
