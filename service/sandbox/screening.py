@@ -18,8 +18,7 @@ from starlette.convertors import Convertor, IntegerConvertor, StringConvertor
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope
 
-from service.sandbox.openapi import BadRequestShape, OperationCheck, request_rules
-from service.sandbox.openapi.request_check import Parameter
+from service.sandbox.openapi import BadRequestShape, OperationCheck, Parameter, request_rules
 
 if TYPE_CHECKING:
     from service.sandbox.sandbox import Sandbox

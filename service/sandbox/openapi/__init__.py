@@ -5,6 +5,7 @@ from service.sandbox.openapi.overrides import OVERRIDES, Override, StaleOverride
 from service.sandbox.openapi.request_check import (
     BadRequestShape,
     OperationCheck,
+    Parameter,
     RequestRules,
     request_rules,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "BadRequestShape",
     "OperationCheck",
     "Override",
+    "Parameter",
     "RequestRules",
     "StaleOverrideError",
     "corrected_description",

@@ -1,7 +1,8 @@
 """Checks one request (path, query and JSON body) against its operation in the description.
 
-Each operation's checks are compiled once per process, on first use, with fastjsonschema
-(generated Python code, far quicker than interpreting the schema on every request). OpenAPI
+Each operation's checks are compiled once per process (when the first sandbox app is built)
+with fastjsonschema: generated Python code, far quicker than interpreting the schema on every
+request. OpenAPI
 3.0 is not JSON Schema: ``nullable`` becomes a ``"null"`` type, references are inlined,
 annotations are dropped, and the result is checked as draft 4 (the draft OpenAPI 3.0 builds
 on, in which ``1.0`` is not an integer).
