@@ -97,6 +97,14 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
         list[str] | None,
         typer.Option(help="Another API user as ID:PASSWORD, with its own budget (repeatable)."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict/--lenient",
+            help="Refuse requests outside Sitoo's description (400), or serve them and only "
+            "record them (GET /_sandbox/violations).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the built-in Sitoo sandbox (not a real Sitoo) over HTTP."""
     configure_logging(level="INFO")
@@ -122,6 +130,7 @@ def sandbox(  # noqa: PLR0917 - one typer option per sandbox setting
                 "max_in_flight": max_in_flight,
                 "retry_after_s": retry_after_s,
                 "seed": seed,
+                "strict": strict,
                 "faults": {
                     "seed": fault_seed,
                     "latency_ms": latency_ms,

@@ -42,6 +42,7 @@ async def local_stand_ins(settings: Settings) -> AsyncIterator[Settings]:
             config = SandboxConfig(
                 credentials={**users, SANDBOX_API_ID: SecretStr(password)},
                 seed=settings.sandbox.seed,
+                strict=settings.sandbox.strict,
             )
             running = await stack.enter_async_context(
                 serve_sandbox(config, host="127.0.0.1", port=settings.sandbox.port)

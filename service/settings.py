@@ -294,6 +294,11 @@ class SandboxSettings(BaseModel):
 
     port: int = Field(default=8900, ge=0, le=65535, description="Sandbox port; 0 picks a free one.")
     seed: str = Field(default="demo", description="Data the sandbox starts with: demo or empty.")
+    strict: bool = Field(
+        default=True,
+        description="Refuse requests outside Sitoo's API description with a 400, as the real "
+        "Sitoo would; false serves them and only records them (for experiments).",
+    )
 
 
 class Settings(BaseSettings):

@@ -6,11 +6,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 import stamina
 
+from service.sandbox.violations import RequestViolations, Violation
 from tests.support.redis_server import provide_redis_url
 
 _TIERS = ("unit", "component", "integration")
@@ -41,6 +43,32 @@ def _no_retry_waits() -> Iterator[None]:
     stamina.set_testing(True, attempts=10)
     yield
     stamina.set_testing(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_request_violations(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every request an in-process sandbox saw in the test was one Sitoo's description allows.
+
+    The strict sandbox refuses the others, which most tests would notice anyway; this also
+    catches a refusal some caller swallowed. Tests that break the description on purpose say
+    so with ``@pytest.mark.malformed_requests``.
+    """
+    if request.node.get_closest_marker("malformed_requests") is not None:
+        yield
+        return
+    seen: list[Violation] = []
+    original = RequestViolations.record
+
+    def record(self: RequestViolations, **details: Any) -> Violation:
+        violation = original(self, **details)
+        seen.append(violation)
+        return violation
+
+    monkeypatch.setattr(RequestViolations, "record", record)
+    yield
+    assert not seen, f"requests outside the Sitoo description: {seen[:5]}"
 
 
 @pytest.fixture(scope="session")

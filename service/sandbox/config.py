@@ -73,3 +73,8 @@ class SandboxConfig(BaseModel):
     max_page_size: int | None = Field(
         default=None, ge=1, description="Larger num values are clamped; None means no cap."
     )
+    strict: bool = Field(
+        default=True,
+        description="Refuse (400) requests the Sitoo description does not allow; when False "
+        "they are served, and still recorded as violations.",
+    )

@@ -1,4 +1,4 @@
-"""The ASGI gate before the Sitoo routes: counters, IP allow-list, auth, account, 429, faults."""
+"""The ASGI gate before the Sitoo routes: counters, IP, auth, account, 429, screening, faults."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.sandbox.faults import FaultDecision
 from service.sandbox.ledger import Caller, current_caller
+from service.sandbox.screening import RequestScreen
 
 if TYPE_CHECKING:
     from service.sandbox.sandbox import Sandbox
@@ -58,7 +59,6 @@ def _json_message(
 
 
 _ACCOUNT_PATH = re.compile(r"/v2/accounts/([^/]+)")
-_ACCOUNT_PATH = re.compile(r"/v2/accounts/([^/]+)")
 _CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 
 
@@ -88,7 +88,8 @@ class SandboxGate:
     def __init__(self, app: ASGIApp, sandbox: Sandbox, routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
         self.sandbox = sandbox
-        self.routes = routes  # only to name the path template of requests refused early
+        self.routes = routes  # to name the path template of requests refused early
+        self.screen = RequestScreen(sandbox, routes)
 
     def _template(self, scope: Scope) -> str:
         route = scope.get("route")
@@ -178,6 +179,12 @@ class SandboxGate:
         token = current_caller.set(Caller(api_id, scope["method"], scope["path"]))
         released = False
         try:
+            # Screened before faults: a malformed request is refused whatever else happens,
+            # and draws no fault decision (strict runs, which send none, keep their sequence).
+            receive, malformed = await self.screen.screen(scope, receive, api_id)
+            if malformed is not None:
+                await self._reply(send, 400, malformed)
+                return
             decision = self.sandbox.fault_plan.decide(scope["method"], scope["path"])
             if decision.is_clean:
                 await self.app(scope, receive, send)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.sandbox.errors import SandboxError, bad_request, not_found
+from service.sandbox.screening import PARSED_BODY_KEY
 from service.sandbox.values import query_int, split_list
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def error_answer(error: SandboxError) -> Response:
 
 
 async def json_body(request: Request) -> Any:  # noqa: ANN401 - arbitrary JSON, validated by the caller
-    """The parsed JSON body, or 400."""
+    """The parsed JSON body (parsed once, when the gate screened it), or 400."""
+    if PARSED_BODY_KEY in request.scope:
+        return request.scope[PARSED_BODY_KEY]
     raw = await request.body()
     if not raw:
         raise bad_request("Missing request body")

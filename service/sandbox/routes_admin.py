@@ -175,6 +175,14 @@ async def requests(request: Request) -> Response:
     return answer(sandbox.counters.snapshot())
 
 
+async def violations(request: Request) -> Response:
+    """GET the requests that broke the Sitoo description, or DELETE to forget them."""
+    sandbox = sandbox_of(request)
+    if request.method == "DELETE":
+        sandbox.violations.clear()
+    return answer(sandbox.violations.snapshot())
+
+
 async def ledger(request: Request) -> Response:
     """Every applied write in order; filters kind and key."""
     query = request.query_params
@@ -346,6 +354,7 @@ ROUTES = [
     Route(PREFIX + "/users/{api_id}", put_user, methods=["PUT"]),
     Route(PREFIX + "/faults", faults, methods=["GET", "PUT"]),
     Route(PREFIX + "/requests", requests, methods=["GET", "DELETE"]),
+    Route(PREFIX + "/violations", violations, methods=["GET", "DELETE"]),
     Route(PREFIX + "/ledger", ledger, methods=["GET"]),
     Route(PREFIX + "/clock", clock, methods=["GET", "PUT"]),
     Route(PREFIX + "/state/orders", state_orders, methods=["GET"]),

@@ -21,6 +21,7 @@ from service.sandbox.order_model import Order
 from service.sandbox.orders import OrderBook
 from service.sandbox.stock import StockBook
 from service.sandbox.store_actions import StoreActions
+from service.sandbox.violations import RequestViolations
 
 
 class Sandbox:
@@ -30,6 +31,8 @@ class Sandbox:
         self.config = config
         self.clock = Clock(now)
         self.counters = RequestCounters()
+        # Like the counters, kept across reset: only clearing them forgets a violation.
+        self.violations = RequestViolations(self.clock)
         self.fault_plan = FaultPlan(config.faults)
         self.staff = StoreActions(self)
         self.reset(config.seed)

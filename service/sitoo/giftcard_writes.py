@@ -1,4 +1,4 @@
-"""Gift-card writes: issue, load/redeem and roll back, each exactly once."""
+"""Gift-card writes: issue, load/redeem (one transaction per request) and roll back, once each."""
 
 from __future__ import annotations
 
@@ -77,32 +77,49 @@ class GiftCardWrites(SitooReader):
         pin: str | None = None,
         lane: Lane = Lane.INTERACTIVE,
     ) -> GiftCardResult:
-        """Load (positive) or redeem (negative) once, all or nothing.
+        """Load (positive) or redeem (negative), each transaction once; one request each.
 
-        Each transaction's ``transaction_reference`` (derived from ``op_key`` unless
-        given) finds it in the card's history after a lost answer.
+        Sitoo takes one transaction object per request and answers it with its own
+        ``giftcardresponse`` (FACTS 6), so several transactions are sent one after another,
+        in order: the first under ``op_key``, the next ones under ``{op_key}#{index}``.
+        Each is found again by its ``transaction_reference`` (derived from ``op_key`` and
+        its index unless given) after a lost answer. A refusal stops the sequence and
+        leaves the earlier transactions applied and recorded, so calling again with the
+        same ``op_key`` never repeats them; whoever needs all or nothing sends one
+        transaction per call, as the service does. The result carries the card as the
+        last answer showed it and the ids of every transaction, in order.
         """
         if not transactions:
             raise ValueError("no transactions to add")
-        tagged = _tagged(transactions, op_key)
+        results = [
+            await self._add_giftcard_transaction(
+                cardnumber, transaction, op_key=_element_key(op_key, index), pin=pin, lane=lane
+            )
+            for index, transaction in enumerate(_tagged(transactions, op_key))
+        ]
+        return _combined(results)
+
+    async def _add_giftcard_transaction(
+        self,
+        cardnumber: str,
+        transaction: GiftCardTransactionIn,
+        *,
+        op_key: str,
+        pin: str | None,
+        lane: Lane,
+    ) -> GiftCardResult:
+        """POST one transaction object once, found again by its reference."""
         path = f"{self._site}/giftcards/{cardnumber}/transactions.json"
-        present: dict[str, str] = {}  # reference -> transactionid found by reconciliation
+        params = {"pin": pin} if pin else None
 
         async def reconcile(_claim: Claim) -> GiftCardResult | None:
-            return await self._find_in_history(cardnumber, tagged, present, pin=pin, lane=lane)
+            return await self._find_in_history(cardnumber, transaction, pin=pin, lane=lane)
 
         async def write(_claim: Claim) -> GiftCardResult:
-            missing = [t for t in tagged if t.transaction_reference not in present]
-            params = {"pin": pin} if pin else None
             data = await self._engine.send(
-                "POST", path, lane=lane, params=params, body=[t.to_json() for t in missing]
+                "POST", path, lane=lane, params=params, body=transaction.to_json()
             )
-            result = validate(GiftCardResult, data, what=f"POST {path}")
-            if not present:
-                return result
-            return result.model_copy(
-                update={"addedtransactionids": [*present.values(), *result.addedtransactionids]}
-            )
+            return validate(GiftCardResult, data, what=f"POST {path}")
 
         return await self._engine.exactly_once(
             op_key,
@@ -123,41 +140,45 @@ class GiftCardWrites(SitooReader):
     ) -> GiftCardResult | None:
         """What :meth:`add_giftcard_transactions` with these arguments applied; never writes.
 
-        None when no attempt under ``op_key`` reached Sitoo. For a redemption voided
-        after an attempt whose answer was lost: it may have been charged all the same.
+        None when no attempt under ``op_key`` reached Sitoo; with several transactions,
+        the ones found. For a redemption voided after an attempt whose answer was lost: it
+        may have been charged all the same.
         """
-        tagged = _tagged(transactions, op_key)
+        found: list[GiftCardResult] = []
+        for index, transaction in enumerate(_tagged(transactions, op_key)):
 
-        async def reconcile(_claim: Claim) -> GiftCardResult | None:
-            return await self._find_in_history(cardnumber, tagged, {}, pin=pin, lane=lane)
+            async def reconcile(
+                _claim: Claim, transaction: GiftCardTransactionIn = transaction
+            ) -> GiftCardResult | None:
+                return await self._find_in_history(cardnumber, transaction, pin=pin, lane=lane)
 
-        return await self._engine.look_up(
-            op_key, reconcile=reconcile, encode=result_to_json, decode=result_from_json
-        )
+            result = await self._engine.look_up(
+                _element_key(op_key, index),
+                reconcile=reconcile,
+                encode=result_to_json,
+                decode=result_from_json,
+            )
+            if result is not None:
+                found.append(result)
+        return _combined(found) if found else None
 
     async def _find_in_history(
         self,
         cardnumber: str,
-        tagged: Sequence[GiftCardTransactionIn],
-        present: dict[str, str],
+        transaction: GiftCardTransactionIn,
         *,
         pin: str | None,
         lane: Lane,
     ) -> GiftCardResult | None:
-        """The result when every tagged transaction is in the card's history, else None.
+        """The result when the transaction is in the card's history, else None.
 
-        ``present`` is refilled with the references found, so a partial write is
-        completed with only what is missing.
+        Only the short numeric id is in the history; the 40-hex one Sitoo also returned
+        for it is not (both roll it back).
         """
         card = await self.get_giftcard(cardnumber, pin=pin, lane=lane)
-        history = {t.transaction_reference: t for t in card.transactions or []}
-        present.clear()
-        for t in tagged:
-            match = history.get(t.transaction_reference)
-            if match is not None and t.transaction_reference:
-                present[t.transaction_reference] = match.transactionid or ""
-        if len(present) == len(tagged):
-            return GiftCardResult(giftcard=card, addedtransactionids=list(present.values()))
+        for seen in card.transactions or []:
+            if seen.transaction_reference == transaction.transaction_reference:
+                return GiftCardResult(giftcard=card, addedtransactionids=[seen.transactionid or ""])
         return None
 
     async def rollback_giftcard_transactions(
@@ -202,3 +223,18 @@ def _tagged(
         else t.model_copy(update={"transaction_reference": operation_reference(op_key, i)})
         for i, t in enumerate(transactions)
     ]
+
+
+def _element_key(op_key: str, index: int) -> str:
+    """The operation key of transaction ``index`` of a call (the first keeps the call's)."""
+    return op_key if index == 0 else f"{op_key}#{index}"
+
+
+def _combined(results: Sequence[GiftCardResult]) -> GiftCardResult:
+    """One result for transactions sent one per request: the last card, every id in order."""
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "addedtransactionids": [i for result in results for i in result.addedtransactionids]
+        }
+    )

@@ -340,6 +340,7 @@ async def _collect(
         hostile_replies=hostile_replies,
         store_redeems=staff.redeems,
         pending=await _pending(redis),
+        violations=await admin.violations(),
     )
 
 

@@ -32,7 +32,8 @@ def format_report(report: Report) -> str:
     lines.append("")
     if report.verdict.passed:
         lines.append(
-            "VERDICT: PASS (0 events lost, 0 effects duplicated, every event accounted for)"
+            "VERDICT: PASS (0 events lost, 0 effects duplicated, 0 request violations, "
+            "every event accounted for)"
         )
     else:
         lines.append("VERDICT: FAIL")

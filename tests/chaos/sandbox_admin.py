@@ -36,6 +36,11 @@ class SandboxAdmin:
         """Start counting afresh."""
         await self._call("DELETE", "/requests")
 
+    async def violations(self) -> dict[str, Any]:
+        """Requests that broke Sitoo's description: count, per operation, the newest ones."""
+        found: dict[str, Any] = await self._call("GET", "/violations")
+        return found
+
     async def stock(self) -> list[dict[str, Any]]:
         """Every warehouse item."""
         items: list[dict[str, Any]] = await self._call("GET", "/state/stock")

@@ -134,6 +134,13 @@ async def running_stack(
         if start_replicas:
             await asyncio.gather(*(r.start() for r in started))
         yield Stack(redis, admin, sandbox, redis_server, started, workdir)
+        # The sandbox is strict: a refused request would make the figures meaningless.
+        violations = await admin.violations()
+        if violations["count"]:
+            raise RuntimeError(
+                f"{violations['count']} requests outside Sitoo's description: "
+                f"{violations['recent'][:3]}"
+            )
     finally:
         for replica in started:
             await replica.stop()

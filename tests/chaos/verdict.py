@@ -47,6 +47,7 @@ class Collected:
     hostile_replies: dict[str, list[dict[str, Any]]]  # hostile request's reply list -> replies
     store_redeems: list[dict[str, Any]]  # {card, amount, receipt_id, ok}
     pending: dict[str, int]  # stream -> entries still pending in the group
+    violations: dict[str, Any]  # the sandbox's /_sandbox/violations since it started
 
 
 @dataclass
@@ -85,6 +86,7 @@ def judge(plan: Plan, collected: Collected) -> Verdict:
     """Every check of the verdict: lost, duplicated, accounted for, balances, stock."""
     verdict = Verdict()
     results = _by_event(collected.results)
+    _request_violations(collected, verdict)
     _accounting(plan, collected, results, verdict)
     _hostile(collected, verdict)
     _hostile_replies(plan, collected, verdict)
@@ -98,6 +100,21 @@ def judge(plan: Plan, collected: Collected) -> Verdict:
     if still_pending:
         verdict.fail(f"entries left pending after the run: {still_pending}")
     return verdict
+
+
+def _request_violations(collected: Collected, verdict: Verdict) -> None:
+    """Every request the service sent was one Sitoo's description allows."""
+    count = int(collected.violations.get("count", 0))
+    verdict.figures["request violations"] = count
+    if count:
+        shown = [
+            f"{v['method']} {v['operation']}: {v['errortext']}"
+            for v in collected.violations.get("recent", [])[:5]
+        ]
+        verdict.fail(
+            f"{count} requests outside Sitoo's description "
+            f"({collected.violations.get('by_operation')}), e.g. {shown}"
+        )
 
 
 def _accounting(

@@ -76,3 +76,27 @@ async def test_fault_options_take_effect() -> None:
         response = await client.get("/sites.json")
         assert response.status_code in {500, 503}
         assert set(response.json()) == {"statuscode", "errortext"}
+
+
+async def test_strict_by_default_and_lenient_on_request() -> None:
+    """Strict refuses a list where Sitoo takes one transaction; --lenient serves and records it."""
+    path = "/sites/1/giftcards/95000000000000000001/transactions.json"
+    body = [{"moneyamount": "-1.00"}]
+    async with _sandbox() as client:
+        refused = await client.post(path, json=body)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "statuscode": 400,
+            "errortext": "Invalid request body: expected an object, got an array.",
+        }
+        root = str(client.base_url).split("/v2/")[0]
+        recorded = (await client.get(f"{root}/_sandbox/violations")).json()
+        assert recorded["count"] == 1
+        assert recorded["recent"][0]["refused"] is True
+    async with _sandbox("--lenient") as client:
+        served = await client.post(path, json=body)
+        assert served.status_code == 200
+        root = str(client.base_url).split("/v2/")[0]
+        recorded = (await client.get(f"{root}/_sandbox/violations")).json()
+        assert recorded["by_operation"] == {"addGiftCardTransaction": 1}
+        assert recorded["recent"][0]["refused"] is False

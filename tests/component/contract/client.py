@@ -33,6 +33,7 @@ class ContractClient:
     spec: ContractSpec
     account_id: int
     exchanges: list[Exchange] = field(default_factory=list)
+    outside_spec: int = 0  # requests sent with request_in_spec=False
 
     async def call(
         self,
@@ -63,6 +64,7 @@ class ContractClient:
             raise ContractViolationError(
                 f"request to {operation.operation_id} was meant to break the description"
             )
+        self.outside_spec += not request_in_spec
         response = await self._send(
             method, path, body=body, params=params, account_id=account_id, auth=auth
         )

@@ -61,6 +61,12 @@ async def api(
         credentials=(API_ID, PASSWORD),
     ) as client:
         yield client
+    # The sandbox checks requests with its own compiled validators; the client checked them
+    # with another. They must agree: exactly the requests sent as outside the description
+    # were recorded (and refused) as violations.
+    violations = sandbox_app.state.sandbox.violations
+    assert violations.count == client.outside_spec, violations.snapshot()
+    assert all(violation.refused for violation in violations.recent())
     markers = request.node.iter_markers("covers")
     claimed = {operation_id for marker in markers for operation_id in marker.args}
     missing = claimed - client.exercised()

@@ -11,7 +11,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SOURCE = PROJECT_ROOT / ".." / "shared" / "sitoo-api" / "openapi.json"
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / "sitoo_openapi_subset.json"
+DEFAULT_OUTPUT = PROJECT_ROOT / "service" / "sandbox" / "openapi" / "sitoo_openapi_subset.json"
 
 # Every operation the sandbox serves (and the service calls), by operationId.
 OPERATION_IDS: tuple[str, ...] = (

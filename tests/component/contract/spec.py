@@ -1,22 +1,25 @@
-"""The corrected Sitoo OpenAPI subset: finds operations by URL, validates requests and responses."""
+"""The sandbox's corrected Sitoo description, validated independently of the sandbox.
+
+The document is the sandbox's own (``service.sandbox.openapi``: the bundled subset, the
+documented overrides and the tightenings); the validator is another one
+(``openapi-schema-validator``), so a test also cross-checks the sandbox's request checks.
+"""
 
 from __future__ import annotations
 
 import copy
 import functools
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from .overrides import Document, apply_overrides, without_required_fields
+from service.sandbox.openapi.description import corrected_description, without_required_fields
+from service.sandbox.openapi.document import Document
 
-SPEC_FILE = Path(__file__).with_name("sitoo_openapi_subset.json")
 SPEC_URI = "urn:sitoo:openapi-subset"
 API_PREFIX = "/v2/accounts/{accountid}"
 _PLACEHOLDER = re.compile(r"\{([^}]+)\}")
@@ -224,65 +227,8 @@ def _parse_scalar(raw: str, schema: dict[str, Any]) -> object:
     return raw
 
 
-def close_objects(node: object) -> None:
-    """Forbid properties a schema does not declare, in place.
-
-    Not a correction of the description but a tightening for the tests: Sitoo's schemas are
-    open, so a misspelt field in a response would otherwise pass unnoticed.
-    """
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for key, value in node.items():
-            if key not in {"example", "examples", "properties"}:
-                close_objects(value)
-            elif key == "properties":
-                for property_schema in value.values():
-                    close_objects(property_schema)
-    elif isinstance(node, list):
-        for value in node:
-            close_objects(value)
-
-
-MONEY_PATTERN = r"^-?\d+\.\d{2}$"
-QUANTITY_PATTERN = r"^-?\d+\.\d{3}$"
-
-
-def pin_number_formats(node: object) -> None:
-    """Give money and decimal-quantity strings their documented shape, in place.
-
-    Also a tightening: Sitoo documents money as strings with two decimals ("123.50") and
-    decimal quantities with three ("5.000") [FACTS 1, from OBJ28], and a money value sent as
-    "230" was rejected; the schemas only say "string". Fields are recognised by Sitoo's
-    naming convention (money*, decimal*).
-    """
-    if isinstance(node, dict):
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            _pin_properties(properties)
-        for key, value in node.items():
-            if key not in {"example", "examples"}:
-                pin_number_formats(value)
-    elif isinstance(node, list):
-        for value in node:
-            pin_number_formats(value)
-
-
-def _pin_properties(properties: dict[str, Any]) -> None:
-    for name, schema in properties.items():
-        if not isinstance(schema, dict) or schema.get("type") != "string":
-            continue
-        if name.startswith("money"):
-            schema.setdefault("pattern", MONEY_PATTERN)
-        elif name.startswith("decimal"):
-            schema.setdefault("pattern", QUANTITY_PATTERN)
-
-
 @functools.cache
 def load_contract_spec() -> ContractSpec:
-    """The generated subset with the overrides applied, objects closed and numbers pinned."""
-    corrected = apply_overrides(json.loads(SPEC_FILE.read_text(encoding="utf-8")))
-    for part in (corrected["components"], corrected["paths"]):
-        close_objects(part)
-        pin_number_formats(part)
+    """The sandbox's corrected description (overrides, closed objects, pinned numbers)."""
+    corrected = corrected_description()
     return ContractSpec(corrected, projected=ContractSpec(without_required_fields(corrected)))

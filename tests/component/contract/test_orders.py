@@ -101,6 +101,7 @@ async def test_a_second_order_with_the_same_externalid_is_refused(api: ContractC
     assert sent["externalid"] in error["errortext"]
 
 
+@pytest.mark.malformed_requests
 async def test_money_without_two_decimals_is_refused(api: ContractClient) -> None:
     """A money string without its two decimals ("230") is outside the description and refused."""
     warehouse = await store_warehouse(api)
@@ -114,6 +115,7 @@ async def test_money_without_two_decimals_is_refused(api: ContractClient) -> Non
     assert error["statuscode"] == 400
 
 
+@pytest.mark.malformed_requests
 async def test_an_order_without_its_type_is_refused(api: ContractClient) -> None:
     """A body the description rejects (no ordertypeid) is also refused by the API."""
     body = {"externalid": unique_externalid("bad"), "orderitems": []}

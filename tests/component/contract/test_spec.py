@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from service.sandbox.openapi.description import raw_subset
+from service.sandbox.openapi.overrides import OVERRIDES, StaleOverrideError, apply_overrides
+
 from . import generate_spec
-from .overrides import OVERRIDES, StaleOverrideError, apply_overrides
-from .spec import SPEC_FILE, ContractSpec
+from .spec import ContractSpec
 
 # The description's own examples that stay wrong after the overrides, and why. These are
 # example defects (the schema is right), so they are not overridden.
@@ -20,8 +22,7 @@ EXAMPLE_DEFECTS = {
 
 
 def _raw_subset() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
-    return document
+    return raw_subset()
 
 
 def _refs(node: object) -> set[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
-from service.sandbox import Sandbox
+from service.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sandbox_transport
 from service.sandbox.seed import (
     DEMO_GIFTCARD,
     DEMO_GIFTCARD_BLOCKED,
@@ -14,6 +15,7 @@ from service.sandbox.seed import (
     DEMO_GIFTCARD_PIN,
     DEMO_GIFTCARD_WITH_PIN,
 )
+from tests.component.sandbox.conftest import BASE, FakeTime
 
 CARDS = "/sites/1/giftcards"
 
@@ -60,6 +62,7 @@ async def test_issue_with_number_and_pin_then_read(client: httpx.AsyncClient) ->
     assert (await client.post(f"{CARDS}.json", json=body)).status_code == 400
 
 
+@pytest.mark.malformed_requests
 async def test_issue_validation(client: httpx.AsyncClient) -> None:
     """type and currencycode are required and checked."""
     for body in (
@@ -88,19 +91,43 @@ async def test_redeem_then_read_history(client: httpx.AsyncClient, sandbox: Sand
     assert [e.key for e in sandbox.ledger_entries(kind="giftcard.transaction")] == ["RCPT-1"]
 
 
-async def test_array_of_transactions_is_all_or_nothing(
+@pytest.mark.malformed_requests
+async def test_an_array_of_transactions_is_refused_as_sitoo_describes_one_object(
     client: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:
-    """A load and a redeem in one call; an overdraft anywhere refuses the whole call."""
-    ok = await redeem(
+    """The description takes one transaction object per request: an array is a 400."""
+    refused = await redeem(
         client, DEMO_GIFTCARD, [{"moneyamount": "100.00"}, {"moneyamount": "-600.00"}]
     )
-    assert ok.json()["giftcard"]["moneyamount"] == "0.00"
-    assert len(ok.json()["addedtransactionids"]) == 4
-    refused = await redeem(client, DEMO_GIFTCARD, [{"moneyamount": "-0.01"}])
     assert refused.status_code == 400
-    assert "Insufficient balance" in refused.json()["errortext"]
+    assert refused.json()["errortext"] == "Invalid request body: expected an object, got an array."
+    assert sandbox.ledger_entries(kind="giftcard.transaction") == []
+    assert [v.operation for v in sandbox.violations.recent()] == ["addGiftCardTransaction"]
+
+
+@pytest.mark.malformed_requests
+async def test_a_lenient_sandbox_applies_an_array_all_or_nothing(fake_time: FakeTime) -> None:
+    """Lenient, the array is served (and still recorded): an overdraft refuses it whole."""
+    app = create_sandbox_app(SandboxConfig(strict=False), now=fake_time)
+    sandbox: Sandbox = app.state.sandbox
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(app), base_url=BASE, auth=("sandbox", "sandbox")
+    ) as client:
+        ok = await redeem(
+            client, DEMO_GIFTCARD, [{"moneyamount": "100.00"}, {"moneyamount": "-600.00"}]
+        )
+        assert ok.json()["giftcard"]["moneyamount"] == "0.00"
+        assert len(ok.json()["addedtransactionids"]) == 4
+        refused = await redeem(client, DEMO_GIFTCARD, [{"moneyamount": "-0.01"}])
+        assert refused.status_code == 400
+        assert "Insufficient balance" in refused.json()["errortext"]
+        mixed = await redeem(
+            client, DEMO_GIFTCARD_WITH_PIN, [{"moneyamount": "5.00"}, {"moneyamount": "-1.00"}]
+        )
+        assert mixed.json()["errortext"] == "Pin required"
     assert len(sandbox.ledger_entries(kind="giftcard.transaction")) == 2
+    assert sandbox.violations.count == 3
+    assert not any(violation.refused for violation in sandbox.violations.recent())
 
 
 async def test_refusals_have_distinct_texts(client: httpx.AsyncClient) -> None:
@@ -139,6 +166,7 @@ async def test_rollback_removes_the_transactions(
     assert [e.key for e in sandbox.ledger_entries(kind="giftcard.rollback")] == ["R-9"]
 
 
+@pytest.mark.malformed_requests
 async def test_pin_is_needed_for_redeems_only_and_checked_whenever_given(
     client: httpx.AsyncClient,
 ) -> None:
@@ -148,19 +176,19 @@ async def test_pin_is_needed_for_redeems_only_and_checked_whenever_given(
     assert load.status_code == 200
     added = load.json()["addedtransactionids"]
     assert (await client.get(f"{card_path}.json")).json()["moneyamount"] == "325.00"
-    mixed = await redeem(
-        client, DEMO_GIFTCARD_WITH_PIN, [{"moneyamount": "5.00"}, {"moneyamount": "-1.00"}]
-    )
-    assert mixed.json()["errortext"] == "Pin required"
     wrong = {"pin": "0"}
     refused = [
         await client.get(f"{card_path}.json", params=wrong),
         await client.post(
             f"{card_path}/transactions.json", json={"moneyamount": "1.00"}, params=wrong
         ),
-        await client.request("DELETE", f"{card_path}/transactions.json", json=added, params=wrong),
     ]
-    assert [r.json()["errortext"] for r in refused] == ["Invalid pin"] * 3
+    assert [r.json()["errortext"] for r in refused] == ["Invalid pin"] * 2
+    # The rollback takes no PIN in the description: sending one is a malformed request.
+    with_pin = await client.request(
+        "DELETE", f"{card_path}/transactions.json", json=added, params=wrong
+    )
+    assert with_pin.json()["errortext"] == "Unknown parameter 'pin'."
     rollback = await client.request("DELETE", f"{card_path}/transactions.json", json=added)
     assert rollback.json() is True
     assert (await client.get(f"{card_path}.json")).json()["moneyamount"] == "300.00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ def move(warehouseid: int, sku: str, qty: str, externalid: str) -> dict[str, Any
         "transactiontype": 10 if not qty.startswith("-") else 20,
         "description": "move",
         "externalid": externalid,
-        "items": [{"sku": sku, "decimalquantity": qty, "moneypricein": "10.00"}],
+        "items": [{"sku": sku, "decimalquantity": f"{Decimal(qty):.3f}", "moneypricein": "10.00"}],
     }
 
 
@@ -77,7 +78,7 @@ async def test_put_items_on_virtual_answers_a_batch_envelope(
     """Absolute totals on the virtual warehouse; unknown SKU fails only its element."""
     fake_time.value += 10
     url = f"/sites/1/warehouses/{WEB}/warehouseitems.json"
-    body = [{"sku": "SKU-0001", "decimaltotal": "42.000"}, {"sku": "NOPE", "decimaltotal": "1"}]
+    body = [{"sku": "SKU-0001", "decimaltotal": "42.000"}, {"sku": "NOPE", "decimaltotal": "1.000"}]
     answer = (await client.put(url, json=body)).json()
     assert answer[0]["statuscode"] == 200
     assert isinstance(answer[0]["return"], int)
@@ -118,7 +119,7 @@ async def test_transactions_single_id_or_envelope(
     too_many = await client.post(TXS, json=[move(1, "SKU-0003", "1", "x")] * 1001)
     assert too_many.status_code == 400
     read_only = await client.post(
-        TXS, json={**move(1, "SKU-0003", "1", "y"), "transactiontype": 30}
+        TXS, json=[{**move(1, "SKU-0003", "1", "y"), "transactiontype": 30}]
     )
     assert read_only.status_code == 400
 
@@ -126,7 +127,7 @@ async def test_transactions_single_id_or_envelope(
 async def test_transaction_reads_filter_and_sort(client: httpx.AsyncClient) -> None:
     """Cursor reads with warehousetransactionidfrom and ascending sort; per-warehouse reads."""
     ids = [
-        (await client.post(TXS, json=move(1 + n % 2, "SKU-0001", "1", f"C{n}"))).json()
+        (await client.post(TXS, json=[move(1 + n % 2, "SKU-0001", "1", f"C{n}")])).json()
         for n in range(4)
     ]
     asc = (

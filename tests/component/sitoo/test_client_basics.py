@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from service.sitoo import NotFound, order_externalid
+from service.idempotency import ClaimStatus
+from service.sitoo import NotFound, operation_reference, order_externalid
 from service.sitoo.errors import BadRequest, Disposition
 from service.sitoo.models import (
     GiftCardTransactionIn,
@@ -92,6 +93,50 @@ async def test_giftcard_issue_redeem_and_rollback(rig: Rig) -> None:
     card = await rig.client.get_giftcard(number)
     assert card.moneyamount == Decimal(500)
     assert len(rig.sandbox.ledger_entries(kind="giftcard.rollback")) == 1
+
+
+async def test_several_gift_card_transactions_go_one_per_request(rig: Rig) -> None:
+    """Each transaction is its own POST of one object and its own operation, in order."""
+    card = "95000000000000000001"  # 500.00 in the demo seed
+    load, redeem = Decimal(100), Decimal(-30)
+    result = await rig.client.add_giftcard_transactions(
+        card,
+        [GiftCardTransactionIn(moneyamount=load), GiftCardTransactionIn(moneyamount=redeem)],
+        op_key="g3:move",
+    )
+    assert (
+        rig.sandbox.counters.count(
+            "POST",
+            "/v2/accounts/{accountid}/sites/{siteid}/giftcards/{cardnumber}/transactions.json",
+            200,
+        )
+        == 2
+    )
+    entries = rig.sandbox.ledger_entries(kind="giftcard.transaction")
+    assert [e.key for e in entries] == [
+        operation_reference("g3:move", 0),
+        operation_reference("g3:move", 1),
+    ]
+    assert len(result.addedtransactionids) == 4  # two per transaction
+    assert result.giftcard is not None
+    assert result.giftcard.moneyamount == Decimal("570.00")  # as the last answer showed it
+    for key in ("g3:move", "g3:move#1"):  # one recorded operation per transaction
+        assert (await rig.store.claim(key)).status is ClaimStatus.DONE
+
+
+async def test_a_refused_later_transaction_never_repeats_the_earlier_ones(rig: Rig) -> None:
+    """The second is refused: the first stays applied, and calling again does not repeat it."""
+    card = "95000000000000000001"
+    transactions = [
+        GiftCardTransactionIn(moneyamount=Decimal(-100)),
+        GiftCardTransactionIn(moneyamount=Decimal(-9999)),
+    ]
+    for _ in range(2):
+        with pytest.raises(BadRequest):
+            await rig.client.add_giftcard_transactions(card, transactions, op_key="g4:redeem")
+    entries = rig.sandbox.ledger_entries(kind="giftcard.transaction")
+    assert [e.key for e in entries] == [operation_reference("g4:redeem", 0)]
+    assert (await rig.client.get_giftcard(card)).moneyamount == Decimal("400.00")
 
 
 async def test_permanent_errors_carry_sitoo_errortext(rig: Rig) -> None:

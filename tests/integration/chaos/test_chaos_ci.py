@@ -33,4 +33,5 @@ async def test_reduced_chaos_run_loses_and_duplicates_nothing(tmp_path: Path) ->
     assert figures["Sitoo effects duplicated"] == 0
     assert figures["hostile entries ending as expected"] == figures["hostile entries sent"]
     assert figures["hostile requests answered once"] >= 4
+    assert figures["request violations"] == 0
     assert report.verdict.failures == []

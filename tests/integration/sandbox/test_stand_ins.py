@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from service.launcher import local_stand_ins
@@ -38,3 +39,23 @@ async def test_sandbox_accepts_the_configured_extra_and_reserved_api_users(
                 f"{completed.sitoo.base_url}/sites.json", auth=("till", "wrong")
             )
             assert refused.status_code == httpx.codes.UNAUTHORIZED
+
+
+@pytest.mark.malformed_requests
+@pytest.mark.parametrize("strict", [True, False])
+async def test_the_sandbox_is_strict_unless_configured_lenient(
+    redis_url: str, unique: str, *, strict: bool
+) -> None:
+    """SITOO_SYNC_SANDBOX__STRICT decides whether a request outside the description is refused."""
+    settings = Settings(
+        redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
+        sandbox=SandboxSettings(port=0, strict=strict),
+    )
+    async with local_stand_ins(settings) as completed:
+        sitoo = completed.sitoo
+        assert sitoo.api_id is not None
+        assert sitoo.api_password is not None
+        auth = (sitoo.api_id, sitoo.api_password.get_secret_value())
+        async with httpx.AsyncClient(base_url=str(sitoo.base_url), auth=auth) as http:
+            answer = await http.get(f"{sitoo.base_url}/sites.json", params={"order_id": "1"})
+    assert answer.status_code == (httpx.codes.BAD_REQUEST if strict else httpx.codes.OK)

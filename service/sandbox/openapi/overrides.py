@@ -1,22 +1,32 @@
 """Corrections to the known defects of the Sitoo OpenAPI description, applied when it is loaded.
 
-Each override names the defect it corrects (as listed in the README of the bundled description
-and in FACTS.md) and first checks that the defect is still there: if a regenerated description
-has fixed it, loading fails loudly instead of silently patching something that changed.
+Each override names its defect (from the bundled description's README and FACTS.md) and first
+checks that it is still there: a regenerated description that fixed it fails loudly instead.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-Document = dict[str, Any]
-SCHEMA_PREFIX = "#/components/schemas/"
+from service.sandbox.openapi.document import (
+    SCHEMA_PREFIX,
+    Document,
+    operation,
+    operations,
+    ref,
+    request_schemas,
+    response,
+    schemas,
+)
+
 SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean"})
 ERROR_STATUSES = ("400", "401", "404", "429", "500")
 ADDED_BY = "x-override"  # marks every node an override adds, so its origin stays visible
+_CARD_PATHS = 2  # the card and its transactions
+_ADDITIONALDATA_MAPS = 8
 
 
 class StaleOverrideError(AssertionError):
@@ -45,78 +55,76 @@ def _expect(condition: bool, override: str, what: str) -> None:
         raise StaleOverrideError(f"override {override!r}: expected {what}")
 
 
-def _operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method in {"get", "put", "post", "delete"}:
-                yield path, method, operation
-
-
-def operation(document: Document, operation_id: str) -> dict[str, Any]:
-    """The operation object with this operationId."""
-    for _, _, candidate in _operations(document):
-        if candidate["operationId"] == operation_id:
-            return candidate
-    raise KeyError(operation_id)
-
-
-def _path_item_of(document: Document, operation_id: str) -> dict[str, Any]:
-    for path, _, candidate in _operations(document):
-        if candidate["operationId"] == operation_id:
-            item: dict[str, Any] = document["paths"][path]
-            return item
-    raise KeyError(operation_id)
-
-
-def _schemas(document: Document) -> dict[str, Any]:
-    schemas: dict[str, Any] = document["components"]["schemas"]
-    return schemas
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": SCHEMA_PREFIX + name}
-
-
 def _json_content(schema: dict[str, Any], override: str) -> dict[str, Any]:
     return {"application/json": {"schema": schema | {ADDED_BY: override}}}
 
 
-def _response_200(document: Document, operation_id: str) -> dict[str, Any]:
-    response: dict[str, Any] = operation(document, operation_id)["responses"]["200"]
-    return response
-
-
-def _request_schema(document: Document, operation_id: str) -> dict[str, Any]:
-    schema: dict[str, Any] = operation(document, operation_id)["requestBody"]["content"][
-        "application/json"
-    ]["schema"]
-    return schema
-
-
 # --- the overrides -------------------------------------------------------------------------
+
+
+def _nullable_scalars(node: object) -> None:
+    if isinstance(node, dict):
+        kind = node.get("type")  # a property may be called "type": its value is a dict
+        if isinstance(kind, str) and kind in SCALAR_TYPES:
+            node["nullable"] = True
+        for key, value in node.items():
+            if key not in {"example", "examples"}:
+                _nullable_scalars(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_scalars(value)
 
 
 def _every_scalar_nullable(document: Document) -> None:
     name = "every-scalar-nullable"
     text = str(document)
     _expect("'nullable'" not in text, name, "no 'nullable' anywhere in the description")
+    # Nulls are seen in answers. Requests keep their types (Sitoo refused a null barcode,
+    # FACTS 12): they get only the nulls their prose allows (documented-request-nulls).
+    written = request_schemas(document)
+    _expect(bool(written), name, "request bodies referencing component schemas")
+    for schema_name, schema in schemas(document).items():
+        if schema_name not in written:
+            _nullable_scalars(schema)
+    for _, _, candidate in operations(document):
+        _nullable_scalars(candidate.get("responses", {}))
 
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")  # a property may be called "type": its value is a dict
-            if isinstance(kind, str) and kind in SCALAR_TYPES:
-                node["nullable"] = True
-            for key, value in node.items():
-                if key not in {"example", "examples"}:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
 
-    walk(_schemas(document))
-    for _, _, candidate in _operations(document):
-        walk(candidate.get("requestBody", {}))
-        walk(candidate.get("responses", {}))
+# Write-schema fields whose description says null is a meaningful value, e.g. order-write
+# datereserved: "(Null value is allowed for no reservation)".
+_NULLABLE_IN_REQUESTS = {
+    "order-write": ("datereserved",),
+    "orderitem-write": ("decimalunitquantity",),
+    "warehousetransaction-write": ("shipmentid", "externalid", "reasoncode"),
+}
+
+
+def _documented_request_nulls(document: Document) -> None:
+    name = "documented-request-nulls"
+    for schema_name, fields in _NULLABLE_IN_REQUESTS.items():
+        properties = schemas(document)[schema_name]["properties"]
+        for field in fields:
+            _expect(
+                field in properties and "nullable" not in properties[field],
+                name,
+                f"{schema_name}.{field} declared and not nullable",
+            )
+            properties[field] = properties[field] | {"nullable": True, ADDED_BY: name}
+
+
+def _collections_page_like_the_others(document: Document) -> None:
+    name = "collection-paging"
+    for operation_id in ("getSites", "getOrderDeliveries", "getOrderLogItems"):
+        answer = response(document, operation_id)["content"]["application/json"]["schema"]
+        envelope = schemas(document)[answer["$ref"].removeprefix(SCHEMA_PREFIX)]
+        _expect(envelope["required"] == ["totalcount", "items"], name, f"{operation_id} envelope")
+        parameters = operation(document, operation_id).setdefault("parameters", [])
+        declared = {parameter["name"] for parameter in parameters}
+        _expect(not declared & {"start", "num"}, name, f"{operation_id} without start and num")
+        parameters.extend(
+            {"name": key, "in": "query", "schema": {"type": "integer"}, ADDED_BY: name}
+            for key in ("start", "num")
+        )
 
 
 def _cardnumber_is_a_string(document: Document) -> None:
@@ -128,14 +136,14 @@ def _cardnumber_is_a_string(document: Document) -> None:
                 _expect(parameter["schema"] == {"type": "integer"}, name, f"integer in {path}")
                 parameter["schema"] = {"type": "string", ADDED_BY: name}
                 changed += 1
-    _expect(changed == 2, name, "the cardnumber path parameter on the two card paths")
+    _expect(changed == _CARD_PATHS, name, "the cardnumber path parameter on the two card paths")
 
 
 def _rollback_body_is_an_id_array(document: Document) -> None:
     name = "giftcard-rollback-body"
     content = operation(document, "deleteGiftCardTransactions")["requestBody"]["content"]
     _expect(
-        content["application/json"]["schema"] == _ref("giftcardresponse-write"),
+        content["application/json"]["schema"] == ref("giftcardresponse-write"),
         name,
         "the request body declared as giftcardresponse-write",
     )
@@ -149,19 +157,19 @@ def _rollback_body_is_an_id_array(document: Document) -> None:
 
 def _get_giftcard_returns_the_bare_card(document: Document) -> None:
     name = "getgiftcard-bare-card"
-    content = _response_200(document, "getGiftCard")["content"]["application/json"]
+    content = response(document, "getGiftCard")["content"]["application/json"]
     _expect(
-        content["schema"] == _ref("giftcardresponse-read"),
+        content["schema"] == ref("giftcardresponse-read"),
         name,
         "getGiftCard's 200 declared as giftcardresponse-read",
     )
     _expect("giftcard" not in content["example"], name, "an example showing the bare card")
-    content["schema"] = _ref("giftcard-read") | {ADDED_BY: name}
+    content["schema"] = ref("giftcard-read") | {ADDED_BY: name}
 
 
 def _batch_envelope_element(document: Document) -> None:
     name = "batch-envelope-element"
-    envelope = _schemas(document)["batchResponse"]
+    envelope = schemas(document)["batchResponse"]
     _expect(
         envelope["properties"]["return"].get("type") == "integer",
         name,
@@ -180,10 +188,9 @@ def _batch_envelope_element(document: Document) -> None:
 
 def _create_responses_have_schemas(document: Document) -> None:
     name = "missing-create-response-schemas"
-    batch = {"type": "array", "items": _ref("batchResponse")}
+    batch = {"type": "array", "items": ref("batchResponse")}
     expected: dict[str, dict[str, Any]] = {
-        # "Returns orderid" / "Returns orderdeliveryid" / "Returns warehousebatchid": a bare
-        # JSON number, as every create answers [FACTS 1].
+        # "Returns orderid" / "orderdeliveryid" / "warehousebatchid": a bare number [FACTS 1].
         "addOrder": {"type": "integer"},
         "addOrderDelivery": {"type": "integer"},
         "addWarehouseBatch": {"type": "integer"},
@@ -196,24 +203,24 @@ def _create_responses_have_schemas(document: Document) -> None:
         "batchDeleteWarehouseBatchItems": {"oneOf": [{"type": "boolean", "enum": [True]}, batch]},
     }
     for operation_id, schema in expected.items():
-        response = _response_200(document, operation_id)
-        _expect("content" not in response, name, f"{operation_id} without a response schema")
-        response["content"] = _json_content(schema, name)
+        answer = response(document, operation_id)
+        _expect("content" not in answer, name, f"{operation_id} without a response schema")
+        answer["content"] = _json_content(schema, name)
 
 
 def _error_responses_have_a_body(document: Document) -> None:
     name = "error-body"
-    _schemas(document)["Error-read"] = {
+    schemas(document)["Error-read"] = {
         "type": "object",
         "required": ["statuscode", "errortext"],
         "properties": {"statuscode": {"type": "integer"}, "errortext": {"type": "string"}},
         ADDED_BY: name,
     }
-    for _, _, candidate in _operations(document):
+    for _, _, candidate in operations(document):
         for status in ERROR_STATUSES:
             response = candidate["responses"][status]
             _expect("content" not in response, name, f"{status} without content")
-            response["content"] = _json_content(_ref("Error-read"), name)
+            response["content"] = _json_content(ref("Error-read"), name)
 
 
 def _put_bodies_are_partial(document: Document) -> None:
@@ -223,33 +230,33 @@ def _put_bodies_are_partial(document: Document) -> None:
         ("updateWarehouseBatch", "warehousebatch-write"),
     ):
         content = operation(document, operation_id)["requestBody"]["content"]["application/json"]
-        _expect(content["schema"] == _ref(write_schema), name, f"{operation_id} reusing POST")
-        _expect(bool(_schemas(document)[write_schema].get("required")), name, "required fields")
-        patch = copy.deepcopy(_schemas(document)[write_schema])
+        _expect(content["schema"] == ref(write_schema), name, f"{operation_id} reusing POST")
+        _expect(bool(schemas(document)[write_schema].get("required")), name, "required fields")
+        patch = copy.deepcopy(schemas(document)[write_schema])
         del patch["required"]
         patch[ADDED_BY] = name
-        _schemas(document)[f"{write_schema}-patch"] = patch
-        content["schema"] = _ref(f"{write_schema}-patch")
+        schemas(document)[f"{write_schema}-patch"] = patch
+        content["schema"] = ref(f"{write_schema}-patch")
 
 
 def _product_categories_are_integers(document: Document) -> None:
     name = "product-categories-integers"
-    categories = _schemas(document)["product-read"]["properties"]["categories"]
+    categories = schemas(document)["product-read"]["properties"]["categories"]
     _expect(categories["items"]["type"] == "string", name, "categories typed array of string")
     categories["items"] = {"type": "integer", ADDED_BY: name}
 
 
 def _sites_carry_their_guid(document: Document) -> None:
     name = "site-siteid"
-    properties = _schemas(document)["site-read"]["properties"]
+    properties = schemas(document)["site-read"]["properties"]
     _expect("siteid" not in properties, name, "site-read without siteid")
     properties["siteid"] = {"type": "string", ADDED_BY: name}
 
 
 def _additionaldata_is_a_string_map(document: Document) -> None:
     name = "additionaldata-string-map"
-    maps = [schema for key, schema in _schemas(document).items() if "-additionaldata-" in key]
-    _expect(len(maps) == 8, name, "eight additionaldata schemas (order/item/payment/reserved)")
+    maps = [schema for key, schema in schemas(document).items() if "-additionaldata-" in key]
+    _expect(len(maps) == _ADDITIONALDATA_MAPS, name, "order/item/payment/reserved, read and write")
     for schema in maps:
         _expect("additionalProperties" not in schema, name, "additionaldata without a map type")
         # Their descriptions say: "any other properties are allowed as long as their values
@@ -277,8 +284,7 @@ def _order_lists_have_the_current_filters(document: Document) -> None:
 
 def _order_fields_from_the_examples(document: Document) -> None:
     name = "order-example-fields"
-    # Present in the getOrder/getOrders examples (integers 0 and strings), absent from the
-    # schemas; typed from the examples.
+    # In the getOrder/getOrders examples (integers 0, strings), not in the schemas.
     order_fields = {
         "deliverytypeid": "integer",
         "deliverytypename": "string",
@@ -291,43 +297,26 @@ def _order_fields_from_the_examples(document: Document) -> None:
         ("order-read", order_fields),
         ("orderitem-read", {"voucherid": "integer"}),
     ):
-        properties = _schemas(document)[schema_name]["properties"]
+        properties = schemas(document)[schema_name]["properties"]
         _expect(not properties.keys() & fields.keys(), name, f"{schema_name} without {fields}")
         for field, kind in fields.items():
             properties[field] = {"type": kind, "nullable": True, ADDED_BY: name}
-
-
-def without_required_fields(document: Document) -> Document:
-    """A copy for answers to requests with ?fields=, where any declared field may be missing.
-
-    `fields` (fieldsParam, "comma-separated field list") makes the API answer only the named
-    fields, so the read schemas' required lists cannot hold for such answers; the description
-    does not say so. Types and closed objects stay as they are.
-    """
-    projected = copy.deepcopy(document)
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("required"), list) and "properties" in node:
-                del node["required"]
-            for key, value in node.items():
-                if key not in {"example", "examples"}:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(projected["components"]["schemas"])
-    return projected
 
 
 OVERRIDES: tuple[Override, ...] = (
     Override(
         "every-scalar-nullable",
         "No `nullable: true` anywhere, yet the API returns null for many typed fields "
-        "(datereserved, externalid, storeid, reasoncode, ...). Every scalar schema becomes "
-        "nullable; objects and arrays do not.",
+        "(datereserved, externalid, storeid, reasoncode, ...). Every scalar schema of an "
+        "answer becomes nullable; objects, arrays and request bodies do not.",
         _every_scalar_nullable,
+    ),
+    Override(
+        "documented-request-nulls",
+        "Request bodies get no blanket nullability (Sitoo refuses a null barcode); the write "
+        "fields whose description allows null (order datereserved, line decimalunitquantity, "
+        "warehouse-transaction shipmentid, externalid, reasoncode) become nullable.",
+        _documented_request_nulls,
     ),
     Override(
         "giftcard-cardnumber-string",
@@ -400,5 +389,12 @@ OVERRIDES: tuple[Override, ...] = (
         "deliverytypename, checkouttypeid, checkouttypename, checkoutmethodid, "
         "checkoutmethodsubid; voucherid on lines).",
         _order_fields_from_the_examples,
+    ),
+    Override(
+        "collection-paging",
+        "getSites, getOrderDeliveries and getOrderLogItems answer the {totalcount, items} "
+        "envelope of every list but declare no start/num, with which every list pages "
+        "(FACTS 2; default num 10, so a long order log would be cut at ten entries).",
+        _collections_page_like_the_others,
     ),
 )
