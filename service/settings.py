@@ -354,9 +354,7 @@ class Settings(BaseSettings):
             self.http.webhook_password,
             self.shopify.access_token,
             self.shopify.webhook_secret,
-            self.woocommerce.consumer_key,
-            self.woocommerce.consumer_secret,
-            self.woocommerce.webhook_secret,
+            *self.woocommerce.secrets(),
             *(credential.api_password for credential in self.sitoo.credentials()),
         ]
         return [c.get_secret_value() for c in candidates if c is not None]

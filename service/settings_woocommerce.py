@@ -84,6 +84,10 @@ class WooCommerceSettings(BaseModel):
             )
         return self
 
+    def secrets(self) -> list[SecretStr | None]:
+        """The group's secrets, for the log redactor."""
+        return [self.consumer_key, self.consumer_secret, self.webhook_secret]
+
     @property
     def enabled(self) -> bool:
         """True when any connection setting is given (the adapter then needs all of them)."""
