@@ -12,7 +12,7 @@ import typer
 
 from service.contracts.reference import docs_events
 from service.dlq_cli import dlq_cli
-from service.fakes.woocommerce.command import fake_woocommerce
+from service.fakes.commands import fake_woocommerce
 from service.logs import configure_logging
 from service.operator import commands as operator
 from service.settings import (

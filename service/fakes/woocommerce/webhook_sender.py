@@ -128,10 +128,11 @@ class WebhookSender:
         # Never retried: the delivery is lost, only the hook's failure count remembers it.
         delivery.state = "failed"
         if hook.failure_count > self.book.config.max_failures:
+            if hook.status != "disabled":
+                self.ledger.record(
+                    "webhook.disabled", f"webhook/{hook.id}", failure_count=hook.failure_count
+                )
             hook.status = "disabled"
-            self.ledger.record(
-                "webhook.disabled", f"webhook/{hook.id}", failure_count=hook.failure_count
-            )
         else:
             hook.failure_count += 1
 

@@ -1,4 +1,4 @@
-"""`sitoo-sync fake-woocommerce`: serve the fake store alone (imports the fake only when run)."""
+"""CLI commands that serve a fake webshop; the fake itself is imported only when one runs."""
 
 from __future__ import annotations
 
