@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from service.adapters.woocommerce import StockLevel, WooCommerceClient
+from service.adapters.woocommerce import StockLevel, WooCommerceClient, build_http_client
 from service.adapters.woocommerce.errors import NotFound
-from service.fakes.woocommerce import FakeWooCommerce
+from service.fakes.woocommerce import FakeWooCommerce, fake_woocommerce_transport
 from service.fakes.woocommerce.admin_shop import OrderBody, place_order
-from tests.component.woocommerce_client.conftest import ClientFactory, Recording
+from tests.component.woocommerce_client.conftest import ClientFactory, Recording, settings_for
 
 
 def _place(store: FakeWooCommerce, **body: object) -> int:
@@ -183,3 +184,65 @@ async def test_refunds_and_webhooks(client: WooCommerceClient, store: FakeWooCom
     hook.status = "disabled"
     (disabled,) = await client.disabled_webhooks()
     assert (disabled.id, disabled.topic) == (hook.id, "order.updated")
+
+
+class _ModifyAfterFirstPage(httpx.AsyncBaseTransport):
+    """Saves one order right after the first page of /orders was answered (a busy shop)."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, store: FakeWooCommerce, order_id: int
+    ) -> None:
+        self.inner = inner
+        self.store = store
+        self.order_id = order_id
+        self.pages = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/orders"):
+            self.pages += 1
+            if self.pages == 1:
+                self.store.clock.advance(1)
+                order = self.store.orders.get(self.order_id)
+                self.store.orders.save(order, self.store.orders.set_status(order, "completed"))
+        return response
+
+
+async def test_an_order_saved_during_the_scan_is_not_skipped(app, store: FakeWooCommerce) -> None:
+    """Newest first: the order saved mid-scan moves to the front; nothing falls between pages.
+
+    Read oldest first, the same save shifts an unread order onto the page already read.
+    """
+    since = datetime.fromtimestamp(store.clock.now() - 60, UTC)
+    for order, expect_all in (("desc", True), ("asc", False)):
+        store.reset("demo")
+        store.clock.set_offset(0)
+        ids = []
+        for n in range(150):
+            store.clock.set_offset(n)
+            ids.append(_place(store))
+        # Oldest first, ids[10] is on page 1; newest first, ids[60] is on page 2 (unread).
+        moved = ids[10] if order == "asc" else ids[60]
+        transport = _ModifyAfterFirstPage(fake_woocommerce_transport(app), store, moved)
+        settings = settings_for("https://shop.example.com")
+        async with build_http_client(settings, transport=transport) as http:
+            client = WooCommerceClient(http=http, settings=settings)
+            if order == "desc":
+                found = {o.id for o in await client.orders_modified_after(since)}
+            else:
+                rows = []
+                for page in (1, 2):
+                    answer = await client.engine.read(
+                        "orders",
+                        {
+                            "modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"),
+                            "dates_are_gmt": "true",
+                            "orderby": "modified",
+                            "order": "asc",
+                            "per_page": 100,
+                            "page": page,
+                        },
+                    )
+                    rows += answer.data
+                found = {row["id"] for row in rows}
+        assert (found == set(ids)) is expect_all, order
