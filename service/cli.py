@@ -1,4 +1,4 @@
-"""The `sitoo-sync` command line: run, sandbox, fake-shopify, config, status, check, dlq, docs."""
+"""The `sitoo-sync` command line: run, sandbox, fake webshops, config, status, check, dlq, docs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 
 from service.contracts.reference import docs_events
 from service.dlq_cli import dlq_cli
+from service.fakes.commands import fake_woocommerce
 from service.logs import configure_logging
 from service.operator import commands as operator
 from service.settings import (
@@ -292,6 +293,7 @@ def docs_config(
     typer.echo(f"wrote the configuration page to {write_configuration_page(page)}")
 
 
+cli.command("fake-woocommerce")(fake_woocommerce)
 cli.command("status")(operator.status)
 cli.command("check")(operator.check)
 cli.add_typer(operator.resync_cli, name="resync")

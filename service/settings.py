@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 from service.http_settings import HttpSettings
 from service.settings_shopify import ShopifySettings
+from service.settings_woocommerce import WooCommerceSettings
 
 ENV_PREFIX = "SITOO_SYNC_"
 ENV_NESTED_DELIMITER = "__"
@@ -327,6 +328,7 @@ class Settings(BaseSettings):
     tracing: TracingSettings = TracingSettings()
     sandbox: SandboxSettings = SandboxSettings()
     shopify: ShopifySettings = ShopifySettings()
+    woocommerce: WooCommerceSettings = WooCommerceSettings()
 
     def secret_values(self) -> list[str]:
         """Every configured secret in clear, for the log redactor to mask."""
@@ -336,6 +338,7 @@ class Settings(BaseSettings):
             self.http.webhook_password,
             self.shopify.access_token,
             self.shopify.webhook_secret,
+            *self.woocommerce.secrets(),
             *(credential.api_password for credential in self.sitoo.credentials()),
         ]
         return [c.get_secret_value() for c in candidates if c is not None]

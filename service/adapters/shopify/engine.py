@@ -10,30 +10,23 @@ answer into data or an error of :mod:`service.adapters.shopify.errors`. On top o
 * :meth:`GraphQLEngine.write_once` runs a mutation with no idempotency key: after an
   unknown outcome it looks the write up before it would ever send it again.
 
-Each public call runs under one total deadline (``call_deadline_s``), retries included.
+Each public call runs under one total deadline (``call_deadline_s``), retries included;
+the retry loop, the deadline and write-once are the shared :class:`CallPolicy`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-import stamina
 import structlog
 
+from service.adapters.common.retrying import CallPolicy
 from service.adapters.shopify.errors import (
     ConnectFailed,
-    DeadlineExceeded,
-    NotApplied,
-    OutcomeUnknown,
-    Permanent,
-    ReconciliationFailed,
-    Retryable,
     Throttled,
-    WriteDeadlineExceeded,
 )
 from service.adapters.shopify.protocol import Answer, interpret
 from service.adapters.shopify.throttle import CostBudget, ThrottleStatus
@@ -41,7 +34,6 @@ from service.adapters.shopify.transport import error_from_transport
 from service.settings_shopify import ShopifySettings
 
 T = TypeVar("T")
-MAX_RETRY_AFTER_S = 30.0
 log = structlog.get_logger(__name__)
 
 
@@ -64,18 +56,6 @@ def _cost_key(operation: Operation, variables: Mapping[str, Any]) -> str:
     return f"{operation.name}:{sizes}"
 
 
-def backoff(exc: Exception) -> bool | float:
-    """stamina's ``on=`` hook for requests that did not apply: Retry-After/refill time wins."""
-    if isinstance(exc, NotApplied) and exc.retry_after is not None:
-        return min(exc.retry_after, MAX_RETRY_AFTER_S)
-    return isinstance(exc, Retryable)
-
-
-def backoff_repeatable(exc: Exception) -> bool | float:
-    """The same, and unknown outcomes too: for mutations that are harmless to repeat."""
-    return True if isinstance(exc, OutcomeUnknown) else backoff(exc)
-
-
 class GraphQLEngine:
     """Sends Admin API requests within the cost budget and classifies their outcome."""
 
@@ -95,22 +75,17 @@ class GraphQLEngine:
         self._url = settings.graphql_url
         self._token = settings.access_token
         self.version = settings.api_version
-        self._deadline_s = settings.call_deadline_s
         self.budget = budget or CostBudget()
-        self._attempts = attempts
-        self._wait_initial_s = wait_initial_s
-        self._wait_max_s = wait_max_s
+        self.policy = CallPolicy(
+            adapter="shopify",
+            deadline_s=settings.call_deadline_s,
+            attempts=attempts,
+            wait_initial_s=wait_initial_s,
+            wait_max_s=wait_max_s,
+        )
         self._learned: dict[str, float] = {}
         self._warned_version: str | None = None
         self.spent = 0.0  # actualQueryCost summed over every answer, for benchmarks
-
-    def _retrying(self) -> stamina.AsyncRetryingCaller:
-        return stamina.AsyncRetryingCaller(
-            attempts=self._attempts,
-            timeout=None,  # the call deadline (asyncio.timeout) bounds the total instead
-            wait_initial=self._wait_initial_s,
-            wait_max=self._wait_max_s,
-        )
 
     async def send(self, operation: Operation, variables: Mapping[str, Any]) -> Answer:
         """One request, one attempt: wait for budget, send, classify."""
@@ -153,20 +128,13 @@ class GraphQLEngine:
             )
         return answer
 
-    async def _bounded(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        try:
-            async with asyncio.timeout(self._deadline_s):
-                return await call()
-        except TimeoutError as exc:
-            raise DeadlineExceeded(f"{what}: deadline of {self._deadline_s}s passed") from exc
-
     async def query(self, operation: Operation, variables: Mapping[str, Any]) -> dict[str, Any]:
         """A query, retried on anything transient within the call deadline."""
 
         async def attempt() -> dict[str, Any]:
             return (await self.send(operation, variables)).data
 
-        return await self._bounded(operation.name, lambda: self._retrying().on(backoff)(attempt))
+        return await self.policy.read(operation.name, attempt)
 
     async def mutate(
         self, operation: Operation, variables: Mapping[str, Any], *, repeatable: bool
@@ -176,11 +144,7 @@ class GraphQLEngine:
         async def attempt() -> dict[str, Any]:
             return (await self.send(operation, variables)).data
 
-        hook = backoff_repeatable if repeatable else backoff
-        try:
-            return await self._bounded(operation.name, lambda: self._retrying().on(hook)(attempt))
-        except DeadlineExceeded as exc:
-            raise WriteDeadlineExceeded(exc.message) from exc
+        return await self.policy.write(operation.name, attempt, repeatable=repeatable)
 
     async def write_once(
         self,
@@ -190,38 +154,7 @@ class GraphQLEngine:
         reconcile: Callable[[], Awaitable[T | None]],
         unknown: bool = False,
     ) -> T:
-        """Run ``write`` at most once in effect: after an unknown outcome (or when ``unknown``
-        says an earlier attempt may have applied), ``reconcile`` looks it up first and only
-        a proven absence lets the write go out again."""
-        state = {"unknown": unknown}
-
-        async def attempt() -> T:
-            if state["unknown"]:
-                found = await reconcile()
-                if found is not None:
-                    log.info("shopify_write_reconciled", label=label)
-                    return found
-                state["unknown"] = False
-            state["unknown"] = True  # from the moment the request leaves, it may be applied
-            try:
-                result = await write()
-            except (NotApplied, Permanent):
-                state["unknown"] = False
-                raise
-            # Anything else (a lost answer, or a read inside the write failing) leaves the
-            # write possibly applied: the next attempt reconciles first.
-            state["unknown"] = False
-            return result
-
-        try:
-            return await self._bounded(
-                label, lambda: self._retrying().on(backoff_repeatable)(attempt)
-            )
-        except DeadlineExceeded as exc:
-            if state["unknown"]:
-                raise WriteDeadlineExceeded(exc.message) from exc
-            raise
-        except Retryable as exc:
-            if state["unknown"]:
-                raise ReconciliationFailed(f"{label}: {exc.message}") from exc
-            raise
+        """Run ``write`` at most once in effect (see :meth:`CallPolicy.write_once`)."""
+        return await self.policy.write_once(
+            label, write=write, reconcile=reconcile, unknown=unknown
+        )

@@ -2,7 +2,7 @@
 
 ::
 
-    ShopifyError                       .disposition
+    WebshopError (shared)              .disposition
     ├── Retryable                      RETRY        nothing happened, or only a read did
     │   ├── NotApplied                              the request surely had no effect
     │   │   ├── ConnectFailed                       connect error, connect/pool timeout
@@ -31,14 +31,39 @@
         ├── UserErrors                              the mutation's userErrors (.errors)
         └── UnexpectedResponse                      a 200 whose body does not fit the query
 
-The dispositions are the Sitoo client's, so a consumer handles both the same way.
+The tree is the one every webshop client shares (:mod:`service.adapters.common.errors`);
+the Shopify client adds ``Throttled``, ``ConcurrentRequest``, ``StaleQuantities``,
+``IdempotencyKeySpent``, ``ShopUnavailable``, ``QueryError``, ``QueryTooExpensive`` and
+``UserErrors``. The dispositions are the Sitoo client's, so a consumer handles both the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.sitoo.errors import Disposition
+from service.adapters.common.errors import (
+    AccessDenied,
+    BadRequest,
+    Conflict,
+    ConnectFailed,
+    DeadlineExceeded,
+    Disposition,
+    NotApplied,
+    NotFound,
+    OutcomeUnknown,
+    Permanent,
+    RateLimited,
+    ReadInterrupted,
+    ReconciliationFailed,
+    ResponseLost,
+    Retryable,
+    ServerError,
+    ServiceUnavailable,
+    Unauthorized,
+    UnexpectedResponse,
+    WebshopError,
+    WriteDeadlineExceeded,
+)
 
 __all__ = [
     "AccessDenied",
@@ -63,13 +88,13 @@ __all__ = [
     "ServerError",
     "ServiceUnavailable",
     "ShopUnavailable",
-    "ShopifyError",
     "StaleQuantities",
     "Throttled",
     "Unauthorized",
     "UnexpectedResponse",
     "UserError",
     "UserErrors",
+    "WebshopError",
     "WriteDeadlineExceeded",
 ]
 
@@ -83,93 +108,14 @@ class UserError:
     code: str | None = None
 
 
-class ShopifyError(Exception):
-    """Base of every failure the Shopify client raises."""
-
-    disposition: Disposition = Disposition.DEAD_LETTER
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class Retryable(ShopifyError):
-    """The call may simply be repeated."""
-
-    disposition = Disposition.RETRY
-
-
-class NotApplied(Retryable):
-    """The request did not take effect; repeating a mutation is safe."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, status=status)
-        self.retry_after = retry_after
-
-
-class ConnectFailed(NotApplied):
-    """No connection was made, so nothing was sent."""
-
-
-class RateLimited(NotApplied):
-    """HTTP 429: nothing was executed."""
-
-
 class Throttled(NotApplied):
     """THROTTLED: the query cost more than the bucket held; ``retry_after`` is the refill time."""
 
     throttle: object = None  # the ThrottleStatus Shopify reported, when it sent one
 
 
-class ServiceUnavailable(NotApplied):
-    """HTTP 503: refused before processing."""
-
-
-class ReadInterrupted(Retryable):
-    """A query failed half-way; reading again is harmless."""
-
-
 class ConcurrentRequest(Retryable):
     """IDEMPOTENCY_CONCURRENT_REQUEST: the first request with this key is still running."""
-
-
-class DeadlineExceeded(Retryable):
-    """The call's total deadline passed while no mutation was in an unknown state."""
-
-
-class OutcomeUnknown(ShopifyError):
-    """A mutation was sent and no reliable answer came back; look it up before repeating it."""
-
-    disposition = Disposition.RECONCILE
-
-
-class ResponseLost(OutcomeUnknown):
-    """The connection timed out or dropped after the mutation had been sent."""
-
-
-class ServerError(OutcomeUnknown):
-    """A 5xx other than 503, or INTERNAL_SERVER_ERROR, answered a mutation."""
-
-
-class WriteDeadlineExceeded(OutcomeUnknown):
-    """The deadline passed while a mutation's outcome was still unresolved."""
-
-
-class ReconciliationFailed(OutcomeUnknown):
-    """A mutation's answer was lost and looking it up kept failing until retries ran out."""
-
-
-class Conflict(ShopifyError):
-    """Shopify refused because its state is not what the caller assumed; re-read first."""
-
-    disposition = Disposition.RECONCILE
-
-    def __init__(self, message: str, *, errors: tuple[UserError, ...] = ()) -> None:
-        super().__init__(message)
-        self.errors = errors
 
 
 class StaleQuantities(Conflict):
@@ -178,38 +124,21 @@ class StaleQuantities(Conflict):
     def __init__(
         self, message: str, *, errors: tuple[UserError, ...], indexes: tuple[int, ...]
     ) -> None:
-        super().__init__(message, errors=errors)
+        super().__init__(message)
+        self.errors = errors
         self.indexes = indexes
 
 
 class IdempotencyKeySpent(Conflict):
     """IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED: the first attempt failed; retry with a new key."""
 
-
-class Permanent(ShopifyError):
-    """Repeating the call would fail the same way."""
-
-    disposition = Disposition.DEAD_LETTER
-
-
-class Unauthorized(Permanent):
-    """401: the access token was refused."""
-
-
-class AccessDenied(Permanent):
-    """The app lacks a scope (ACCESS_DENIED, or HTTP 403)."""
-
-
-class NotFound(Permanent):
-    """404: unknown shop, path or API version."""
+    def __init__(self, message: str, *, errors: tuple[UserError, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors = errors
 
 
 class ShopUnavailable(Permanent):
     """402 (frozen: unpaid) or 423 (locked) shop."""
-
-
-class BadRequest(Permanent):
-    """400: the request body was refused."""
 
 
 class QueryError(Permanent):
@@ -235,7 +164,3 @@ class UserErrors(Permanent):
     def codes(self) -> tuple[str, ...]:
         """The codes of the userErrors that have one."""
         return tuple(e.code for e in self.errors if e.code)
-
-
-class UnexpectedResponse(Permanent):
-    """A successful status whose body does not have the expected shape."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from service.adapters.common.errors import WebshopError
 from service.adapters.shopify.errors import (
     AccessDenied,
     BadRequest,
@@ -19,7 +20,6 @@ from service.adapters.shopify.errors import (
     ReadInterrupted,
     ServerError,
     ServiceUnavailable,
-    ShopifyError,
     ShopUnavailable,
     StaleQuantities,
     Throttled,
@@ -57,7 +57,7 @@ def _text(body: bytes) -> str:
 
 def _http_error(
     status: int, headers: Mapping[str, str], body: bytes, *, mutation: bool, what: str
-) -> ShopifyError:
+) -> WebshopError:
     message = f"{what}: HTTP {status}: {_text(body)}"
     retry_after = parse_retry_after(headers.get("retry-after"))
     if status == 429:  # noqa: PLR2004
@@ -70,7 +70,7 @@ def _http_error(
             if mutation
             else ReadInterrupted(message, status=status)
         )
-    permanent: dict[int, type[ShopifyError]] = {
+    permanent: dict[int, type[WebshopError]] = {
         400: BadRequest,
         401: Unauthorized,
         402: ShopUnavailable,
@@ -81,7 +81,7 @@ def _http_error(
     return permanent.get(status, UnexpectedResponse)(message, status=status)
 
 
-def _top_level_error(errors: list[Any], cost: Any, *, mutation: bool, what: str) -> ShopifyError:  # noqa: ANN401
+def _top_level_error(errors: list[Any], cost: Any, *, mutation: bool, what: str) -> WebshopError:  # noqa: ANN401
     codes = tuple(
         str(e.get("extensions", {}).get("code"))
         for e in errors
@@ -111,7 +111,7 @@ def _top_level_error(errors: list[Any], cost: Any, *, mutation: bool, what: str)
     return QueryError(message, codes=codes)
 
 
-def _throttled_body(body: bytes, *, what: str) -> ShopifyError | None:
+def _throttled_body(body: bytes, *, what: str) -> WebshopError | None:
     """The Throttled error a 429 with a GraphQL THROTTLED body stands for (with the bucket)."""
     try:
         document = json.loads(body)

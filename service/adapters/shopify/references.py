@@ -1,32 +1,16 @@
-"""Marks the client writes into Shopify so that a write can be found again after a lost answer."""
+"""Shopify-only references: gift-card codes and @idempotent batch keys derived from a reference."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 
+from service.adapters.common.references import check_reference, note_marker, tagged_note
+
 _NAMESPACE = uuid.UUID("7a3c1e5e-3f0b-4d8e-9a61-5b2f0c9d4e17")
-_SAFE = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
-
-def check_reference(reference: str) -> str:
-    """A caller's reference must be short and plain, so it can sit inside a note verbatim."""
-    if not _SAFE.fullmatch(reference):
-        raise ValueError("a reference is 1-80 of A-Z a-z 0-9 _ . : -")
-    return reference
-
-
-def note_marker(reference: str) -> str:
-    """The text a gift-card note carries for ``reference``: ``[sitoo-sync:REF]``."""
-    return f"[sitoo-sync:{check_reference(reference)}]"
-
-
-def tagged_note(note: str | None, reference: str) -> str:
-    """The note to send: the caller's text (if any) followed by the marker."""
-    marker = note_marker(reference)
-    return f"{note} {marker}" if note else marker
+__all__ = ["batch_key", "check_reference", "giftcard_code", "note_marker", "tagged_note"]
 
 
 def giftcard_code(reference: str) -> str:

@@ -1,8 +1,8 @@
 """A faithful fake of Shopify's Admin GraphQL API and web hooks, for tests and development."""
 
+from service.fakes.common.ledger import LedgerEntry
 from service.fakes.shopify.app import create_fake_shopify_app
 from service.fakes.shopify.config import FakeShopifyConfig, FaultConfig, WebhookConfig
-from service.fakes.shopify.ledger import LedgerEntry
 from service.fakes.shopify.server import (
     RunningFakeShopify,
     run_fake_shopify_forever,

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from service.fakes.common.responses import json_answer
 from service.fakes.shopify import routes_admin, routes_admin_shop, routes_admin_webhooks
 from service.fakes.shopify.admin_http import AdminError, admin_error
 from service.fakes.shopify.config import FakeShopifyConfig
 from service.fakes.shopify.graphql_endpoint import graphql
-from service.fakes.shopify.responses import json_answer
 from service.fakes.shopify.shop import FakeShopify
 
 

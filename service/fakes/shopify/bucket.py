@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.fakes.shopify.clock import Clock
+from service.fakes.common.clock import Clock
 
 
 @dataclass

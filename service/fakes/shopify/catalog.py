@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from service.fakes.shopify.clock import Clock, IdSequence
+from service.fakes.common.clock import Clock
+from service.fakes.shopify.clock import IdSequence
 
 # Named quantities of a level. on_hand = available + committed + the unavailable ones;
 # incoming is outside on_hand (FACTS.md §5.1).

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-ApplyThenFailMode = Literal["500", "drop", "stall"]
+from service.fakes.common.faults import BaseFaultConfig
 
 # Quarterly releases the fake serves (FACTS.md: 2025-01 ... 2026-07 are current).
 SUPPORTED_VERSIONS = ("2025-01", "2025-04", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07")
@@ -27,26 +27,9 @@ ALL_SCOPES = (
 )
 
 
-class FaultConfig(BaseModel):
+class FaultConfig(BaseFaultConfig):
     """Deterministic fault injection on the Admin API; decisions come from random.Random(seed)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    seed: int = 0
-    latency_ms: float = Field(default=0.0, ge=0, description="Fixed delay before handling.")
-    jitter_ms: float = Field(default=0.0, ge=0, description="Extra uniform random delay.")
-    error_before_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Share answered 5xx before anything is applied."
-    )
-    error_before_statuses: list[int] = Field(default_factory=lambda: [500, 502, 503])
-    apply_then_fail_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Share executed (applied) and then failed."
-    )
-    apply_then_fail_mode: ApplyThenFailMode = "500"
-    stall_s: float = Field(default=30.0, ge=0, description="How long a stall withholds the answer.")
-    extra_429_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Share answered HTTP 429 before anything is applied."
-    )
     throttled_rate: float = Field(
         default=0.0, ge=0, le=1, description="Share answered THROTTLED whatever the bucket holds."
     )

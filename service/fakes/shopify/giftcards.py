@@ -8,8 +8,9 @@ import string
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from service.fakes.shopify.clock import Clock, IdSequence
-from service.fakes.shopify.ledger import Ledger
+from service.fakes.common.clock import Clock
+from service.fakes.common.ledger import Ledger
+from service.fakes.shopify.clock import IdSequence
 
 _CODE = re.compile(r"[a-z0-9]{8,20}")
 _CODE_ALPHABET = string.ascii_lowercase + string.digits

@@ -25,13 +25,13 @@ from graphql.language import FragmentDefinitionNode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.fakes.common.faults import FaultDecision
+from service.fakes.common.ledger import Caller, current_caller
+from service.fakes.common.responses import FailedAfterApply, json_answer
 from service.fakes.shopify.access import RequestContext
 from service.fakes.shopify.config import ALL_SCOPES
 from service.fakes.shopify.cost import CostCounter
-from service.fakes.shopify.faults import FaultDecision
 from service.fakes.shopify.gql_errors import shopify_error, shopify_errors
-from service.fakes.shopify.ledger import Caller, current_caller
-from service.fakes.shopify.responses import FailedAfterApply, json_answer
 from service.fakes.shopify.root import ROOT
 from service.fakes.shopify.schema import schema_for
 from service.fakes.shopify.shop import FakeShopify
@@ -246,15 +246,16 @@ async def _handle(shop: FakeShopify, request: Request) -> Response:
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     counter = CostCounter(schema, fragments, variables)
-    requested = _charge(
-        shop, app, counter, operation, throttled=decision.throttled, headers=headers
-    )
+    requested = _charge(shop, app, counter, operation, throttled=decision.refused, headers=headers)
     scopes = frozenset(shop.config.token_scopes.get(app, list(ALL_SCOPES)))
     context = RequestContext(shop=shop, version=version, app=app, scopes=scopes)
     body = _run(shop, context, document, operation, variables, counter, requested)
     answer = json_answer(200, body, headers)
     if decision.after is not None:
         shop.count_request(f"applied_then_{decision.after}")
-        return FailedAfterApply(answer, decision.after, shop.faults.stall_s)
+        server_error = json_answer(500, {"errors": "Internal Server Error"})
+        return FailedAfterApply(
+            answer, decision.after, shop.faults.stall_s, server_error=server_error
+        )
     shop.count_request("200")
     return answer

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from service.fakes.shopify.clock import Clock
+from service.fakes.common.clock import Clock
 
 
 @dataclass

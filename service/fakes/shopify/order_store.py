@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from service.fakes.common.clock import Clock
+from service.fakes.common.ledger import Ledger
 from service.fakes.shopify.catalog import Catalog
-from service.fakes.shopify.clock import Clock, IdSequence
+from service.fakes.shopify.clock import IdSequence
 from service.fakes.shopify.giftcards import GiftCardBook
-from service.fakes.shopify.ledger import Ledger
 from service.fakes.shopify.order_model import (
     Fulfillment,
     FulfillmentOrder,

@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from service.fakes.common.responses import json_answer
 from service.fakes.shopify.admin_http import PREFIX, AdminError, Body, number_of, parse, shop_of
 from service.fakes.shopify.giftcards import GiftCardRefused
 from service.fakes.shopify.ids import gid
 from service.fakes.shopify.order_intake import IntakeError, place_order
 from service.fakes.shopify.order_store import OrderRefused
-from service.fakes.shopify.responses import json_answer
 from service.fakes.shopify.shop import FakeShopify
 
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from service.fakes.common.responses import json_answer
 from service.fakes.shopify.admin_http import PREFIX, AdminError, Body, number_of, parse, shop_of
-from service.fakes.shopify.responses import json_answer
 from service.fakes.shopify.shop import FakeShopify
 from service.fakes.shopify.webhooks import TOPICS, DeliveryFaults, SubscriptionRefused
 

@@ -6,23 +6,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from service.fakes.common.admin import UnknownSeed
+from service.fakes.common.clock import Clock
+from service.fakes.common.ledger import Ledger, LedgerEntry
 from service.fakes.shopify import seed as seeds
 from service.fakes.shopify.bucket import CostBuckets
 from service.fakes.shopify.catalog import Catalog
-from service.fakes.shopify.clock import Clock, IdSequence, iso_precise
+from service.fakes.shopify.clock import IdSequence, iso_precise
 from service.fakes.shopify.config import FakeShopifyConfig, FaultConfig
 from service.fakes.shopify.faults import FaultPlan
 from service.fakes.shopify.giftcards import GiftCardBook
 from service.fakes.shopify.idempotency import IdempotencyKeys
-from service.fakes.shopify.ledger import Ledger, LedgerEntry
 from service.fakes.shopify.orders import OrderBook
 from service.fakes.shopify.rest_shapes import RestShapes
 from service.fakes.shopify.webhook_sender import WebhookSender
 from service.fakes.shopify.webhooks import Delivery, DeliveryFaults, WebhookBook
-
-
-class UnknownSeed(ValueError):
-    """reset() was asked for a seed that does not exist."""
 
 
 class FakeShopify:

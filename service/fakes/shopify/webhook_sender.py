@@ -3,47 +3,41 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 
 import httpx
 
-from service.fakes.shopify.clock import Clock
+from service.fakes.common.clock import Clock
+from service.fakes.common.webhook_http import WebhookPoster, sign
 from service.fakes.shopify.webhooks import Delivery, WebhookBook
 
 USER_AGENT = "Shopify-Captain-Hook"
 
-
-def sign(secret: str, body: bytes) -> str:
-    """X-Shopify-Hmac-Sha256: base64 of the HMAC-SHA256 of the raw body, keyed by the secret."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+__all__ = ["USER_AGENT", "WebhookSender", "sign"]
 
 
 class WebhookSender:
     """Delivers what is due; a failed delivery is retried on the configured schedule."""
 
-    def __init__(
-        self,
-        book: WebhookBook,
-        clock: Clock,
-        *,
-        shop_domain: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, book: WebhookBook, clock: Clock, *, shop_domain: str) -> None:
         self.book = book
         self._clock = clock
         self._shop_domain = shop_domain
-        self.transport = transport  # tests deliver into an in-process app with this
-        self._client: httpx.AsyncClient | None = None
+        self._poster = WebhookPoster(timeout_s=book.config.timeout_s, user_agent=USER_AGENT)
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """Where deliveries go instead of the network (tests route them into an app)."""
+        return self._poster.transport
+
+    @transport.setter
+    def transport(self, value: httpx.AsyncBaseTransport | None) -> None:
+        self._poster.transport = value
 
     def headers(self, delivery: Delivery) -> dict[str, str]:
         """Every header Shopify sends with a delivery (FACTS.md §2.1)."""
         secret = self.book.config.secret.get_secret_value()
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
             "X-Shopify-Hmac-Sha256": sign(secret, delivery.body),
             "X-Shopify-Topic": delivery.topic,
             "X-Shopify-Shop-Domain": self._shop_domain,
@@ -55,16 +49,6 @@ class WebhookSender:
         if delivery.name:
             headers["X-Shopify-Name"] = delivery.name
         return headers
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            timeout = self.book.config.timeout_s
-            self._client = httpx.AsyncClient(
-                transport=self.transport,
-                timeout=httpx.Timeout(timeout, connect=min(1.0, timeout)),
-                follow_redirects=False,
-            )
-        return self._client
 
     async def deliver_due(self) -> int:
         """Send every due delivery once (concurrently); returns how many were attempted."""
@@ -79,18 +63,10 @@ class WebhookSender:
         if delivery.subscription not in self.book.subscriptions:
             delivery.state = "abandoned"  # the subscription was deleted meanwhile
             return
-        outcome: str
-        try:
-            response = await self._http().post(
-                delivery.uri, content=delivery.body, headers=self.headers(delivery)
-            )
-            outcome = str(response.status_code)
-            ok = response.is_success
-        except httpx.HTTPError as exc:
-            outcome = type(exc).__name__
-            ok = False
+        outcome = await self._poster.post(delivery.uri, delivery.body, self.headers(delivery))
+        ok = outcome.status is not None and 200 <= outcome.status < 300  # noqa: PLR2004 - any 2xx
         delivery.attempts += 1
-        delivery.log.append({"at": now, "outcome": outcome})
+        delivery.log.append({"at": now, "outcome": outcome.label})
         subscription = self.book.subscriptions.get(delivery.subscription)
         if ok:
             if subscription is not None:
@@ -125,6 +101,4 @@ class WebhookSender:
 
     async def aclose(self) -> None:
         """Close the outgoing HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._poster.aclose()

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from service.fakes.shopify.clock import Clock, IdSequence
+from service.fakes.common.clock import Clock
+from service.fakes.common.ledger import Ledger
+from service.fakes.shopify.clock import IdSequence
 from service.fakes.shopify.config import WebhookConfig
-from service.fakes.shopify.ledger import Ledger
 
 Source = Literal["api", "app"]  # created through GraphQL, or declared in the app's TOML
 DeliveryState = Literal["pending", "delivered", "failed", "dropped", "abandoned"]

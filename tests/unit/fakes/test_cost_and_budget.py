@@ -6,8 +6,8 @@ import pytest
 from graphql import get_operation_ast, parse
 
 from service.adapters.shopify.throttle import CostBudget, ThrottleStatus
+from service.fakes.common.clock import Clock
 from service.fakes.shopify.bucket import CostBuckets
-from service.fakes.shopify.clock import Clock
 from service.fakes.shopify.cost import CostCounter
 from service.fakes.shopify.schema import schema_for
 from service.fakes.shopify.search import Term

@@ -9,9 +9,9 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from service.fakes.shopify.config import ApplyThenFailMode
+from service.fakes.common.faults import ApplyThenFailMode
 
-IN_PROCESS_KEY = "fake_shopify.in_process"
+IN_PROCESS_KEY = "fake.in_process"
 
 
 class ConnectionDropped(Exception):
@@ -32,7 +32,7 @@ class StallInjected(Exception):
 
 
 def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:  # noqa: ANN401 - JSON
-    """A JSON response with Shopify's content type."""
+    """A compact JSON response."""
     return Response(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
@@ -44,18 +44,21 @@ def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -
 class FailedAfterApply(Response):
     """Wraps the real answer of an applied request and fails it the chosen way."""
 
-    def __init__(self, answer: Response, mode: ApplyThenFailMode, stall_s: float) -> None:
+    def __init__(
+        self, answer: Response, mode: ApplyThenFailMode, stall_s: float, *, server_error: Response
+    ) -> None:
         super().__init__()
         self._answer = answer
         self._mode = mode
         self._stall_s = stall_s
+        self._server_error = server_error  # what the "500" mode answers, in the fake's own words
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the failure instead of (or after withholding) the real answer."""
         in_process = bool(scope.get(IN_PROCESS_KEY))
         answer = self._answer
         if self._mode == "500":
-            await json_answer(500, {"errors": "Internal Server Error"})(scope, receive, send)
+            await self._server_error(scope, receive, send)
             return
         start = {
             "type": "http.response.start",

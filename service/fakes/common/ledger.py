@@ -6,12 +6,12 @@ import contextvars
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from service.fakes.shopify.clock import Clock
+from service.fakes.common.clock import Clock
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who caused a write: an app through the Admin API, or the shop itself (admin API)."""
+    """Who caused a write: an API client (app or consumer key), or the shop itself."""
 
     app: str | None
     operation: str
@@ -19,7 +19,7 @@ class Caller:
 
 SHOP_CALLER = Caller(app=None, operation="shop")
 current_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar(
-    "fake_shopify_caller", default=SHOP_CALLER
+    "fake_caller", default=SHOP_CALLER
 )
 
 

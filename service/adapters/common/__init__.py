@@ -1,0 +1,1 @@
+"""What every webshop client shares: the error tree, retries and write-once, HTTP, references."""
