@@ -150,6 +150,13 @@ def example_event(name: str) -> dict[str, Any]:
     }
 
 
+def example_stream(name: str, streams: StreamSettings) -> str:
+    """The stream the example of event type ``name`` is sent to (not the request stream)."""
+    kind = EVENT_KINDS[name]
+    channel = min((c for c in kind.channels if c is not Channel.GIFTCARD_REQUESTS), key=str)
+    return str(getattr(streams, _STREAM_SETTING[channel]))
+
+
 def _redis_cli(stream: str, event: dict[str, Any], *extra: str) -> str:
     document = dict(event, occurred_at="2026-03-01T12:00:00Z")
     compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
@@ -193,9 +200,8 @@ def render_producers_page() -> str:
     """The whole of docs/producers.md."""
     streams = StreamSettings(consumer="replica-1")
     sections = [_INTRO]
-    for name, kind in EVENT_KINDS.items():
-        channel = min((c for c in kind.channels if c is not Channel.GIFTCARD_REQUESTS), key=str)
-        stream = getattr(streams, _STREAM_SETTING[channel])
+    for name in EVENT_KINDS:
+        stream = example_stream(name, streams)
         event = example_event(name)
         sections.append(
             "\n\n".join(

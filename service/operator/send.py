@@ -1,0 +1,173 @@
+"""`sitoo-sync send`: put a documented example event on its stream and wait for its result."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import redis.asyncio as aioredis
+import typer
+
+from service.contracts.envelope import EVENT_FIELD
+from service.contracts.registry import EVENT_KINDS
+from service.operator.producers import example_event, example_stream
+from service.operator.stream_reads import batches, entries, text
+from service.settings import Settings, StreamSettings
+
+EXIT_FAILED = 1
+EXIT_NO_RESULT = 4
+_LOOK_BACK = 1000  # result entries searched for an earlier result of a re-sent event id
+_RESEND_WAIT_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One documented example: the event of docs/events.md and docs/producers.md."""
+
+    name: str
+    stream: str
+    event: dict[str, Any]
+    summary: str
+
+
+def examples(streams: StreamSettings) -> list[Example]:
+    """Every documented example, from the same source as the generated documents."""
+    found = []
+    for name, kind in EVENT_KINDS.items():
+        doc = inspect.cleandoc(kind.payload.__doc__ or "").split("\n", 1)[0]
+        found.append(Example(name, example_stream(name, streams), example_event(name), doc))
+    return found
+
+
+def _decode(fields: dict[str, str]) -> dict[str, Any] | None:
+    raw = fields.get(EVENT_FIELD)
+    try:
+        document = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _result_of(document: dict[str, Any] | None, event_id: str) -> bool:
+    data = (document or {}).get("data")
+    return isinstance(data, dict) and data.get("inbound_event_id") == event_id
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What `send` did and saw."""
+
+    entry_id: str
+    result: dict[str, Any] | None
+    earlier: bool
+    """True when no new result came and ``result`` is the one recorded for an earlier send."""
+
+
+async def send_example(
+    redis: aioredis.Redis, settings: Settings, example: Example, *, event_id: str, wait_s: float
+) -> Sent:
+    """XADD the example (current time, given event id), then wait for its result event."""
+    results = settings.streams.results
+    before = await _recorded_result(redis, results, event_id)
+    if before is not None and not before.get("data", {}).get("dead_lettered"):
+        wait_s = min(wait_s, _RESEND_WAIT_S)  # it will not be applied again: no new result
+    last = entries(await redis.xrevrange(results, count=1))
+    cursor = last[0][0] if last else "0-0"
+    event = {**example.event, "event_id": event_id, "occurred_at": _now()}
+    entry_id = text(await redis.xadd(example.stream, {EVENT_FIELD: json.dumps(event)}))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while (remaining := deadline - loop.time()) > 0:
+        block_ms = max(1, min(1000, int(remaining * 1000)))
+        answer = await redis.xread({results: cursor}, block=block_ms, count=100)
+        for _stream, found in batches(answer):
+            for found_id, fields in found:
+                cursor = found_id
+                document = _decode(fields)
+                if _result_of(document, event_id):
+                    return Sent(entry_id, document, earlier=False)
+    # An event id already handled yields no second result: show the one recorded before.
+    earlier = await _recorded_result(redis, results, event_id)
+    return Sent(entry_id, earlier, earlier=earlier is not None)
+
+
+async def _recorded_result(
+    redis: aioredis.Redis, results: str, event_id: str
+) -> dict[str, Any] | None:
+    for _found_id, fields in entries(await redis.xrevrange(results, count=_LOOK_BACK)):
+        document = _decode(fields)
+        if _result_of(document, event_id):
+            return document
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def send(
+    name: Annotated[
+        str | None, typer.Argument(help="The example's event type, e.g. order.placed.")
+    ] = None,
+    list_examples: Annotated[bool, typer.Option("--list", help="List the examples.")] = False,
+    event_id: Annotated[
+        str | None,
+        typer.Option(help="Event id to send with; default: the documented one."),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for the result event; 0: do not wait.")
+    ] = 15.0,
+) -> None:
+    """Send a documented example event (docs/events.md) and print its result event.
+
+    Exit status 0 when the result is `<type>.succeeded`, 1 when it is `<type>.failed`,
+    4 when no result came within --wait; 2 bad configuration, 3 Redis unreachable.
+    """
+    from service.operator.commands import redis_session  # noqa: PLC0415 - avoids an import cycle
+
+    settings, url = redis_session()
+    known = examples(settings.streams)
+    if list_examples or name is None:
+        width = max(len(e.name) for e in known)
+        for example in known:
+            typer.echo(f"{example.name:<{width}}  -> {example.stream:<18} {example.summary}")
+        if name is None and not list_examples:
+            typer.echo("\nsend one with: sitoo-sync send NAME", err=True)
+        return
+    chosen = next((e for e in known if e.name == name), None)
+    if chosen is None:
+        typer.echo(f"no example named {name!r}; sitoo-sync send --list shows them", err=True)
+        raise typer.Exit(2)
+    the_id = event_id or str(chosen.event["event_id"])
+
+    async def work(redis: aioredis.Redis) -> Sent:
+        return await send_example(redis, settings, chosen, event_id=the_id, wait_s=wait)
+
+    from service.operator.commands import with_redis  # noqa: PLC0415
+
+    sent = with_redis(url, work)
+    typer.echo(
+        f"sent {chosen.name} (event_id {the_id}) to {chosen.stream} as entry {sent.entry_id}"
+    )
+    if wait == 0:
+        return
+    if sent.result is None:
+        typer.echo(
+            f"no result on {settings.streams.results} within {wait:g} s: is `sitoo-sync run` "
+            "going? (sitoo-sync status shows pending entries and dead letters)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_NO_RESULT)
+    if sent.earlier:
+        typer.echo(
+            f"event id {the_id} was handled before, so nothing was applied again and no new "
+            "result was emitted; the result recorded then (send with --event-id NEW-ID for a "
+            "new event):"
+        )
+    typer.echo(json.dumps(sent.result, indent=2))
+    if str(sent.result.get("type", "")).endswith(".failed"):
+        raise typer.Exit(EXIT_FAILED)
