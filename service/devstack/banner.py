@@ -17,9 +17,10 @@ def command_name() -> str:
     if on_path is not None and Path(on_path).resolve() == script.resolve():
         return "sitoo-sync"
     try:
-        return os.path.relpath(script)
+        relative = os.path.relpath(script)
     except ValueError:  # another drive (Windows)
         return str(script)
+    return str(script) if relative.startswith("..") else relative
 
 
 def render_banner(
@@ -35,7 +36,7 @@ def render_banner(
     if stack.redis_url is not None:
         rows.append(("Redis", f"{stack.redis_url}   (embedded {redis_server}, development only)"))
     else:
-        rows.append(("Redis", f"the configured one ({'SITOO_SYNC_REDIS__URL'})"))
+        rows.append(("Redis", "the configured one (SITOO_SYNC_REDIS__URL)"))
     if stack.sandbox is not None:
         sandbox = stack.sandbox
         rows += [
@@ -67,14 +68,18 @@ def render_banner(
     lines += [f"  {label:<{width}}{value}" for label, value in rows]
     if notes:
         lines += ["", *(f"  {note}" for note in notes)]
+    steps = [
+        (f"{me} send --list", "the documented example events"),
+        (f"{me} send order.placed", "send one and print its result"),
+        (f"{me} tail", "follow results and Sitoo changes as they arrive"),
+        (f"{me} status", "streams, pending entries, dead letters"),
+    ]
+    step_width = max(len(command) for command, _ in steps) + 2
+    lines += ["", "Next, in another terminal, from this directory:"]
+    lines += [f"  {command:<{step_width}}# {why}" for command, why in steps]
     lines += [
         "",
-        "Next, in another terminal from this directory:",
-        f"  {me} send order.placed      # a documented example event ({me} send --list)",
-        f"  {me} tail                   # results and Sitoo changes as they arrive",
-        f"  {me} status                 # streams, pending entries, dead letters",
-        "",
-        f"Ctrl-C stops it; {me} run --reset starts over with a fresh sandbox and an empty Redis.",
+        f"Ctrl-C stops it; `{me} run --reset` starts over with a fresh sandbox and an empty Redis.",
         "",
     ]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from service.contracts.envelope import EVENT_FIELD
 from service.contracts.registry import EVENT_KINDS
 from service.operator.producers import example_event, example_stream
 from service.operator.stream_reads import batches, entries, text
-from service.settings import Settings, StreamSettings
+from service.settings import ConfigurationError, Settings, StreamSettings, load_settings
 
 EXIT_FAILED = 1
 EXIT_NO_RESULT = 4
@@ -39,6 +39,8 @@ def examples(streams: StreamSettings) -> list[Example]:
     found = []
     for name, kind in EVENT_KINDS.items():
         doc = inspect.cleandoc(kind.payload.__doc__ or "").split("\n", 1)[0]
+        doc = doc.removeprefix(f"``{name}``: ").replace("``", "`")
+        doc = doc[:1].upper() + doc[1:]
         found.append(Example(name, example_stream(name, streams), example_event(name), doc))
     return found
 
@@ -105,6 +107,24 @@ async def _recorded_result(
     return None
 
 
+def _streams() -> StreamSettings:
+    """The configured stream names; listing needs no Redis."""
+    try:
+        return load_settings().streams
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _list(known: list[Example]) -> None:
+    width = max(len(e.name) for e in known)
+    stream_width = max(len(e.stream) for e in known)
+    for example in known:
+        typer.echo(
+            f"{example.name:<{width}}  -> {example.stream:<{stream_width}}  {example.summary}"
+        )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -127,27 +147,24 @@ def send(
     Exit status 0 when the result is `<type>.succeeded`, 1 when it is `<type>.failed`,
     4 when no result came within --wait; 2 bad configuration, 3 Redis unreachable.
     """
-    from service.operator.commands import redis_session  # noqa: PLC0415 - avoids an import cycle
+    # Imported here: the commands module imports this one for its typer registration.
+    from service.operator.commands import redis_session, with_redis  # noqa: PLC0415
 
-    settings, url = redis_session()
-    known = examples(settings.streams)
     if list_examples or name is None:
-        width = max(len(e.name) for e in known)
-        for example in known:
-            typer.echo(f"{example.name:<{width}}  -> {example.stream:<18} {example.summary}")
+        _list(examples(_streams()))
         if name is None and not list_examples:
             typer.echo("\nsend one with: sitoo-sync send NAME", err=True)
         return
-    chosen = next((e for e in known if e.name == name), None)
+    chosen = next((e for e in examples(_streams()) if e.name == name), None)
     if chosen is None:
         typer.echo(f"no example named {name!r}; sitoo-sync send --list shows them", err=True)
         raise typer.Exit(2)
+    settings, url = redis_session()
+    chosen = next(e for e in examples(settings.streams) if e.name == name)
     the_id = event_id or str(chosen.event["event_id"])
 
     async def work(redis: aioredis.Redis) -> Sent:
         return await send_example(redis, settings, chosen, event_id=the_id, wait_s=wait)
-
-    from service.operator.commands import with_redis  # noqa: PLC0415
 
     sent = with_redis(url, work)
     typer.echo(
