@@ -79,4 +79,6 @@ def test_changed_sandbox_code_is_not_restored(
     snapshot.save_snapshot(path, _sandbox_with_a_card(), "gen-1")
     saved = snapshot.load_snapshot(path)
     monkeypatch.setattr(snapshot, "code_fingerprint", lambda: "another")
-    assert "code changed" in str(snapshot.why_not_restore(saved, redis_generation="gen-1", seed="demo"))
+    assert "code changed" in str(
+        snapshot.why_not_restore(saved, redis_generation="gen-1", seed="demo")
+    )
