@@ -8,12 +8,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 import structlog
 from pydantic import AnyHttpUrl, SecretStr
 
-from service.devstack import snapshot
 from service.devstack.state import (
     LOCAL_DIR,
     SANDBOX_API_ID,
@@ -21,8 +21,10 @@ from service.devstack.state import (
     find_state,
 )
 from service.embedded import DEFAULT_PORT, EmbeddedRedis, embedded_redis, port_is_free
-from service.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import ENV_PREFIX, Settings
+
+if TYPE_CHECKING:
+    from service.sandbox import RunningSandbox, SandboxConfig
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +51,8 @@ class StandIns:
 
 
 def _sandbox_config(settings: Settings) -> SandboxConfig:
+    from service.sandbox import SandboxConfig  # noqa: PLC0415 - never loaded in production
+
     # API users configured besides the primary one are accepted by the sandbox too.
     users = {c.api_id: c.api_password for c in settings.sitoo.credentials()}
     return SandboxConfig(
@@ -71,6 +75,8 @@ async def _pair_sandbox_with_redis(stand_ins: StandIns, redis_url: str, *, reset
 
     Returns the new generation id, already written to Redis.
     """
+    from service.devstack import snapshot  # noqa: PLC0415 - never loaded in production
+
     settings, running = stand_ins.settings, stand_ins.sandbox
     assert running is not None  # noqa: S101 - only called with a sandbox
     path = stand_ins.root / LOCAL_DIR / snapshot.SNAPSHOT_FILE
@@ -159,6 +165,10 @@ async def local_stand_ins(
         else:
             redis_url = settings.redis.url.get_secret_value()
         if settings.sitoo.uses_sandbox:
+            # Loaded only here: a production run never imports the sandbox.
+            from service.devstack import snapshot  # noqa: PLC0415
+            from service.sandbox import serve_sandbox  # noqa: PLC0415
+
             wanted = settings.sandbox.port
             port = wanted if wanted == 0 or port_is_free(wanted) else 0
             running = await stack.enter_async_context(
