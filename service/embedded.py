@@ -193,6 +193,9 @@ def embedded_redis(
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            # Its own process group: a Ctrl-C in the terminal stops `run`, which drains the
+            # service and only then stops its Redis, not both at once.
+            start_new_session=True,
             preexec_fn=die_with_parent(),  # noqa: PLW1509 - called before any thread of ours starts
         )
     try:

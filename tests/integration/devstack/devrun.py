@@ -107,6 +107,7 @@ async def dev_run(
             env=env,
             stdout=sink,
             stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # leads its own process group, as in a terminal
         )
     try:
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S

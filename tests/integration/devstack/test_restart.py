@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,17 @@ async def test_a_killed_run_takes_its_redis_along_and_the_next_run_resets_both(
     async with dev_run(tmp_path, log_name="second.log") as second:
         assert "dev state reset (the last run did not stop cleanly" in second.text
         assert await _sandbox_orders(second) == []
+
+
+async def test_ctrl_c_in_a_terminal_stops_cleanly_and_keeps_the_state(tmp_path: Path) -> None:
+    """SIGINT to the whole process group: the service drains before its Redis stops."""
+    async with dev_run(tmp_path) as first:
+        placed = await _place_order(first, "300005")
+        os.killpg(first.process.pid, signal.SIGINT)
+        assert await asyncio.wait_for(first.process.wait(), timeout=40) == -signal.SIGINT
+        assert "Application shutdown complete." in first.text
+        assert "ConnectionError" not in first.text, first.text
+        assert not port_open(first.redis_port)
+    async with dev_run(tmp_path, log_name="second.log") as second:
+        assert "dev state restored" in second.text
+        assert placed in [order["orderid"] for order in await _sandbox_orders(second)]
