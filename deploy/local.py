@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -52,9 +53,50 @@ def _ensure_venv(extra: str) -> None:
     stamp.touch()
 
 
+_FORWARDED = [signal.SIGTERM, signal.SIGINT]
+if hasattr(signal, "SIGHUP"):
+    _FORWARDED.append(signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
+
+
+def _term_when_we_die() -> None:
+    """In the child (Linux): receive SIGTERM when this launcher dies, even of SIGKILL."""
+    import ctypes  # noqa: PLC0415 - Linux only, in the child
+
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _exit_status(returncode: int) -> int:
+    """A child's status as a shell reports it: killed by signal N gives 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def _run(*command: str) -> int:
+    """Run ``command``; SIGTERM, SIGINT and SIGHUP are passed on to it, once each time.
+
+    The child gets its own process group, so a Ctrl-C in the terminal reaches it once, through
+    us, rather than twice (a second SIGINT would make the service skip its graceful stop).
+    """
     _say("$ " + " ".join(command))
-    return subprocess.run(command, cwd=ROOT, check=False).returncode
+    child = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        start_new_session=os.name != "nt",
+        # No threads run in this launcher, so a preexec_fn is safe here.
+        preexec_fn=_term_when_we_die if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+    )
+
+    def forward(sig: int, frame: object) -> None:
+        del frame
+        if child.poll() is None:
+            child.send_signal(sig)
+
+    previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED}
+    try:
+        return _exit_status(child.wait())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(arguments: list[str]) -> int:

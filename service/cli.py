@@ -1,9 +1,11 @@
-"""The `sitoo-sync` command line: run, sandbox, fake webshops, config, status, check, dlq, docs."""
+"""The `sitoo-sync` command line: run, sandbox, fake webshops, config, status, check, resync, dlq,
+send, tail, docs."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +17,8 @@ from service.dlq_cli import dlq_cli
 from service.fakes.commands import fake_woocommerce
 from service.logs import configure_logging
 from service.operator import commands as operator
+from service.operator.send import send as send_command
+from service.operator.tail import tail as tail_command
 from service.settings import (
     ENV_NESTED_DELIMITER,
     ENV_PREFIX,
@@ -58,17 +62,39 @@ def _configure_logs(settings: Settings) -> None:
 
 
 @cli.command()
-def run() -> None:
+def run(
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Dev stack only: start over with a fresh sandbox and an empty embedded Redis.",
+        ),
+    ] = False,
+) -> None:
     """Run the service: consumers, pollers and the HTTP endpoints.
 
     With no Sitoo credentials the built-in sandbox stands in; with no Redis URL an embedded
-    Redis is started. Both are for trying the service out, never for production.
+    Redis is started. Both are for trying the service out, never for production: `run` then
+    prints where everything is and writes .local/devstack.json, by which the other commands
+    find this dev stack. The sandbox and the embedded Redis keep their data across restarts,
+    together; --reset throws both away.
     """
     settings = _settings()
     _configure_logs(settings)
-    from service.launcher import serve  # noqa: PLC0415 - keeps `config` and `--help` fast
+    # Imported here: keeps `config` and `--help` fast.
+    from service.devstack.stack import DevStackAlreadyRunningError  # noqa: PLC0415
+    from service.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
+    from service.launcher import serve  # noqa: PLC0415
 
-    asyncio.run(serve(settings))
+    try:
+        stopped_by = asyncio.run(serve(settings, reset=reset))
+    except (DevStackAlreadyRunningError, EmbeddedRedisUnavailableError) as exc:
+        typer.echo(f"cannot start: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+    if stopped_by is not None:
+        # Everything is shut down: now die of the signal, so the exit status says why.
+        signal.signal(stopped_by, signal.SIG_DFL)
+        signal.raise_signal(stopped_by)
 
 
 @cli.command()
@@ -261,8 +287,13 @@ def config(
         bool, typer.Option("--json", help="Print JSON instead of KEY=value.")
     ] = False,
 ) -> None:
-    """Print the effective configuration with secrets masked."""
-    settings = _settings()
+    """Print the effective configuration with secrets masked.
+
+    Redis and Sitoo, when not configured, are those of a running `sitoo-sync run` nearby.
+    """
+    from service.devstack.discovery import settings_for_command  # noqa: PLC0415
+
+    settings = settings_for_command()
     data = masked_configuration(settings)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
@@ -295,6 +326,8 @@ def docs_config(
 
 cli.command("fake-woocommerce")(fake_woocommerce)
 cli.command("status")(operator.status)
+cli.command("send")(send_command)
+cli.command("tail")(tail_command)
 cli.command("check")(operator.check)
 cli.add_typer(operator.resync_cli, name="resync")
 

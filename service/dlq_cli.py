@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-import redis.asyncio as aioredis
 import typer
 
 from service.consumers.wiring import dead_letter_store
 from service.deadletters import DeadLetter, DeadLetterFilter, DeadLetterStore
-from service.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
 EXIT_NOT_FOUND = 3
@@ -63,24 +60,10 @@ def _filter(
 
 
 def _run(work: Callable[[DeadLetterStore], Awaitable[T]]) -> T:
-    try:
-        settings: Settings = load_settings()
-    except ConfigurationError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if settings.redis.url is None:
-        typer.echo("configuration error: SITOO_SYNC_REDIS__URL is not set", err=True)
-        raise typer.Exit(2)
-    url = settings.redis.url.get_secret_value()
+    from service.operator.commands import redis_session, with_redis  # noqa: PLC0415 - keeps --help fast
 
-    async def main() -> T:
-        client = aioredis.Redis.from_url(url)
-        try:
-            return await work(dead_letter_store(client, settings))
-        finally:
-            await client.aclose()
-
-    return asyncio.run(main())
+    settings, url = redis_session()
+    return with_redis(url, lambda client: work(dead_letter_store(client, settings)))
 
 
 def _line(letter: DeadLetter) -> str:

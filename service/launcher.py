@@ -2,94 +2,133 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import secrets
-import socket
-from collections.abc import AsyncIterator
+import os
+import signal
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import structlog
 import uvicorn
-from pydantic import AnyHttpUrl, SecretStr
 
 from service import listeners
 from service.app import build_service
-from service.embedded import embedded_redis
+from service.devstack.banner import render_banner
+from service.devstack.stack import StandIns, local_stand_ins
+from service.devstack.state import DevStack, SandboxEndpoint, remove_state, write_state
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-SANDBOX_API_ID = "sandbox"
-LOCAL_DATA_DIR = Path(".local")
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@contextlib.contextmanager
+def _signals_noted(received: list[int], servers: list[uvicorn.Server]) -> Iterator[None]:
+    """Turn SIGTERM/SIGINT into a graceful stop for the whole lifetime of the stand-ins.
+
+    uvicorn handles these signals while it serves and re-raises them when it is done; without
+    a handler of ours the re-raised SIGTERM would kill the process before the embedded Redis
+    is stopped and the sandbox saved. A signal that arrives during start-up stops the server
+    as soon as it runs.
+    """
+
+    def note(sig: int, frame: FrameType | None) -> None:
+        del frame
+        received.append(sig)
+        for server in servers:
+            server.should_exit = True
+
+    previous = {sig: signal.signal(sig, note) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-@contextlib.asynccontextmanager
-async def local_stand_ins(settings: Settings) -> AsyncIterator[Settings]:
-    """Yield settings completed with a sandbox and an embedded Redis where none is configured."""
-    async with contextlib.AsyncExitStack() as stack:
-        if settings.sitoo.uses_sandbox:
-            from service.sandbox import SandboxConfig, serve_sandbox  # noqa: PLC0415
-
-            password = secrets.token_urlsafe(18)
-            # API users configured besides the primary one are accepted by the sandbox too.
-            users = {c.api_id: c.api_password for c in settings.sitoo.credentials()}
-            config = SandboxConfig(
-                credentials={**users, SANDBOX_API_ID: SecretStr(password)},
-                seed=settings.sandbox.seed,
-                strict=settings.sandbox.strict,
-            )
-            running = await stack.enter_async_context(
-                serve_sandbox(config, host="127.0.0.1", port=settings.sandbox.port)
-            )
-            log.warning(
-                "sitoo.sandbox_in_use",
-                message="no Sitoo credentials configured: using the built-in sandbox, NOT a real "
-                "Sitoo; set SITOO_SYNC_SITOO__BASE_URL, __API_ID and __API_PASSWORD for a real one",
-                sandbox_url=running.base_url,
-            )
-            sitoo = settings.sitoo.model_copy(
-                update={
-                    "base_url": AnyHttpUrl(running.base_url),
-                    "api_id": SANDBOX_API_ID,
-                    "api_password": SecretStr(password),
-                }
-            )
-            settings = settings.model_copy(update={"sitoo": sitoo})
-        if settings.redis.url is None:
-            url = stack.enter_context(embedded_redis(LOCAL_DATA_DIR / "redis", port=_free_port()))
-            log.warning(
-                "redis.embedded_in_use",
-                message="no Redis URL configured: started an embedded Redis for development; "
-                "set SITOO_SYNC_REDIS__URL in production",
-                redis_url=url,
-                data_dir=str(LOCAL_DATA_DIR / "redis"),
-            )
-            settings = settings.model_copy(
-                update={"redis": settings.redis.model_copy(update={"url": SecretStr(url)})}
-            )
-        yield settings
-
-
-async def serve(settings: Settings) -> None:
-    """Run the service until it is told to stop."""
-    async with local_stand_ins(settings) as effective:
-        servers: list[uvicorn.Server] = []
-
-        def request_exit() -> None:
-            # A subscriber died for good: stop like on SIGTERM so the process is restarted.
-            for server in servers:
-                server.should_exit = True
-
-        service = build_service(effective, request_exit=request_exit)
-        servers.extend(
-            listeners.build_servers(
-                service.listeners(), effective.http, refused=service.metrics.refused
-            )
+def _dev_stack(stand_ins: StandIns) -> DevStack:
+    settings = stand_ins.settings
+    host = "127.0.0.1" if settings.http.host in {"0.0.0.0", "::", ""} else settings.http.host  # noqa: S104 - comparing, not binding
+    sandbox = None
+    if stand_ins.sandbox is not None:
+        running = stand_ins.sandbox
+        api_id = settings.sitoo.api_id or ""
+        password = settings.sitoo.api_password
+        sandbox = SandboxEndpoint(
+            base_url=running.base_url,
+            admin_url=f"{running.url}/_sandbox",
+            api_id=api_id,
+            api_password=password.get_secret_value() if password is not None else "",
         )
-        await listeners.serve(servers)
+    return DevStack(
+        pid=os.getpid(),
+        service_url=f"http://{host}:{settings.http.port}",
+        redis_url=stand_ins.redis.url if stand_ins.redis is not None else None,
+        sandbox=sandbox,
+        key_prefix=settings.redis.key_prefix,
+    )
+
+
+def _announce(stand_ins: StandIns) -> None:
+    stack = _dev_stack(stand_ins)
+    path = write_state(stand_ins.root, stack)
+    shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+    banner = render_banner(
+        stack,
+        redis_server=stand_ins.redis.version if stand_ins.redis is not None else None,
+        state_file=shown,
+        notes=stand_ins.notes,
+    )
+    sys.stdout.write(banner + "\n")
+    sys.stdout.flush()
+    log.info("devstack.ready", state_file=str(path), service=stack.service_url)
+
+
+async def _announce_when_started(server: uvicorn.Server, stand_ins: StandIns) -> None:
+    """Once the service answers: write the state file and print the banner, once."""
+    # uvicorn only offers a flag for "started", no event to wait on.
+    while not server.started:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    _announce(stand_ins)
+
+
+async def serve(settings: Settings, *, reset: bool = False, root: Path | None = None) -> int | None:
+    """Run the service until it is told to stop; the stop signal received, if any."""
+    received: list[int] = []
+    servers: list[uvicorn.Server] = []
+    here = (root or Path.cwd()).resolve()
+    with _signals_noted(received, servers):
+        async with local_stand_ins(settings, root=here, reset=reset) as stand_ins:
+            effective = stand_ins.settings
+
+            def request_exit() -> None:
+                # A subscriber died for good: stop like on SIGTERM so the process is restarted.
+                for server in servers:
+                    server.should_exit = True
+
+            service = build_service(effective, request_exit=request_exit)
+            servers.extend(
+                listeners.build_servers(
+                    service.listeners(), effective.http, refused=service.metrics.refused
+                )
+            )
+            server = servers[0]  # the main listener: it owns the lifespan and the signals
+            server.should_exit = bool(received)
+            announce = (
+                asyncio.create_task(_announce_when_started(server, stand_ins))
+                if stand_ins.any
+                else None
+            )
+            try:
+                await listeners.serve(servers)
+            finally:
+                if announce is not None:
+                    announce.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await announce
+                    remove_state(here, os.getpid())
+    return received[0] if received else None

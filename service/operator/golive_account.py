@@ -114,6 +114,8 @@ async def _user_item(
         try:
             if what == "orders":
                 await probe.get(path, num=1, eshopid=site)
+            elif what == "gift cards":
+                await probe.get(path)  # one card, not a list: no paging parameters
             else:
                 await probe.get(path, num=1)
         except SitooError as error:

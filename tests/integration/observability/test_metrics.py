@@ -50,6 +50,21 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return sum(found)
 
 
+async def settled_scrape(http: httpx.AsyncClient, orders: str) -> Samples:
+    """A scrape with no Sitoo request in flight and every order's handler time observed.
+
+    A poller's request may be in flight at any moment, and a handler's duration is observed
+    just after its result is written: scrape until both have settled.
+    """
+    async with asyncio.timeout(20):
+        while True:
+            samples = await scrape(http)
+            handled = value(samples, "sitoo_sync_handler_duration_seconds_count", stream=orders)
+            if value(samples, "sitoo_requests_in_flight") == 0 and handled >= 5:
+                return samples
+            await asyncio.sleep(0.02)
+
+
 async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
     sandbox: RunningSandbox, redis_url: str, redis: aioredis.Redis, unique: str
 ) -> None:
@@ -87,7 +102,7 @@ async def test_metrics_after_a_scripted_run_have_the_right_names_and_labels(
         async with asyncio.timeout(20):  # every poller has led and finished a cycle
             while len(matching(await scrape(http), last_success)) < 3:
                 await asyncio.sleep(0.05)
-        samples = await scrape(http)
+        samples = await settled_scrape(http, orders)
 
     placed = {"stream": orders, "type": "order.placed"}
     assert value(samples, "sitoo_sync_events_consumed_total", **placed) >= 4  # one redelivery

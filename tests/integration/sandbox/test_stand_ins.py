@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from service.launcher import local_stand_ins
+from service.devstack.stack import local_stand_ins
 from service.settings import (
     RedisSettings,
     SandboxSettings,
@@ -17,7 +19,7 @@ from service.settings import (
 
 
 async def test_sandbox_accepts_the_configured_extra_and_reserved_api_users(
-    redis_url: str, unique: str
+    redis_url: str, unique: str, tmp_path: Path
 ) -> None:
     """A pool configured without a real Sitoo is served by the sandbox, one budget per user."""
     settings = Settings(
@@ -28,7 +30,8 @@ async def test_sandbox_accepts_the_configured_extra_and_reserved_api_users(
         redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
         sandbox=SandboxSettings(port=0),
     )
-    async with local_stand_ins(settings) as completed:
+    async with local_stand_ins(settings, root=tmp_path) as stand_ins:
+        completed = stand_ins.settings
         assert completed.sitoo.base_url is not None
         async with httpx.AsyncClient(base_url=str(completed.sitoo.base_url)) as http:
             for credential in completed.sitoo.credentials():

