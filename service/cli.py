@@ -1,5 +1,4 @@
-"""The `sitoo-sync` command line: run, sandbox, fake webshops, config, status, check, resync, dlq,
-send, tail, docs."""
+"""The `sitoo-sync` command line: the service, the stand-ins, the operator commands, the docs."""
 
 from __future__ import annotations
 

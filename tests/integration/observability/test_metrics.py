@@ -60,7 +60,7 @@ async def settled_scrape(http: httpx.AsyncClient, orders: str) -> Samples:
         while True:
             samples = await scrape(http)
             handled = value(samples, "sitoo_sync_handler_duration_seconds_count", stream=orders)
-            if value(samples, "sitoo_requests_in_flight") == 0 and handled >= 5:
+            if value(samples, "sitoo_sync_sitoo_requests_in_flight") == 0 and handled >= 5:
                 return samples
             await asyncio.sleep(0.02)
 

@@ -47,15 +47,15 @@ async def test_sandbox_accepts_the_configured_extra_and_reserved_api_users(
 @pytest.mark.malformed_requests
 @pytest.mark.parametrize("strict", [True, False])
 async def test_the_sandbox_is_strict_unless_configured_lenient(
-    redis_url: str, unique: str, *, strict: bool
+    redis_url: str, unique: str, tmp_path: Path, *, strict: bool
 ) -> None:
     """SITOO_SYNC_SANDBOX__STRICT decides whether a request outside the description is refused."""
     settings = Settings(
         redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
         sandbox=SandboxSettings(port=0, strict=strict),
     )
-    async with local_stand_ins(settings) as completed:
-        sitoo = completed.sitoo
+    async with local_stand_ins(settings, root=tmp_path) as stand_ins:
+        sitoo = stand_ins.settings.sitoo
         assert sitoo.api_id is not None
         assert sitoo.api_password is not None
         auth = (sitoo.api_id, sitoo.api_password.get_secret_value())
