@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.sandbox.faults import FaultDecision
 from service.sandbox.ledger import Caller, current_caller
-from service.sandbox.screening import RequestScreen
+from service.sandbox.screening import ClientGone, RequestScreen
 
 if TYPE_CHECKING:
     from service.sandbox.sandbox import Sandbox
@@ -121,6 +121,8 @@ class SandboxGate:
         except StallInjected:
             outcome[0] = "stalled"
             raise
+        except ClientGone:
+            outcome[0] = "client_gone"
         finally:
             self.sandbox.counters.record(scope["method"], self._template(scope), outcome[0])
 

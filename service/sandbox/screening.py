@@ -57,13 +57,23 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
+class ClientGone(Exception):
+    """The caller disconnected before its body was complete: there is no request to judge."""
+
+
 async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
-    """The whole body, and the messages that carried it (to replay to the handler)."""
+    """The whole body, and the messages that carried it (to replay to the handler).
+
+    A caller that gives up mid-upload (its timeout fired) leaves a truncated body; judging
+    that would blame the caller for a request it never finished sending.
+    """
     messages: list[Message] = []
     chunks: list[bytes] = []
     while True:
         message = await receive()
         messages.append(message)
+        if message["type"] == "http.disconnect":
+            raise ClientGone
         if message["type"] != "http.request":
             return b"".join(chunks), messages
         chunks.append(message.get("body", b""))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+
 import httpx
 import pytest
 
@@ -46,3 +49,30 @@ async def test_stall_times_out_a_short_read_timeout() -> None:
                 await c.post(ORDERS, json={"ordertypeid": 10, "externalid": "STALL-1"})
         assert [e.key for e in running.sandbox.ledger_entries()] == ["STALL-1"]
         assert running.sandbox.counters.snapshot()["faults"] == {"stall": 1}
+
+
+async def test_a_caller_gone_mid_upload_is_not_a_violation() -> None:
+    """A client whose timeout fired while sending leaves a truncated body: not judged, not run.
+
+    The chaos run's client abandons uploads when a fault stalls it; counting those as requests
+    outside the description made the verdict fail on requests the client never finished.
+    """
+    async with serve_sandbox(SandboxConfig()) as running:
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        head = (
+            f"POST /v2/accounts/90001/sites/1/warehousetransactions.json HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nAuthorization: Basic {base64.b64encode(b'sandbox:sandbox').decode()}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+        )
+        writer.write(head.encode() + b'[{"warehouseid": 1')
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(100):
+            if running.sandbox.counters.total:
+                break
+            await asyncio.sleep(0.02)
+        outcomes = running.sandbox.counters.by_endpoint
+        assert [dict(counts) for counts in outcomes.values()] == [{"client_gone": 1}]
+        assert running.sandbox.violations.count == 0
+        assert running.sandbox.ledger_entries() == []
