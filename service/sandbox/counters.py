@@ -18,7 +18,7 @@ class RequestCounters:
         self.faults: Counter[str] = Counter()
 
     def record(self, method: str, template: str, outcome: str) -> None:
-        """Count one finished request; outcome is the status code, dropped, stalled or client_gone."""
+        """Count one finished request: its status code, dropped, stalled or client_gone."""
         self.by_endpoint[f"{method} {template}"][outcome] += 1
         self.total += 1
 

@@ -58,10 +58,11 @@ async def test_a_caller_gone_mid_upload_is_not_a_violation() -> None:
     outside the description made the verdict fail on requests the client never finished.
     """
     async with serve_sandbox(SandboxConfig()) as running:
-        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        credentials = base64.b64encode(b"sandbox:sandbox").decode()
         head = (
-            f"POST /v2/accounts/90001/sites/1/warehousetransactions.json HTTP/1.1\r\n"
-            f"Host: 127.0.0.1\r\nAuthorization: Basic {base64.b64encode(b'sandbox:sandbox').decode()}\r\n"
+            "POST /v2/accounts/90001/sites/1/warehousetransactions.json HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nAuthorization: Basic {credentials}\r\n"
             "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
         )
         writer.write(head.encode() + b'[{"warehouseid": 1')
