@@ -34,6 +34,19 @@ PLACEHOLDER = "REPLACE-"  # how the shipped manifests mark a value to fill in
 _SECRET_VARIABLES = ("SITOO__API_PASSWORD", "REDIS__URL", "HTTP__WEBHOOK_PASSWORD")
 
 
+def redis_version_item(version: str) -> Finding:
+    """Whether the Redis version INFO reported is one the service can run on."""
+    major_text = version.split(".", maxsplit=1)[0]
+    major = int(major_text) if major_text.isdigit() else 0
+    if major < MIN_REDIS_MAJOR:
+        shown = version or "of unknown version"
+        return not_ready(
+            "redis version",
+            f"Redis {shown}: the service needs Redis 7 or newer (consumer-group lag); upgrade it",
+        )
+    return ready("redis version", f"Redis {version}")
+
+
 async def redis_items(settings: Settings) -> list[Finding]:
     """Version, persistence and eviction policy of the configured Redis (INFO only)."""
     if settings.redis.url is None:
@@ -47,18 +60,7 @@ async def redis_items(settings: Settings) -> list[Finding]:
         return [not_ready("redis settings", f"INFO refused ({type(exc).__name__})")]
     finally:
         await client.aclose()
-    version = str(info.get("redis_version", "0"))
-    findings = []
-    if int(version.split(".", maxsplit=1)[0]) < MIN_REDIS_MAJOR:
-        findings.append(
-            not_ready(
-                "redis version",
-                f"Redis {version}: the service needs Redis 7 or newer (consumer-group lag); "
-                "upgrade it",
-            )
-        )
-    else:
-        findings.append(ready("redis version", f"Redis {version}"))
+    findings = [redis_version_item(str(info.get("redis_version", "")))]
     if str(info.get("aof_enabled", "0")) != "1":
         findings.append(
             not_ready(

