@@ -35,6 +35,9 @@ from service.observability.exposition import metrics_endpoint
 from service.observability.metrics import ServiceMetrics
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import poller_intervals, run_pollers
+from service.records.connection import broker_for, redis_for
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 from service.settings import Settings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
@@ -96,13 +99,11 @@ def build_sitoo_client(
     credential_observer: CredentialObserver | None = None,
 ) -> SitooClient:
     """The idempotent Sitoo client sharing the replicas' budget and idempotency records."""
-    prefix = settings.redis.key_prefix
+    keys = DeploymentKeys.from_settings(settings)
     return SitooClient(
         http=http,
-        limiter=RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix),
-        idempotency=RedisIdempotencyStore.from_settings(
-            redis, settings.idempotency, key_prefix=prefix
-        ),
+        limiter=RedisLimiter.from_settings(redis, settings.sitoo, keys=keys),
+        idempotency=RedisIdempotencyStore.from_settings(redis, settings.idempotency, keys=keys),
         settings=settings.sitoo,
         metrics=metrics,
         credential_observer=credential_observer,
@@ -111,14 +112,13 @@ def build_sitoo_client(
 
 def watched_streams(settings: Settings) -> WatchedStreams:
     """The streams whose length, pending entries and dead letters /metrics reports."""
-    streams = settings.streams
+    streams = stream_names(settings)
     inbound = list(inbound_streams(settings).values())
     return WatchedStreams(
-        group=streams.group,
+        group=settings.streams.group,
         consumed=[*inbound, streams.sitoo_webhooks],
         dead_letters={
-            stream: stream + streams.dead_letter_suffix
-            for stream in [*inbound, streams.sitoo_webhooks]
+            stream: streams.dead_letters(stream) for stream in [*inbound, streams.sitoo_webhooks]
         },
         produced=[streams.results, streams.outbound],
     )
@@ -186,7 +186,8 @@ def build_service(
     ]
     if tracer_provider is not None:
         middlewares.append(consume_middleware(tracer_provider))
-    broker = RedisBroker(
+    broker = broker_for(
+        settings.redis,
         redis_url(settings),
         logger=faststream_logger,
         # On shutdown every subscriber stops reading at once, then in-flight handlers get
@@ -278,7 +279,7 @@ async def _open(
     resources: Resources, settings: Settings, sitoo_transport: httpx.AsyncBaseTransport | None
 ) -> None:
     """Open the clients, create the groups, build the handlers and start the pollers."""
-    resources.redis = aioredis.Redis.from_url(redis_url(settings))
+    resources.redis = redis_for(settings.redis, redis_url(settings))
     resources.closers.push_async_callback(resources.redis.aclose)
     resources.http = build_http_client(settings.sitoo, sitoo_transport)
     resources.closers.push_async_callback(resources.http.aclose)
@@ -314,7 +315,7 @@ async def _open(
     housekeeping = asyncio.create_task(
         keep_groups_tidy(
             resources.redis,
-            streams=[*inbound_streams(settings).values(), streams.sitoo_webhooks],
+            streams=stream_names(settings).consumed(),
             group=streams.group,
             idle_s=streams.remove_idle_consumers_s,
             own=streams.consumer,

@@ -63,7 +63,11 @@ def _run(work: Callable[[DeadLetterStore], Awaitable[T]]) -> T:
     from service.operator.commands import redis_session, with_redis  # noqa: PLC0415 - keeps --help fast
 
     settings, url = redis_session()
-    return with_redis(url, lambda client: work(dead_letter_store(client, settings)))
+    return with_redis(
+        url,
+        lambda client: work(dead_letter_store(client, settings)),
+        cluster=settings.redis.cluster,
+    )
 
 
 def _line(letter: DeadLetter) -> str:

@@ -26,6 +26,7 @@ from pydantic import JsonValue
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
     from service.settings import IdempotencySettings
 
 T = TypeVar("T")
@@ -195,13 +196,13 @@ class RedisIdempotencyStore:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         retention_s: float,
         lease_s: float,
         max_wait_s: float = 5.0,
     ) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:idem:"
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
         self._lease_ms = int(lease_s * 1000)
         self.lease_s = lease_s
@@ -212,19 +213,19 @@ class RedisIdempotencyStore:
 
     @classmethod
     def from_settings(
-        cls, redis: aioredis.Redis, settings: IdempotencySettings, *, key_prefix: str
+        cls, redis: aioredis.Redis, settings: IdempotencySettings, *, keys: DeploymentKeys
     ) -> RedisIdempotencyStore:
         """The store as configured: retention in days, lease in seconds."""
         return cls(
             redis,
-            key_prefix=key_prefix,
+            keys=keys,
             retention_s=settings.retention_days * 86_400,
             lease_s=settings.lease_s,
         )
 
     def redis_key(self, op_key: str) -> str:
         """The Redis key that holds ``op_key``'s record."""
-        return self._prefix + op_key
+        return self._keys.operation(op_key)
 
     async def claim(self, op_key: str) -> Claim:
         """Lease ``op_key``, waiting (bounded, with backoff) while another holder works on it."""

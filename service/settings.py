@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from service.http_settings import HttpSettings
+from service.records.streams import stream_names
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -113,7 +114,15 @@ class RedisSettings(BaseModel):
         description="redis:// or rediss:// URL (may carry a password). Unset: an embedded "
         "Redis is started (development only).",
     )
-    key_prefix: str = Field(default="sitoo-sync", description="Prefix of every key we own.")
+    key_prefix: str = Field(
+        default="sitoo-sync",
+        min_length=1,
+        description="Prefix of every key we own; a {hash tag} in it puts them in one slot.",
+    )
+    cluster: bool = Field(
+        default=False,
+        description="The URL names a node of a Redis Cluster; keys get the prefix as hash tag.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -330,6 +339,11 @@ class Settings(BaseSettings):
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
 
+    @model_validator(mode="after")
+    def _streams_share_the_slot(self) -> Settings:
+        stream_names(self)  # raises naming the setting
+        return self
+
     def secret_values(self) -> list[str]:
         """Every configured secret in clear, for the log redactor to mask."""
         candidates = [
@@ -381,4 +395,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigurationError(f"{env_name(first['loc'])}: {message}") from None
+        where = f"{env_name(first['loc'])}: " if first["loc"] else ""
+        raise ConfigurationError(f"{where}{message}") from None

@@ -2,6 +2,7 @@
 
 A ``reply_to`` may name any key that is 1-200 printable ASCII characters without spaces,
 does not start with the service's key prefix, is none of the streams the service uses,
+on a Redis Cluster carries the deployment's hash tag (``replies:{sitoo-sync}:<id>``),
 and, when the request is delivered, either does not exist or is a list. Anything else is
 refused before the request runs (its entry is dead-lettered): a reply that could never
 be pushed must not leave an effect behind that no one hears about.
@@ -19,6 +20,8 @@ from service.contracts.giftcards import GiftCardReply
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+    from service.records.keys import DeploymentKeys
 
 # LPUSH the reply only if this request was never answered on this list. The marker is
 # set last, as a failing command does not undo the ones before it in a script. A key
@@ -55,14 +58,17 @@ class Replier:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         ttl_s: int,
         retention_s: float,
         reserved: Iterable[str] = (),
+        same_slot: bool = False,
     ) -> None:
+        """``same_slot``: on a Redis Cluster a reply list must share the deployment's slot."""
         self._redis = redis
-        self._own_prefix = f"{key_prefix}:"
-        self._marker_prefix = f"{key_prefix}:replied:"
+        self._keys = keys
+        self._own_prefix = f"{keys.base}:"
+        self._same_slot = same_slot
         self._reserved = frozenset(reserved)
         self._ttl_s = ttl_s
         self._retention_ms = int(retention_s * 1000)
@@ -80,6 +86,9 @@ class Replier:
             raise InvalidReplyTo(f"reply_to must not start with {self._own_prefix!r}")
         if key in self._reserved:
             raise InvalidReplyTo("reply_to must not name a stream the service uses")
+        if self._same_slot and not self._keys.in_slot(key):
+            # The reply and its marker are written by one script: one slot on a cluster.
+            raise InvalidReplyTo(f"reply_to must carry the hash tag {{{self._keys.tag}}}")
         return key
 
     async def check_usable(self, key: str) -> None:
@@ -99,7 +108,7 @@ class Replier:
         digest = hashlib.blake2b(f"{identity}\n{key}".encode(), digest_size=16).hexdigest()
         pushed = int(
             await self._reply_once(
-                keys=[key, self._marker_prefix + digest],
+                keys=[key, self._keys.replied(digest)],
                 args=[json.dumps(reply.model_dump(mode="json")), self._ttl_s, self._retention_ms],
             )
         )

@@ -1,6 +1,6 @@
 """One final result per inbound event: a working lease, then the result recorded and emitted once.
 
-Each inbound event has a hash ``{prefix}:settled:{event_id}``. A delivery that starts on
+Each inbound event has a hash (:meth:`DeploymentKeys.settled_event`). A delivery that starts on
 the event takes a lease on it (token and expiry against Redis' clock, renewed while it
 works), so two replicas never work on the same event at once: a delivery that finds the
 lease held leaves its entry pending. Settling writes the result event to the results
@@ -32,6 +32,8 @@ from service.contracts.results import ResultData, result_envelope
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+    from service.records.keys import DeploymentKeys
 
 log = structlog.get_logger(__name__)
 _HANDBACK_S = 2.0  # bound on releasing leases while being cancelled
@@ -195,14 +197,14 @@ class Settlements:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         results_stream: str,
         retention_s: float,
         lease_s: float,
         max_length: int = 1_000_000,
     ) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:settled:"
+        self._keys = keys
         self._stream = results_stream
         self._retention_ms = int(retention_s * 1000)
         self._lease_s = lease_s
@@ -216,11 +218,11 @@ class Settlements:
 
     def event_key(self, event_id: str) -> str:
         """The record of an event that could be read."""
-        return self._prefix + event_id
+        return self._keys.settled_event(event_id)
 
     def entry_key(self, stream: str, entry_id: str) -> str:
         """The record of an entry that could not be read (no event id to trust)."""
-        return f"{self._prefix}entry:{stream}/{entry_id}"
+        return self._keys.settled_entry(stream, entry_id)
 
     async def begin(self, items: Sequence[tuple[str, str, str]], token: str) -> list[Begun]:
         """Per (key, entry ref, content digest): lease it for this delivery, or say why not.

@@ -21,6 +21,7 @@ from service.devstack.state import (
     find_state,
 )
 from service.embedded import DEFAULT_PORT, EmbeddedRedis, embedded_redis, port_is_free
+from service.records.keys import DeploymentKeys
 from service.settings import ENV_PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ async def _pair_sandbox_with_redis(stand_ins: StandIns, redis_url: str, *, reset
     settings, running = stand_ins.settings, stand_ins.sandbox
     assert running is not None  # noqa: S101 - only called with a sandbox
     path = stand_ins.root / LOCAL_DIR / snapshot.SNAPSHOT_FILE
-    key = snapshot.generation_key(settings.redis.key_prefix)
+    key = DeploymentKeys.from_settings(settings).devstack_generation
     client = aioredis.Redis.from_url(redis_url)
     try:
         raw = await client.get(key)

@@ -195,7 +195,7 @@ def send(
     async def work(redis: aioredis.Redis) -> Sent:
         return await send_example(redis, settings, chosen, event_id=the_id, wait_s=wait)
 
-    sent = with_redis(url, work)
+    sent = with_redis(url, work, cluster=settings.redis.cluster)
     typer.echo(
         f"sent {chosen.name} (event_id {the_id}) to {chosen.stream} as entry {sent.entry_id}"
     )

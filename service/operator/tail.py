@@ -14,6 +14,7 @@ import typer
 
 from service.contracts.envelope import EVENT_FIELD
 from service.operator.stream_reads import batches, entries
+from service.records.streams import stream_names
 
 
 def _millis(entry_id: str) -> str:
@@ -107,7 +108,8 @@ def tail(
     from service.operator.commands import redis_session, with_redis  # noqa: PLC0415 - no cycle
 
     settings, url = redis_session()
-    streams = stream or [settings.streams.results, settings.streams.outbound]
+    names = stream_names(settings)
+    streams = stream or [names.results, names.outbound]
     typer.echo(f"following {', '.join(streams)} (Ctrl-C stops)", err=True)
 
     async def work(redis: aioredis.Redis) -> int:
@@ -122,4 +124,4 @@ def tail(
         )
 
     with contextlib.suppress(KeyboardInterrupt):
-        with_redis(url, work)
+        with_redis(url, work, cluster=settings.redis.cluster)

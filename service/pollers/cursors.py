@@ -12,6 +12,8 @@ from service.pollers.lease import Holding, LeaseLostError
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+
 # The write happens only while the lease key still holds the writer's token: a leader
 # that paused past its lease (GC, a stalled VM) and woke up after a takeover is refused,
 # so it can never move a cursor back over what the new leader already published.
@@ -27,17 +29,17 @@ return 1
 class FencedCursors:
     """JSON cursors, one per poller, written only under that poller's lease."""
 
-    def __init__(self, redis: aioredis.Redis, *, prefix: str) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._advance = redis.register_script(_ADVANCE)
 
     def key(self, name: str) -> str:
         """The Redis key holding the cursor of poller ``name``."""
-        return f"{self._prefix}:cursor:{name}"
+        return self._keys.cursor(name)
 
     def _lease_key(self, name: str) -> str:
-        return f"{self._prefix}:lease:{name}"
+        return self._keys.lease(name)
 
     async def get(self, name: str) -> JsonValue:
         """The stored cursor, or None before the first advance."""

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+
 # Taking the lease and numbering it happen in one script, so two replicas can never
 # hold the same fencing number and a number is never spent on a failed attempt.
 _ACQUIRE = """
@@ -51,10 +53,12 @@ class Holding:
 class Lease:
     """One named lease; ``acquire`` it, ``renew`` it well before it expires, ``release`` it."""
 
-    def __init__(self, redis: aioredis.Redis, *, prefix: str, name: str, ttl_s: float) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, *, keys: DeploymentKeys, name: str, ttl_s: float
+    ) -> None:
         self.name = name
-        self.key = f"{prefix}:lease:{name}"
-        self.fence_key = f"{prefix}:lease:{name}:fence"
+        self.key = keys.lease(name)
+        self.fence_key = keys.lease_fence(name)
         self.ttl_ms = max(1, round(ttl_s * 1000))
         self._redis = redis
         self._owner = secrets.token_hex(8)

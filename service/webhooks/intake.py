@@ -34,6 +34,8 @@ from starlette.routing import Route
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.sanity import InsaneInput, check_depth, check_document
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -132,7 +134,7 @@ class IntakeConfig:
     password: str = field(repr=False)
     stream: str
     dead_letters: str
-    dedupe_prefix: str
+    keys: DeploymentKeys
     dedupe_ms: int
     deadline_s: float
 
@@ -142,13 +144,14 @@ class IntakeConfig:
         http = settings.http
         if http.webhook_password is None:
             return None
-        stream = settings.streams.sitoo_webhooks
+        keys = DeploymentKeys.from_settings(settings)
+        streams = stream_names(settings)
         return cls(
             username=http.webhook_username,
             password=http.webhook_password.get_secret_value(),
-            stream=stream,
-            dead_letters=stream + settings.streams.dead_letter_suffix,
-            dedupe_prefix=f"{settings.redis.key_prefix}:sitoo-event:",
+            stream=streams.sitoo_webhooks,
+            dead_letters=streams.dead_letters(streams.sitoo_webhooks),
+            keys=keys,
             dedupe_ms=max(1, round(http.webhook_dedupe_days * DAY_MS)),
             deadline_s=http.webhook_deadline_s,
         )
@@ -181,7 +184,7 @@ class EventIntake:
 
     async def store(self, client: aioredis.Redis, events: list[SitooEvent]) -> int:
         """Append the events not seen before; returns how many were new."""
-        keys = [self.config.stream] + [self.config.dedupe_prefix + e.event_id for e in events]
+        keys = [self.config.stream] + [self.config.keys.sitoo_event(e.event_id) for e in events]
         args = [self.config.dedupe_ms] + [e.model_dump_json() for e in events]
         script = client.register_script(_APPEND_NEW)
         return int(await script(keys=keys, args=args))

@@ -6,10 +6,11 @@ import pytest
 
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Lease, LeaseLostError
+from service.records.keys import DeploymentKeys
 
 
 def _lease(redis, unique: str, ttl_s: float = 30.0) -> Lease:
-    return Lease(redis, prefix=unique, name="stock", ttl_s=ttl_s)
+    return Lease(redis, keys=DeploymentKeys(unique), name="stock", ttl_s=ttl_s)
 
 
 async def test_only_one_replica_holds_the_lease(redis, unique):
@@ -44,7 +45,7 @@ async def test_renew_keeps_the_lease_and_fails_for_a_non_holder(redis, unique):
 
 async def test_a_stale_leader_cannot_move_the_cursor(redis, unique):
     """After a takeover the old leader's cursor write is refused and the new one's kept."""
-    cursors = FencedCursors(redis, prefix=unique)
+    cursors = FencedCursors(redis, keys=DeploymentKeys(unique))
     old_lease, new_lease = _lease(redis, unique), _lease(redis, unique)
     old = await old_lease.acquire()
     assert old is not None
@@ -60,4 +61,4 @@ async def test_a_stale_leader_cannot_move_the_cursor(redis, unique):
 
 async def test_cursor_starts_empty(redis, unique):
     """A poller that never advanced has no cursor."""
-    assert await FencedCursors(redis, prefix=unique).get("orders") is None
+    assert await FencedCursors(redis, keys=DeploymentKeys(unique)).get("orders") is None
