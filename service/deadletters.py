@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from service.records.keys import DeploymentKeys
+    from service.records.streams import StreamNames
 
 ORIGINAL_PREFIX = "original:"
 _META = frozenset(
@@ -149,14 +150,14 @@ class DeadLetterStore:
         redis: aioredis.Redis,
         *,
         streams: Iterable[str],
-        suffix: str,
+        names: StreamNames,
         keys: DeploymentKeys,
         retention_s: float,
         max_length: int = 1_000_000,
     ) -> None:
         self._redis = redis
         self._streams = list(dict.fromkeys(streams))
-        self._suffix = suffix
+        self._names = names
         self._keys = keys
         self._retention_ms = int(retention_s * 1000)
         self._max_length = max_length
@@ -164,7 +165,7 @@ class DeadLetterStore:
 
     def dead_letter_stream(self, stream: str) -> str:
         """Where ``stream``'s dead letters go."""
-        return stream + self._suffix
+        return self._names.dead_letters(stream)
 
     async def park(
         self,

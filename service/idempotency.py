@@ -14,75 +14,26 @@ a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of w
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import JsonValue
+from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.errors import OperationInFlight
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from pydantic import JsonValue
 
     from service.records.keys import DeploymentKeys
     from service.settings import IdempotencySettings
 
+# The port is the client's; it is named here too for the callers that build the store.
+__all__ = ["Claim", "ClaimStatus", "IdempotencyStore", "RedisIdempotencyStore"]
 T = TypeVar("T")
 # Keys per script call: a script blocks Redis while it runs, so a huge batch goes in runs.
 KEYS_PER_CALL = 1000
-
-
-class ClaimStatus(enum.Enum):
-    """What the caller of :meth:`IdempotencyStore.claim` must do."""
-
-    ACQUIRED = "acquired"  # first attempt: do the work, then complete()
-    TAKEOVER = "takeover"  # an earlier attempt may have written: reconcile, then complete()
-    DONE = "done"  # finished before: use Claim.result and call nothing
-    IN_FLIGHT = "in_flight"  # held by another claimant right now (claim_many only): do nothing
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """The answer to a claim: a lease to act on, or the recorded result."""
-
-    key: str
-    status: ClaimStatus
-    token: str = ""
-    result: JsonValue = None
-    first_claimed_at: float = 0.0  # Unix seconds of the operation's first claim
-    attempt: int = 0  # how many times the operation has been claimed, this one included
-
-
-class IdempotencyStore(Protocol):
-    """Where write operations are claimed and their results remembered."""
-
-    lease_s: float  # how long a claim is held; must outlast one whole client call
-
-    async def claim(self, op_key: str) -> Claim:
-        """Lease ``op_key``, or return its result; raises OperationInFlight if held too long."""
-        ...
-
-    async def complete(self, claim: Claim, result: JsonValue) -> bool:
-        """Record the result; False when the lease was lost to another claimant."""
-        ...
-
-    async def release(self, claim: Claim, *, outcome_unknown: bool) -> bool:
-        """Give the lease back; with ``outcome_unknown`` the next claim is a takeover."""
-        ...
-
-    async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
-        """Claim every key at once, without waiting: a held key is ``IN_FLIGHT``."""
-        ...
-
-    async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
-        """Record each claim's result; per claim, False when its lease was lost."""
-        ...
-
-    async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
-        """Give every lease back (see :meth:`release`)."""
-        ...
 
 
 # Each script works on any number of keys in one call and answers with one string, so a
@@ -240,9 +191,6 @@ class RedisIdempotencyStore:
                 return _answer(op_key, token, reply)
             remaining = give_up_at - loop.time()
             if remaining <= 0:
-                # Imported here: service.sitoo's package init imports this module.
-                from service.sitoo.errors import OperationInFlight  # noqa: PLC0415
-
                 raise OperationInFlight(f"operation {op_key!r} is being processed elsewhere")
             held_for_s = int(payload) / 1000
             await asyncio.sleep(min(pause, remaining, held_for_s))

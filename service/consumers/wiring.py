@@ -66,7 +66,7 @@ def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterSt
     return DeadLetterStore(
         redis,
         streams=inbound_streams(settings).values(),
-        suffix=settings.streams.dead_letter_suffix,
+        names=stream_names(settings),
         keys=DeploymentKeys.from_settings(settings),
         retention_s=settings.idempotency.retention_days * 86_400,
     )

@@ -27,7 +27,7 @@ import httpx
 import stamina
 import structlog
 
-from service.idempotency import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
 from service.sitoo.errors import (
     BatchItemRejected,
     DeadlineExceeded,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from service.idempotency import Claim, ClaimStatus
+from service.sitoo.claims import Claim, ClaimStatus
 from service.sitoo.errors import (
     BatchItemRejected,
     OperationInFlight,
