@@ -1,7 +1,7 @@
 """Exactly-once bookkeeping for Sitoo writes: claim an operation, then record its result.
 
-Each operation key (``"{event_id}:{step}"``) has one Redis hash. A claim takes a lease
-(token + expiry, checked against Redis' own clock); only the holder of that token can
+Each operation key (``"{event_id}:{step}"``) has one Redis hash. A claim takes the
+service's one lease on it (:mod:`service.records.lease`); only the holder of that token can
 record the result or release the claim (Lua scripts). A finished operation keeps its
 result for the retention period, so a duplicate delivery gets it without calling Sitoo.
 A claim taken over from a holder that died, or that gave up with the write's outcome
@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from service.records.lease import LEASE_LUA
 from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
 from service.sitoo.errors import OperationInFlight
 
@@ -43,9 +44,9 @@ KEYS_PER_CALL = 1000
 # KEYS: records. ARGV: token, lease ms, retention ms.
 # A JSON array with four strings per key: status, payload (the result, or ms until the
 # lease runs out), first claim ms, attempt.
-_CLAIM = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_CLAIM = (
+    LEASE_LUA
+    + """
 local replies = {}
 local n = 0
 local function answer(status, payload, first, attempt)
@@ -53,15 +54,17 @@ local function answer(status, payload, first, attempt)
   n = n + 4
 end
 for _, key in ipairs(KEYS) do
-  local r = redis.call('HMGET', key, 'result', 'first', 'token', 'expires', 'attempts', 'unknown')
-  local result, first, holder, expires = r[1], r[2], r[3], tonumber(r[4] or '0')
+  local r = redis.call('HMGET', key, 'result', 'first', 'attempts', 'unknown')
+  local result, first = r[1], r[2]
+  local holder, expires = lease_state(key)
   if result then
-    answer('done', result, first or '0', r[5] or '0')
+    answer('done', result, first or '0', r[3] or '0')
   elseif holder and expires > now then
     answer('busy', tostring(expires - now), first or '0', '0')
   else
+    -- A token left on a lease that ran out: its holder died or gave up mid-write.
     local status = 'acquired'
-    if holder or r[6] then
+    if holder or r[4] then
       status = 'takeover'
       redis.call('HSET', key, 'unknown', '1')
     end
@@ -70,22 +73,25 @@ for _, key in ipairs(KEYS) do
       redis.call('HSET', key, 'first', first)
     end
     local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+    lease_take(key, ARGV[1], tonumber(ARGV[2]))
     redis.call('PEXPIRE', key, ARGV[3])
     answer(status, '', first, tostring(attempt))
   end
 end
 return cjson.encode(replies)
 """
+)
 
 # KEYS: records. ARGV: retention ms, a JSON array of each key's claim token and result.
 # Per key one character: 1 when recorded, 0 when the lease was lost.
-_COMPLETE = """
+_COMPLETE = (
+    LEASE_LUA
+    + """
 local args = cjson.decode(ARGV[2])
 local done = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == args[2 * i - 1] then
-    redis.call('HDEL', key, 'token', 'expires', 'unknown')
+  if lease_drop(key, args[2 * i - 1]) then
+    redis.call('HDEL', key, 'unknown')
     redis.call('HSET', key, 'result', args[2 * i])
     redis.call('PEXPIRE', key, ARGV[1])
     done[i] = '1'
@@ -95,15 +101,17 @@ for i, key in ipairs(KEYS) do
 end
 return table.concat(done)
 """
+)
 
 # KEYS: records. ARGV: '1' when the outcome is unknown, a JSON array of each key's token.
 # Per key one character: 1 when released, 0 when the lease was lost.
-_RELEASE = """
+_RELEASE = (
+    LEASE_LUA
+    + """
 local tokens = cjson.decode(ARGV[2])
 local released = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == tokens[i] then
-    redis.call('HDEL', key, 'token', 'expires')
+  if lease_drop(key, tokens[i]) then
     if ARGV[1] == '1' then redis.call('HSET', key, 'unknown', '1') end
     released[i] = '1'
   else
@@ -112,6 +120,7 @@ for i, key in ipairs(KEYS) do
 end
 return table.concat(released)
 """
+)
 
 
 def _text(value: bytes | str) -> str:

@@ -1,7 +1,7 @@
 """One final result per inbound event: a working lease, then the result recorded and emitted once.
 
 Each inbound event has a hash (:meth:`DeploymentKeys.settled_event`). A delivery that starts on
-the event takes a lease on it (token and expiry against Redis' clock, renewed while it
+the event takes the service's one lease on it (:mod:`service.records.lease`, renewed while it
 works), so two replicas never work on the same event at once: a delivery that finds the
 lease held leaves its entry pending. Settling writes the result event to the results
 stream and records its data in the hash in one script; whoever settles first wins, and
@@ -24,24 +24,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-import structlog
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.results import ResultData, result_envelope
+from service.records.lease import LEASE_LUA, keep_renewed
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from service.records.keys import DeploymentKeys
 
-log = structlog.get_logger(__name__)
 _HANDBACK_S = 2.0  # bound on releasing leases while being cancelled
-
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
 
 # A recorded result binds every delivery, except a dead-lettered one binds only its entry.
 _BINDING = """
@@ -65,7 +59,7 @@ end
 # digest recorded first). The first digest seen for an event id stays with it: content that
 # differs from it is a conflict, whatever state the event is in.
 _BEGIN = (
-    _NOW
+    LEASE_LUA
     + _BINDING
     + """
 local refs = cjson.decode(ARGV[4])
@@ -77,15 +71,14 @@ for i, key in ipairs(KEYS) do
     replies[2 * i - 1], replies[2 * i] = 'conflict', first
   else
     local result = binding(key, refs[i])
-    local holder = redis.call('HGET', key, 'token')
-    local expires = tonumber(redis.call('HGET', key, 'expires') or '0')
+    local holder = lease_holder(key)
     if result then
       redis.call('HSETNX', key, 'digest', digests[i])
       replies[2 * i - 1], replies[2 * i] = 'settled', result
-    elseif holder and holder ~= ARGV[1] and expires > now then
+    elseif holder and holder ~= ARGV[1] then
       replies[2 * i - 1], replies[2 * i] = 'busy', ''
     else
-      redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+      lease_take(key, ARGV[1], tonumber(ARGV[2]))
       redis.call('HSETNX', key, 'digest', digests[i])
       redis.call('PEXPIRE', key, ARGV[3])
       replies[2 * i - 1], replies[2 * i] = 'run', ''
@@ -106,26 +99,25 @@ return binding(KEYS[1], ARGV[1])
 
 # KEYS: records. ARGV: token, lease ms.
 _RENEW = (
-    _NOW
+    LEASE_LUA
     + """
 for _, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == ARGV[1] then
-    redis.call('HSET', key, 'expires', tostring(now + tonumber(ARGV[2])))
-  end
+  lease_renew(key, ARGV[1], tonumber(ARGV[2]))
 end
 return 1
 """
 )
 
 # KEYS: records. ARGV: token.
-_RELEASE = """
+_RELEASE = (
+    LEASE_LUA
+    + """
 for _, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == ARGV[1] then
-    redis.call('HDEL', key, 'token', 'expires')
-  end
+  lease_drop(key, ARGV[1])
 end
 return 1
 """
+)
 
 # KEYS: the results stream, then the records. ARGV: retention ms, stream max length,
 # field name, a JSON array of four strings per record: entry ref, result data, dead flag,
@@ -135,14 +127,15 @@ return 1
 # record is only written once the result event is. Each record settles under its own
 # pcall, so one that fails (it gets the error) does not keep the others from settling.
 _SETTLE = (
-    _BINDING
+    LEASE_LUA
+    + _BINDING
     + """
 local function settle(key, entry, data, dead, envelope)
   local result = binding(key, entry)
   if result then return 'settled', result end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], envelope)
   redis.call('HSET', key, 'result', data, 'entry', entry, 'dead', dead)
-  redis.call('HDEL', key, 'token', 'expires')
+  lease_end(key)
   redis.call('PEXPIRE', key, ARGV[1])
   return 'new', ''
 end
@@ -273,28 +266,18 @@ class Settlements:
     @contextlib.asynccontextmanager
     async def holding(self, keys: Sequence[str], token: str) -> AsyncIterator[None]:
         """Keep the leases alive (renewed every third of the lease) while the block runs."""
-
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(self._lease_s / 3)
-                try:
-                    await self.renew(keys, token)
-                except (RedisError, OSError) as error:
-                    log.warning("settlement.lease_renewal_failed", error=str(error))
-
-        task = asyncio.create_task(heartbeat())
-        try:
-            yield
-        except asyncio.CancelledError:
-            # Cut off (e.g. the shutdown grace ran out): hand the events back now, so the
-            # next delivery need not wait for the lease to run out.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.wait_for(self.release(keys, token), _HANDBACK_S))
-            raise
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        renewing = keep_renewed(
+            lambda: self.renew(keys, token), every_s=self._lease_s / 3, what="settlement"
+        )
+        async with renewing:
+            try:
+                yield
+            except asyncio.CancelledError:
+                # Cut off (e.g. the shutdown grace ran out): hand the events back now, so
+                # the next delivery need not wait for the lease to run out.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(asyncio.wait_for(self.release(keys, token), _HANDBACK_S))
+                raise
 
     async def settle(self, items: Sequence[Settling]) -> list[ResultData | Exception | None]:
         """Record and emit each result unless one is recorded already; one script call.

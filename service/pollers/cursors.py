@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue
 
 from service.pollers.lease import Holding, LeaseLostError
+from service.records.lease import LEASE_LUA
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -17,13 +18,17 @@ if TYPE_CHECKING:
 # The write happens only while the lease key still holds the writer's token: a leader
 # that paused past its lease (GC, a stalled VM) and woke up after a takeover is refused,
 # so it can never move a cursor back over what the new leader already published.
-_ADVANCE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+# KEYS: the poller's lease, its cursor. ARGV: the writer's lease token, the cursor (JSON).
+_ADVANCE = (
+    LEASE_LUA
+    + """
+if lease_holder(KEYS[1]) ~= ARGV[1] then
   return 0
 end
 redis.call('SET', KEYS[2], ARGV[2])
 return 1
 """
+)
 
 
 class FencedCursors:
