@@ -178,8 +178,10 @@ and other bulk work.
 **Which keys may be reply targets.** `reply_to` must be 1-200 printable ASCII characters
 without spaces, must not start with the service's key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`
 and `:`, default `sitoo-sync:`), must not be the name of a stream the service uses (the
-inbound, result, outbound and web-hook streams and their dead-letter streams), and when the
-request is delivered it must not exist or be a list. It is checked before anything is
+inbound, result, outbound and web-hook streams and their dead-letter streams), on a Redis
+Cluster (`SITOO_SYNC_REDIS__CLUSTER=true`) it must carry the deployment's hash tag (e.g.
+`checkout:{{sitoo-sync}}:<id>:reply`), and when the request is delivered it must not exist or
+be a list. It is checked before anything is
 applied; a request with any other `reply_to` is dead-lettered (`invalid`) without an effect
 and without a reply. A good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
 

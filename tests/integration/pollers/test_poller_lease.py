@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from service.pollers.cursors import FencedCursors
@@ -62,3 +64,14 @@ async def test_a_stale_leader_cannot_move_the_cursor(redis, unique):
 async def test_cursor_starts_empty(redis, unique):
     """A poller that never advanced has no cursor."""
     assert await FencedCursors(redis, keys=DeploymentKeys(unique)).get("orders") is None
+
+
+async def test_a_lease_an_earlier_version_wrote_counts_as_held(redis, unique):
+    """Rolling upgrade: an old leader's plain-string lease keeps new replicas out till it ends."""
+    lease = _lease(redis, unique)
+    await redis.set(lease.key, "7:old-owner", px=200)
+    assert await lease.acquire() is None
+    await asyncio.sleep(0.3)
+    held = await lease.acquire()
+    assert held is not None
+    assert await lease.holder() == held.token

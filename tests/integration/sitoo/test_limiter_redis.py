@@ -208,3 +208,27 @@ def test_every_credential_reserved_is_refused(redis: aioredis.Redis, unique: str
     """Bulk work needs at least one API user it may use."""
     with pytest.raises(ValueError, match="at least one credential that bulk work may use"):
         RedisLimiter(redis, keys=DeploymentKeys(unique), credentials=["till"], interactive_only=1)
+
+
+async def test_a_lost_wake_up_is_made_good_by_the_recorded_grant(
+    redis: aioredis.Redis, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A grant whose wake-up push never arrives is found in the granted hash within a block."""
+    keys = DeploymentKeys(unique)
+    limiter = RedisLimiter(redis, keys=keys, credentials=["api-1"], max_block_s=0.05)
+    holder = await limiter.acquire(Lane.BULK)
+    waiter = asyncio.create_task(limiter.acquire(Lane.BULK))
+    while await redis.zcard(keys.limiter("wait_bulk")) < 1:
+        await asyncio.sleep(0.005)
+
+    async def lost(woken: object) -> None:  # the releaser dies before pushing the wake-up
+        return None
+
+    monkeypatch.setattr(limiter, "_wake", lost)
+    await limiter.release(holder)
+    assert await redis.hlen(keys.limiter("granted")) == 1
+    slot = await asyncio.wait_for(waiter, 2.0)
+    assert slot.credential == 0
+    await limiter.release(slot)
+    assert await redis.hlen(keys.limiter("granted")) == 0
+    assert await limiter.in_flight() == [0]
