@@ -64,7 +64,7 @@ Rules every producer should know:
   content** is refused (see *Reused event ids* below).
 * Money is a JSON string or number with at most two decimals (`"249.00"`, `249`), never more.
   Prices include VAT. Quantities are bounded integers (order lines) or decimals with at most
-  three places (stock). Currencies are ISO 4217 in upper case.
+  three places (stock). Currencies are ISO 4217 in upper case. See *Strict values* below.
 * Unknown fields are refused (a typo never goes unnoticed). Unknown types, malformed JSON,
   missing or mistyped fields, anything breaking the input rules below, entries above the
   size limit (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the
@@ -91,6 +91,26 @@ looked at; the field tables below only narrow them further.
   when it is delivered. There is no other lower bound: an old event is processed like any
   other; for `stock.set`, where the newest `occurred_at` wins, an old one is applied only if
   nothing newer was applied for that SKU, and is otherwise skipped and listed in the result.
+
+## Strict values
+
+Every value is read as written, never converted; what a lenient parser would guess at is
+refused (`invalid`, with the reason):
+
+* **The JSON itself**: an object that names a key twice is refused (parsers disagree on
+  which copy wins, so the service and your logs could read different events); so are `NaN`,
+  `Infinity` and `-Infinity`, which are not JSON.
+* **Numbers** (amounts, VAT rates, stock quantities) are read exactly: a JSON number with a
+  fraction is taken as the decimal it spells (`249.001` has three decimals and is refused as
+  money; it is never rounded through a binary float). As a string, a number must be plain
+  decimal notation, `-?digits[.digits]` without leading zeros (`"249"`, `"249.00"`, `"-1.5"`):
+  no spaces, no `+`, no exponent (`"2.49e2"`), no `_`, no `"NaN"`.
+* **Integers** (order-line `quantity`, `warehouse_id`, `store_id`, `schema_version`) must be
+  JSON integers: not `true`, not `"1"`, not `1.0`.
+* **Strings** must be JSON strings: `"card_number": 95000000000000008720` is refused.
+* **Timestamps** must be RFC 3339 text with seconds and an offset,
+  `2026-03-01T12:00:00Z` or `2026-03-01T13:00:00.250+01:00` (at most six fraction digits):
+  no Unix numbers, no date alone, no space for `T`, none without an offset.
 """
 
 _SEMANTICS = """\

@@ -115,7 +115,10 @@ def validate_payload(
             envelope=envelope,
         )
     try:
-        payload = kind.payload.model_validate(envelope.data, context={TIME_BOUNDS: bounds})
+        # Strict, like the envelope: no lax conversions ("1" to 1, true to 1, 1.0 to 1).
+        payload = kind.payload.model_validate(
+            envelope.data, strict=True, context={TIME_BOUNDS: bounds}
+        )
     except ValidationError as exc:
         raise InvalidEntry(
             f"invalid {envelope.type}: " + describe_validation_error(exc, prefix="data."),

@@ -69,6 +69,7 @@ class EntryCase:
     reply_to: str | None = None  # a ReplyTarget kind, resolved by the driver
     label: str = ""
     extra: dict[str, bytes] = field(default_factory=dict)
+    refused_because: str | None = None  # known to break the contract when it was built
 
 
 @dataclass(frozen=True)

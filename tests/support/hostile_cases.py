@@ -120,6 +120,41 @@ def _structural(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], s
     return {**doc, "data": {**doc["data"], "is_admin": True}}, "unknown field"
 
 
+# Lax spellings a lenient parser would accept, each as (what, old text, new text) applied to
+# the seed's JSON; every one of them breaks the contract.
+LENIENT = [
+    ("a key named twice", '"schema_version": 1', '"schema_version": 1, "schema_version": 1'),
+    ("a data key named twice (or unknown)", '"data": {', '"data": {"currency": "SEK", '),
+    ("NaN", '"schema_version": 1', '"schema_version": NaN'),
+    ("a boolean for an integer", '"schema_version": 1', '"schema_version": true'),
+    ("a float for an integer", '"schema_version": 1', '"schema_version": 1.0'),
+    ("a string for an integer", '"schema_version": 1', '"schema_version": "1"'),
+    ("a Unix time", '"occurred_at": "@now"', '"occurred_at": 1780000000'),
+    ("a time without offset", '"occurred_at": "@now"', '"occurred_at": "2026-03-01T12:00:00"'),
+    ("a date alone", '"occurred_at": "@now"', '"occurred_at": "2026-03-01"'),
+    ("a space for T", '"occurred_at": "@now"', '"occurred_at": "2026-03-01 12:00:00Z"'),
+    ("money with spaces", '"amount": "', '"amount": " 1'),
+    ("money with an exponent", '"amount": "50.00"', '"amount": "5e1"'),
+    ("money with three decimals", '"amount": "0.01"', '"amount": 0.011'),
+    ("money as Infinity", '"amount": "0.01"', '"amount": Infinity'),
+    ("money with a plus", '"total": "100.00"', '"total": "+100.00"'),
+    ("a quantity as a float", '"quantity": 1,', '"quantity": 1.0,'),
+    ("a quantity as true", '"quantity": 1,', '"quantity": true,'),
+    ("a warehouse id as a string", '"warehouse_id": 1', '"warehouse_id": "1"'),
+]
+
+
+@st.composite
+def _lenient(draw: st.DrawFn, raw: bytes) -> tuple[bytes, str] | None:
+    """The seed with one value spelled the lax way; None when the seed has no such value."""
+    text = raw.decode()
+    usable = [(what, old, new) for what, old, new in LENIENT if old in text]
+    if not usable:
+        return None
+    what, old, new = draw(st.sampled_from(usable))
+    return text.replace(old, new, 1).encode(), what
+
+
 @st.composite
 def _bytes_mutated(draw: st.DrawFn, raw: bytes) -> bytes:
     """``raw`` with a few bytes flipped, inserted, deleted or the end cut off."""
@@ -150,8 +185,16 @@ def entry_cases(draw: st.DrawFn) -> EntryCase:
     if event_type in {"giftcard.redeem", "giftcard.balance"} and draw(st.integers(0, 2)) > 0:
         channel = "giftcard_requests"
     reply_to = draw(st.sampled_from(REPLY_KINDS)) if channel == "giftcard_requests" else None
-    source = draw(st.sampled_from(["schema", "seed", "structural", "structural", "bytes"]))
+    source = draw(
+        st.sampled_from(["schema", "seed", "structural", "structural", "lenient", "bytes"])
+    )
     seed = document(event_type, SEEDS[event_type])
+    if source == "lenient":
+        spelled = draw(_lenient(_encode(seed)))
+        if spelled is not None:
+            raw, what = spelled
+            return EntryCase(channel, raw, reply_to, f"{event_type} {what}", refused_because=what)
+        source = "seed"
     if source == "schema":
         raw, label = _encode(document(event_type, draw(payloads(event_type)))), "from schema"
     elif source == "seed":
@@ -200,8 +243,13 @@ def webhook_cases(draw: st.DrawFn) -> WebhookCase:
     """A batch drawn from the SitooEvent model, broken or not, with or without credentials."""
     batch = draw(st.lists(sitoo_events(), min_size=1, max_size=3))
     body = json.dumps(batch).encode()
-    shape = draw(st.sampled_from(["as drawn", "bytes", "bytes", "deep", "large", "binary"]))
-    if shape == "bytes":
+    shape = draw(
+        st.sampled_from(["as drawn", "bytes", "bytes", "deep", "large", "binary", "key twice"])
+    )
+    if shape == "key twice":
+        twice = b'{"event_id": "first", "event_id": "second", "event_type": "order"}'
+        body = b"[" + twice + b", " + body[1:]
+    elif shape == "bytes":
         body = draw(_bytes_mutated(body))
     elif shape == "deep":
         depth = draw(st.integers(17, 200_000))

@@ -182,7 +182,7 @@ class HostileDriver:
         """XADD one entry and wait for its outcome; what became of it."""
         event_id = event_id or f"fuzz-{uuid.uuid4().hex}"
         raw, now = self._fill(case.event, event_id)
-        refuse = must_refuse(raw, now=now)
+        refuse = must_refuse(raw, now=now) or case.refused_because
         reply_field, reply_list = self._reply_target(case.reply_to)
         before = self.redis.type(reply_field) if reply_field else None
         fields: dict[bytes, bytes] = {b"event": raw, **case.extra}
@@ -313,6 +313,8 @@ class HostileDriver:
             return
         _require(answer.status_code == 200, f"web hook answered {answer.status_code}")
         outcome = answer.json()
+        if case.label == "key twice":
+            _require(outcome["outcome"] == "dead_lettered", "a key named twice was accepted")
         if outcome["outcome"] == "dead_lettered":
             _require(self.redis.xlen("sitoo.webhooks.dlq") == parked + 1, "body not kept")
         else:
