@@ -171,18 +171,19 @@ _SEMANTICS = """\
 
 ## Reused event ids
 
-An event id belongs to the content it was first seen with, as an idempotency key does to
-the parameters of its first request. Content is the event's `type` and `data` as
-validated, compared by a digest: `sha256:` and the SHA-256 of the canonical JSON of
-`{{"data": ..., "schema_version": 1, "type": ...}}` (keys sorted, no whitespace, UTF-8,
-defaults filled in, amounts in their JSON form, so key order, spacing, `249` against
-`"249.00"` or an omitted default do not count as different content; `occurred_at`,
-`source` and `correlation_id` are not content). An entry whose event id was first seen with
-another digest changes nothing: the first event's effect and result stand, and the entry
-gets its own `<type>.failed` result with `reason_code: conflict` (its result id is derived
-from the entry, so it never hides the first event's result) and a dead letter carrying both
-digests (`digest`, `first_digest`); a request is answered `declined` / `conflict`. Entries
-that were invalid never claim an event id.
+An event id belongs to the content it was first seen with, as an idempotency key does to the
+parameters of its first request. Content is the event's `type` and `data` as validated,
+compared by a digest: `sha256:` and the SHA-256 of the canonical JSON of `{{"data": ...,
+"schema_version": 1, "type": ...}}` (keys sorted, no whitespace, UTF-8 without escapes,
+defaults filled in, every number as its shortest exact decimal), so key order, spacing,
+`\\u` escapes, `249` against `"249.00"`, `7` against `"7.000"` or an omitted default do not
+count as different content, and any changed value does; `occurred_at`, `source` and
+`correlation_id` are not content. An entry whose event id was first seen with another digest
+changes nothing: the first event's effect and result stand, and the entry gets its own
+`<type>.failed` result with `reason_code: conflict` (its result id is derived from the
+entry, so it never hides the first event's result) and a dead letter carrying both digests
+(`digest`, `first_digest`); a request is answered `declined` / `conflict`. Entries that were
+invalid never claim an event id.
 
 ## Gift-card request-reply
 

@@ -6,6 +6,8 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ValidationError
 
@@ -66,17 +68,38 @@ def content_digest(event_type: str, payload: BaseModel) -> str:
     """``sha256:<hex>`` of the event's content in canonical form.
 
     The content is the type, the schema version and the payload as validated (defaults
-    filled in, amounts and quantities in their JSON form), serialised with sorted keys, no
-    whitespace and UTF-8: key order, spacing and ``249`` against ``"249.00"`` do not make
-    two events different. ``occurred_at``, ``source`` and ``correlation_id`` are not content.
+    filled in), in one spelling (:func:`canonical`): sorted keys, no whitespace, UTF-8,
+    every number as its shortest exact decimal. Key order, spacing, escapes and ``7`` against
+    ``"7.000"`` do not make two events different; any changed value does. ``occurred_at``,
+    ``source`` and ``correlation_id`` are not content.
     """
-    canonical = json.dumps(
-        {"type": event_type, "schema_version": 1, "data": payload.model_dump(mode="json")},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    text = canonical({"type": event_type, "schema_version": 1, "data": payload.model_dump()})
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def canonical(value: object) -> str:
+    """One JSON spelling of validated values: equal values, equal text."""
+    return json.dumps(
+        _canonical_values(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical_values(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _canonical_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_values(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        # Exact and shortest: 7, 7.0 and "7.000" are one number; -0 is 0.
+        number = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))
+        return {"#": f"{number.normalize():f}" if number else "0"}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, enum.Enum):
+        return _canonical_values(value.value)
+    raise TypeError(f"no canonical form for {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True)

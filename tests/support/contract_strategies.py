@@ -74,10 +74,15 @@ class EntryCase:
 
 @dataclass(frozen=True)
 class ConflictCase:
-    """A valid event, then another entry with the same event id and other content."""
+    """A valid event, then another entry with the same event id and other content.
+
+    With ``same_content`` the second is the first re-serialised (other key order, spacing,
+    escapes, numbers as JSON numbers): the same event, which must not be a conflict.
+    """
 
     first: EntryCase
     reused: EntryCase
+    same_content: bool = False
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,14 @@ class HostileDriver:
         self.figures.conflicts += 1
         if first["code"] == "invalid":
             return  # the first never claimed the id: the second is judged on its own
+        if case.same_content:
+            # A repeat; or, after a dead letter (which binds only its entry), a run of its own.
+            dead = first["result"] is not None and first["result"]["dead_lettered"]
+            _require(
+                reused["code"] == "repeated" or (dead and reused["code"] != "conflict"),
+                f"re-serialised {event_id} ended as {reused['code']}, not as a repeat",
+            )
+            return
         _require(
             reused["code"] in {"conflict", "invalid", "repeated"},
             f"reused id {event_id} ended as {reused['code']}",
