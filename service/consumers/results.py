@@ -1,8 +1,8 @@
 """Gift-card replies: reply targets checked before any effect, one JSON reply per request.
 
 A ``reply_to`` may name any key that is 1-200 printable ASCII characters without spaces,
-does not start with the service's key prefix, is none of the streams the service uses,
-and, when the request is delivered, either does not exist or is a list. Anything else is
+is not one of the service's own keys (:class:`service.keyspace.Keyspace`), and, when the
+request is delivered, either does not exist or is a list. Anything else is
 refused before the request runs (its entry is dead-lettered): a reply that could never
 be pushed must not leave an effect behind that no one hears about.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from service.contracts.giftcards import GiftCardReply
+from service.keyspace import Keyspace
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -58,28 +58,26 @@ class Replier:
         key_prefix: str,
         ttl_s: int,
         retention_s: float,
-        reserved: Iterable[str] = (),
+        keyspace: Keyspace | None = None,
     ) -> None:
         self._redis = redis
-        self._own_prefix = f"{key_prefix}:"
         self._marker_prefix = f"{key_prefix}:replied:"
-        self._reserved = frozenset(reserved)
+        self._keyspace = keyspace or Keyspace(key_prefix, frozenset())
         self._ttl_s = ttl_s
         self._retention_ms = int(retention_s * 1000)
         self._reply_once = redis.register_script(_REPLY_ONCE)
 
     def check(self, reply_to: bytes) -> str:
-        """The reply list's key; refuses odd keys, our own namespace and our streams."""
+        """The reply list's key; refuses odd keys and the service's own keys."""
         try:
             key = reply_to.decode("ascii")
         except UnicodeDecodeError:
             raise InvalidReplyTo("reply_to must be printable ASCII") from None
         if not _REPLY_KEY.fullmatch(key):
             raise InvalidReplyTo("reply_to must be 1-200 printable ASCII characters, no spaces")
-        if key.startswith(self._own_prefix):
-            raise InvalidReplyTo(f"reply_to must not start with {self._own_prefix!r}")
-        if key in self._reserved:
-            raise InvalidReplyTo("reply_to must not name a stream the service uses")
+        reserved = self._keyspace.why_reserved(key)
+        if reserved is not None:
+            raise InvalidReplyTo(f"reply_to {reserved}")
         return key
 
     async def check_usable(self, key: str) -> None:

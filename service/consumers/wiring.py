@@ -25,6 +25,7 @@ from service.consumers.state import (
 )
 from service.contracts.registry import Channel
 from service.deadletters import DeadLetterStore
+from service.keyspace import Keyspace
 from service.usecases.directory import Directory
 
 if TYPE_CHECKING:
@@ -52,19 +53,6 @@ def inbound_streams(settings: Settings) -> dict[Channel, str]:
         Channel.GIFTCARD_REQUESTS: streams.giftcard_requests,
         Channel.STOCK: streams.stock,
     }
-
-
-def service_streams(settings: Settings) -> set[str]:
-    """Every stream the service reads or writes, dead-letter streams included."""
-    streams = settings.streams
-    named = {
-        *inbound_streams(settings).values(),
-        streams.results,
-        streams.outbound,
-        streams.sitoo_webhooks,
-    }
-    inbound = {*inbound_streams(settings).values(), streams.sitoo_webhooks}
-    return named | {stream + streams.dead_letter_suffix for stream in inbound}
 
 
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
@@ -133,7 +121,7 @@ def build_delivery_handler(
         key_prefix=prefix,
         ttl_s=consumers.reply_ttl_s,
         retention_s=retention_s,
-        reserved=service_streams(settings),
+        keyspace=Keyspace.from_settings(settings),
     )
     reader = EntryReader(
         replier,

@@ -196,13 +196,17 @@ checkout lost it), send the same event with a new `reply_to`: the recorded outco
 back and nothing is applied twice. Requests use Sitoo's interactive lane, ahead of stock
 and other bulk work.
 
-**Which keys may be reply targets.** `reply_to` must be 1-200 printable ASCII characters
-without spaces, must not start with the service's key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`
-and `:`, default `sitoo-sync:`), must not be the name of a stream the service uses (the
-inbound, result, outbound and web-hook streams and their dead-letter streams), and when the
-request is delivered it must not exist or be a list. It is checked before anything is
-applied; a request with any other `reply_to` is dead-lettered (`invalid`) without an effect
-and without a reply. A good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
+**Which keys may be reply targets.** Every entry on `webshop.giftcard-requests` must carry
+`reply_to`: a request no one waits for is refused. `reply_to` must be 1-200 printable ASCII
+characters without spaces and must not be one of the service's own keys: nothing starting
+with its key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`, default `sitoo-sync`; that covers its
+records, leases and markers and the default result stream), and none of the configured
+streams (inbound, result, outbound and web-hook) or their dead-letter streams (the stream
+name and `SITOO_SYNC_STREAMS__DEAD_LETTER_SUFFIX`). When the request is delivered the key
+must not exist or be a list. All of this is checked before anything is applied; a request
+with no `reply_to`, an empty one or any other unusable one is dead-lettered (`invalid`, the
+reason names the problem) with a `<type>.failed` result, without an effect and without a
+reply. A good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
 
 **Every request with a usable `reply_to` gets exactly one reply**, whatever its outcome:
 `approved`, `declined` with the card's reason, `declined` with `invalid_request` (the entry

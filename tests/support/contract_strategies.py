@@ -178,8 +178,9 @@ def sitoo_events() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def channel_of(event_type: str) -> str:
-    """The stream field an event type goes to (the request stream only for requests)."""
-    channels = EVENT_KINDS[event_type].channels
+    """The stream field an event type goes to: its own stream, never the request stream
+    (a request there needs a reply target; the callers that want one choose it)."""
+    channels = EVENT_KINDS[event_type].channels - {Channel.GIFTCARD_REQUESTS}
     return _CHANNEL_NAMES[min(channels, key=lambda c: c.value)]
 
 

@@ -36,6 +36,7 @@ REPLY_KINDS = [
     "fresh",
     "fresh",
     "absent",
+    "empty",
     "existing-list",
     "string",
     "hash",

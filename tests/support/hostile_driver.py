@@ -166,6 +166,7 @@ class HostileDriver:
             "results-stream": RESULTS.encode(),
             "own-prefix": f"{self._prefix}:steal".encode(),
             "spaces": b"a reply list",
+            "empty": b"",
             "not-ascii": "svar-\u00e5".encode(),
         }
         if kind is None or kind == "absent":
@@ -195,7 +196,8 @@ class HostileDriver:
         outcome = self._outcome(stream, entry_id, raw)
         outcome.update(ledger_grew=self._ledger_size() - ledger, refuse=refuse)
         label = f"{case.label!r} ({entry_id})"
-        unusable = case.reply_to not in {None, "absent", *USABLE_REPLIES}
+        # A request without a usable reply target (absent included) is refused.
+        unusable = case.reply_to is not None and case.reply_to not in USABLE_REPLIES
         if refuse is not None or unusable:
             self.figures.refused_by_rule += refuse is not None
             _require(
