@@ -25,8 +25,11 @@ An invalid value stops every command at start with one line naming the variable 
 status 2. `sitoo-sync config` prints the effective configuration with every secret masked;
 `sitoo-sync check` also reaches Redis and Sitoo with it (see [operations](operations.md)).
 
-Secrets (`SecretStr` below) never appear in logs, in `config` or in error messages: the Sitoo
-API passwords, the Redis URL (it may carry a password) and the web-hook password.
+Secrets (`SecretStr` below) never appear in logs, in any command's output or in error
+messages: the Sitoo API passwords, the Redis URL (it may carry a password) and the web-hook
+password. Every URL the service prints (Redis, Sitoo's base URL, endpoints) is printed
+without its user and password, and values of secret-named fields that come with events
+(a gift-card `pin`) are masked the same way (see [operations](operations.md)).
 
 Leaving `{ENV_PREFIX}SITOO{ENV_NESTED_DELIMITER}BASE_URL` or `{ENV_PREFIX}REDIS{ENV_NESTED_DELIMITER}URL`
 unset makes `run` start the built-in sandbox or an embedded Redis: for trying the service
