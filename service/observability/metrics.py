@@ -155,8 +155,7 @@ class ReadinessMetrics:
         )
         self.checks = Gauge(
             "sitoo_sync_readiness_check",
-            "1 while the named readiness check (redis, subscribers, pollers, "
-            "sitoo_credentials) passes.",
+            "1 while the named readiness check (redis, subscribers) passes.",
             ["check"],
             registry=registry,
         )
