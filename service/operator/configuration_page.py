@@ -22,7 +22,11 @@ Two more sources are read, and the environment wins over both:
    `/run/secrets/{ENV_PREFIX}SITOO{ENV_NESTED_DELIMITER}API_PASSWORD`.
 
 An invalid value stops every command at start with one line naming the variable and exit
-status 2. `sitoo-sync config` prints the effective configuration with every secret masked;
+status 2, no traceback; so do JSON that does not parse (`EXTRA_CREDENTIALS`, `CHANNELS`, a
+whole group given as JSON) and a variable of a known group that names no setting (a typo
+such as `SITOO_SYNC_STREAMS__MAX_DELIVERY` is refused, not ignored). Variables without the
+`__` delimiter, such as the `SITOO_SYNC_PORT` Kubernetes sets for a Service of that name,
+are not settings and are left alone. `sitoo-sync config` prints the effective configuration with every secret masked;
 `sitoo-sync check` also reaches Redis and Sitoo with it (see [operations](operations.md)).
 
 Secrets (`SecretStr` below) never appear in logs, in any command's output or in error
