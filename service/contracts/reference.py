@@ -70,6 +70,12 @@ Rules every producer should know:
   size limit (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the
   reason (`reason_code: invalid`), and a `<type>.failed` result is emitted; the entries
   behind them are not held up.
+* Each entry is judged alone: in a batch (stock is read up to 1000 entries at a time) a bad
+  entry gets its own outcome and the others are applied as if it were not there.
+* What an entry claims is never used as a name: `<type>` in a result (and in a reply, a dead
+  letter's `type` and the metrics' `type` label) is one of the types below, or `unknown`
+  for an entry whose type is unknown, too long or unreadable (`unknown.failed`). Reasons do
+  not repeat what was sent; the dead letter keeps the entry.
 
 ## Input rules
 

@@ -19,6 +19,7 @@ from service.contracts.giftcards import (
     GiftCardRefund,
 )
 from service.contracts.orders import OrderCancelled, OrderPlaced
+from service.contracts.results import UNKNOWN_TYPE
 from service.contracts.sanity import TIME_BOUNDS, TimeBounds
 from service.contracts.stock import StockAdjusted, StockSet
 
@@ -62,6 +63,16 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("stock.set", StockSet, frozenset({Channel.STOCK})),
     )
 }
+
+
+def known_type(event_type: str | None) -> str:
+    """The type as it may be named outward: a known event type, otherwise ``unknown``.
+
+    What an inbound entry claims to be is untrusted: as a result event's type, a dead
+    letter's type, a reply's type or a metric label it would let any producer mint new
+    names (and new metric series). Only the registry's names pass.
+    """
+    return event_type if event_type in EVENT_KINDS else UNKNOWN_TYPE
 
 
 def content_digest(event_type: str, payload: BaseModel) -> str:
@@ -131,7 +142,11 @@ def validate_payload(
     """The typed event, or InvalidEntry naming what is wrong (unknown type, bad field, …)."""
     kind = EVENT_KINDS.get(envelope.type)
     if kind is None:
-        raise InvalidEntry(f"unknown event type {envelope.type!r}", envelope=envelope)
+        # Not echoed: the entry kept in the dead letter shows what was sent.
+        raise InvalidEntry(
+            "unknown event type (known: " + ", ".join(sorted(EVENT_KINDS)) + ")",
+            envelope=envelope,
+        )
     if channel not in kind.channels:
         raise InvalidEntry(
             f"event type {envelope.type!r} is not accepted on the {channel.value} stream",

@@ -95,8 +95,15 @@ def _set(doc: dict[str, Any], path: tuple[Any, ...], change: Any, *, key: bool) 
 def _structural(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The seed broken in one way the contract always refuses; (document, label)."""
     kind = draw(
-        st.sampled_from(["character", "character", "long", "deep", "future", "past", "extra"])
+        st.sampled_from(
+            ["character", "character", "long", "deep", "future", "past", "extra", "type"]
+        )
     )
+    if kind == "type":
+        made_up = draw(
+            st.sampled_from(["zz.made-up", "a" + "b" * 99, "c" * 101, "order.placed.x", ""])
+        )
+        return {**doc, "type": made_up}, f"type {made_up[:20]!r}"
     targets = [(p, k) for p, k in _paths(doc) if p and p[0] not in {"event_id", "occurred_at"}]
     if kind in {"character", "long"}:
         path, where = draw(st.sampled_from(targets))

@@ -39,6 +39,19 @@ from tests.support.contract_strategies import ConflictCase, EntryCase, WebhookCa
 from tests.support.hostile_cases import ID_MARK, USABLE_REPLIES
 from tests.support.hostile_oracle import must_refuse
 
+# What a result may be named after: the contract's types, or "unknown", whatever was sent.
+OUTWARD_TYPES = {
+    "order.placed",
+    "order.cancelled",
+    "giftcard.issued",
+    "giftcard.redeem",
+    "giftcard.refund",
+    "giftcard.balance",
+    "stock.adjusted",
+    "stock.set",
+    "unknown",
+}
+
 MAX_DELIVERIES = 3
 WEBHOOK_PASSWORD = secrets.token_urlsafe(12)
 _NOW = re.compile(rb'"@now([+-][0-9]+)?"')
@@ -257,6 +270,10 @@ class HostileDriver:
             )
             return {"code": "repeated", "result": None}
         data = results[0]["data"]
+        named = results[0]["type"].rsplit(".", 1)[0]
+        _require(
+            named in OUTWARD_TYPES, f"entry {entry_id}: result type {named[:60]!r} was made up"
+        )
         _require(
             bool(letters) == bool(data["dead_lettered"]),
             f"entry {entry_id}: dead letter and result disagree",
