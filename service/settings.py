@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from service.http_settings import HttpSettings
+from service.settings_checks import (
+    env_name,
+    our_variables,
+    unknown_setting,
+    unparsable_variable,
+)
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -369,86 +381,20 @@ class ConfigurationError(Exception):
     """Configuration is invalid; the message is one line naming the setting."""
 
 
-def env_name(location: tuple[int | str, ...]) -> str:
-    """The environment variable that sets the field at a pydantic error location."""
-    parts = [str(part).upper() for part in location if not isinstance(part, int)]
-    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(parts)
-
-
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning the first problem into one readable line.
-
-    Every problem is a :class:`ConfigurationError` naming the variable: a value that does
-    not validate, JSON that does not parse (``EXTRA_CREDENTIALS``, ``CHANNELS``, a whole
-    group as JSON) and a variable of a known group that names no setting (a typo such as
-    ``SITOO_SYNC_STREAMS__MAX_DELIVERY`` would otherwise be ignored without a word).
-    """
-    from pydantic import ValidationError  # noqa: PLC0415 - keeps the import local to the error path
-    from pydantic_settings import SettingsError  # noqa: PLC0415
-
-    variables = _our_variables()
-    unknown = _unknown_setting(variables)
+    """Read the settings; any problem is one :class:`ConfigurationError` naming the variable:
+    a bad value, JSON that does not parse, a name of a group that is no setting (a typo)."""
+    variables = our_variables(ENV_PREFIX)
+    unknown = unknown_setting(variables, Settings, prefix=ENV_PREFIX, delimiter="__")
     if unknown is not None:
-        raise ConfigurationError(
-            f"{unknown}: no such setting (docs/configuration.md lists them all)"
-        )
+        raise ConfigurationError(f"{unknown}: no such setting (docs/configuration.md lists all)")
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigurationError(f"{env_name(first['loc'])}: {message}") from None
+        name = env_name(first["loc"], prefix=ENV_PREFIX, delimiter=ENV_NESTED_DELIMITER)
+        raise ConfigurationError(f"{name}: {message}") from None
     except SettingsError as exc:
-        raise ConfigurationError(_unparsable(str(exc), variables)) from None
-
-
-def _our_variables() -> dict[str, str]:
-    """SITOO_SYNC_* variables from the environment and the .env file, names in upper case."""
-    from dotenv import dotenv_values  # noqa: PLC0415 - pydantic-settings' own dependency
-
-    found: dict[str, str] = {}
-    dotenv = Path(".env")
-    if dotenv.is_file():
-        found.update(
-            (k.upper(), v or "") for k, v in dotenv_values(dotenv).items() if k is not None
-        )
-    found.update((k.upper(), v) for k, v in os.environ.items())
-    return {k: v for k, v in found.items() if k.startswith(ENV_PREFIX)}
-
-
-def _unknown_setting(variables: dict[str, str]) -> str | None:
-    """The first variable of a known group that names no setting of that group.
-
-    Only ``GROUP__NAME`` forms are judged: a name without the delimiter may be someone
-    else's (Kubernetes' service links define ``SITOO_SYNC_PORT`` for a Service of that name).
-    """
-    groups = Settings.model_fields
-    for name in sorted(variables):
-        parts = name.removeprefix(ENV_PREFIX).split(ENV_NESTED_DELIMITER)
-        if len(parts) < 2:  # noqa: PLR2004 - GROUP__NAME
-            continue
-        group = groups.get(parts[0].lower())
-        if group is None:
-            return name
-        model = group.annotation
-        known = (
-            model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
-        )
-        if parts[1].lower() not in known:
-            return name
-    return None
-
-
-def _unparsable(error: str, variables: dict[str, str]) -> str:
-    """One line naming the variable whose JSON does not parse."""
-    match = re.search(r'field "(\w+)"', error)
-    group = ENV_PREFIX + (match.group(1).upper() if match else "")
-    for name in sorted(variables):
-        if name == group or name.startswith(group + ENV_NESTED_DELIMITER):
-            value = variables[name].strip()
-            if value[:1] in {"[", "{"}:
-                try:
-                    json.loads(value)
-                except ValueError:
-                    return f"{name}: not valid JSON"
-    return f"{group}: not valid JSON"
+        problem = unparsable_variable(str(exc), variables, prefix=ENV_PREFIX, delimiter="__")
+        raise ConfigurationError(problem) from None
