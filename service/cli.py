@@ -15,6 +15,7 @@ from service.contracts.reference import docs_events
 from service.dlq_cli import dlq_cli
 from service.fakes.commands import fake_woocommerce
 from service.logs import configure_logging
+from service.masking import mask_document
 from service.operator import commands as operator
 from service.operator.send import send as send_command
 from service.operator.tail import tail as tail_command
@@ -275,9 +276,11 @@ def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
 
 def masked_configuration(settings: Settings) -> dict[str, Any]:
     """The effective configuration as JSON-ready data, every secret masked."""
-    # Every secret, the Redis URL included, is a SecretStr and dumps as "**********".
+    # Every secret, the Redis URL included, is a SecretStr and dumps as "**********"; URLs
+    # that are not secrets (Sitoo's base URL, endpoints) may still carry a user and password.
     data: dict[str, Any] = settings.model_dump(mode="json")
-    return data
+    masked: dict[str, Any] = mask_document(data)  # type: ignore[assignment]
+    return masked
 
 
 @cli.command()

@@ -6,16 +6,31 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from service.http_settings import HttpSettings
 from service.records.streams import stream_names
+from service.settings_checks import (
+    env_name,
+    our_variables,
+    unknown_setting,
+    unparsable_variable,
+)
+from service.settings_redis import RedisSettings
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -104,34 +119,6 @@ class SitooSettings(BaseModel):
         if self.api_id is not None and self.api_password is not None:
             shared.insert(0, SitooCredential(api_id=self.api_id, api_password=self.api_password))
         return [*shared, *self.interactive_credentials]
-
-
-class RedisSettings(BaseModel):
-    """The Redis that holds the streams, the idempotency records and the leases."""
-
-    url: SecretStr | None = Field(
-        default=None,
-        description="redis:// or rediss:// URL (may carry a password). Unset: an embedded "
-        "Redis is started (development only).",
-    )
-    key_prefix: str = Field(
-        default="sitoo-sync",
-        min_length=1,
-        description="Prefix of every key we own; a {hash tag} in it puts them in one slot.",
-    )
-    cluster: bool = Field(
-        default=False,
-        description="The URL names a node of a Redis Cluster; keys get the prefix as hash tag.",
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(
-            ("redis://", "rediss://", "unix://")
-        ):
-            raise ValueError("must start with redis://, rediss:// or unix://")
-        return value
 
 
 class StreamSettings(BaseModel):
@@ -380,20 +367,21 @@ class ConfigurationError(Exception):
     """Configuration is invalid; the message is one line naming the setting."""
 
 
-def env_name(location: tuple[int | str, ...]) -> str:
-    """The environment variable that sets the field at a pydantic error location."""
-    parts = [str(part).upper() for part in location if not isinstance(part, int)]
-    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(parts)
-
-
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning the first validation error into one readable line."""
-    from pydantic import ValidationError  # noqa: PLC0415 - keeps the import local to the error path
-
+    """Read the settings; any problem is one :class:`ConfigurationError` naming the variable:
+    a bad value, JSON that does not parse, a name of a group that is no setting (a typo)."""
+    variables = our_variables(ENV_PREFIX)
+    unknown = unknown_setting(variables, Settings, prefix=ENV_PREFIX, delimiter="__")
+    if unknown is not None:
+        raise ConfigurationError(f"{unknown}: no such setting (docs/configuration.md lists all)")
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        where = f"{env_name(first['loc'])}: " if first["loc"] else ""
+        name = env_name(first["loc"], prefix=ENV_PREFIX, delimiter=ENV_NESTED_DELIMITER)
+        where = f"{name}: " if first["loc"] else ""
         raise ConfigurationError(f"{where}{message}") from None
+    except SettingsError as exc:
+        problem = unparsable_variable(str(exc), variables, prefix=ENV_PREFIX, delimiter="__")
+        raise ConfigurationError(problem) from None

@@ -21,6 +21,7 @@ from service.consumers.results import Replier, ReplyNotDelivered
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event_id
 from service.contracts.giftcards import GiftCardReply
+from service.contracts.registry import known_type
 from service.contracts.results import UNKNOWN_TYPE, ResultData
 from service.deadletters import DeadLetterStore
 from service.sitoo.errors import Disposition, SitooError
@@ -90,7 +91,8 @@ class Parking:
         event = parsed.event if parsed is not None else None
         envelope = event.envelope if event is not None else getattr(error, "envelope", None)
         event_id = envelope.event_id if envelope is not None else best_effort_event_id(entry.fields)
-        event_type = envelope.type if envelope is not None else None
+        # Only a known type is named outward (result type, dead letter, reply, metrics).
+        event_type = known_type(envelope.type) if envelope is not None else None
         extra: dict[str, str] = {}
         if isinstance(error, ReusedEventId):
             extra = {"digest": error.digest, "first_digest": error.first_digest}

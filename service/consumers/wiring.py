@@ -26,6 +26,7 @@ from service.consumers.state import (
 from service.contracts.registry import Channel
 from service.deadletters import DeadLetterStore
 from service.records.keys import DeploymentKeys
+from service.records.keyspace import Keyspace
 from service.records.streams import stream_names
 from service.usecases.directory import Directory
 
@@ -54,11 +55,6 @@ def inbound_streams(settings: Settings) -> dict[Channel, str]:
         Channel.GIFTCARD_REQUESTS: streams.giftcard_requests,
         Channel.STOCK: streams.stock,
     }
-
-
-def service_streams(settings: Settings) -> set[str]:
-    """Every stream the service reads or writes, dead-letter streams included."""
-    return stream_names(settings).all()
 
 
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
@@ -127,7 +123,7 @@ def build_delivery_handler(
         keys=keys,
         ttl_s=consumers.reply_ttl_s,
         retention_s=retention_s,
-        reserved=service_streams(settings),
+        keyspace=Keyspace.of(keys, stream_names(settings)),
         same_slot=settings.redis.cluster,
     )
     reader = EntryReader(

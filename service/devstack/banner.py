@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from service.devstack.state import DevStack
+from service.masking import mask_url
 
 
 def command_name() -> str:
@@ -34,13 +35,18 @@ def render_banner(
     me = command_name()
     rows: list[tuple[str, str]] = []
     if stack.redis_url is not None:
-        rows.append(("Redis", f"{stack.redis_url}   (embedded {redis_server}, development only)"))
+        rows.append(
+            ("Redis", f"{mask_url(stack.redis_url)}   (embedded {redis_server}, development only)")
+        )
     else:
         rows.append(("Redis", "the configured one (SITOO_SYNC_REDIS__URL)"))
     if stack.sandbox is not None:
         sandbox = stack.sandbox
         rows += [
-            ("Sitoo sandbox", f"{sandbox.base_url}   (built-in stand-in, NOT a real Sitoo)"),
+            (
+                "Sitoo sandbox",
+                f"{mask_url(sandbox.base_url)}   (built-in stand-in, NOT a real Sitoo)",
+            ),
             (
                 "  API user",
                 f"{sandbox.api_id} / password {sandbox.api_password}   (fixed, for development)",

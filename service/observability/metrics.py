@@ -22,8 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from service import __version__
-from service.contracts.registry import EVENT_KINDS
-from service.contracts.results import UNKNOWN_TYPE
+from service.contracts.registry import known_type
 from service.observability.credentials import CredentialCollector, CredentialHealth
 from service.observability.webhook import WebhookMetrics
 from service.pollers.runner import Heartbeats
@@ -39,7 +38,7 @@ _HANDLER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 12
 
 def type_label(event_type: str | None) -> str:
     """The event type as a label value: a known type or "unknown", so producers add no series."""
-    return event_type if event_type in EVENT_KINDS else UNKNOWN_TYPE
+    return known_type(event_type)
 
 
 class ConsumerMetrics:
@@ -155,8 +154,7 @@ class ReadinessMetrics:
         )
         self.checks = Gauge(
             "sitoo_sync_readiness_check",
-            "1 while the named readiness check (redis, subscribers, pollers, "
-            "sitoo_credentials) passes.",
+            "1 while the named readiness check (redis, subscribers) passes.",
             ["check"],
             registry=registry,
         )

@@ -20,6 +20,7 @@ import stamina
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from service.masking import mask_url
 from service.settings import ENV_PREFIX, Settings, SitooCredential
 from service.sitoo.errors import NotApplied, SitooError
 from service.sitoo.models import Page, Site
@@ -195,7 +196,7 @@ async def _check_credential(
     http: httpx.AsyncClient, credential: SitooCredential, settings: Settings
 ) -> Finding:
     sitoo = settings.sitoo
-    base_url = str(sitoo.base_url).rstrip("/")
+    base_url = mask_url(str(sitoo.base_url).rstrip("/"))
     subject = f"sitoo ({credential.api_id})"
     probe = Probe(http, credential)
     try:
@@ -219,8 +220,8 @@ def _redis_target(url: str) -> str:
     """host:port/db of a Redis URL, without user or password."""
     parsed = httpx.URL(url)
     if parsed.scheme == "unix":
-        return f"unix:{parsed.path}"
-    return f"{parsed.host}:{parsed.port or 6379}{parsed.path or ''}"
+        return mask_url(f"unix:{parsed.path}")
+    return mask_url(f"{parsed.host}:{parsed.port or 6379}{parsed.path or ''}")
 
 
 async def _check_redis(settings: Settings) -> Finding:

@@ -81,7 +81,8 @@ _REQUESTS = """\
 
 A checkout that waits for the answer sends `giftcard.redeem` or `giftcard.balance` to
 `{stream}` with a second field, `reply_to`, naming a list of its own (not under the
-service's key prefix), then blocks on that list. The reply is one JSON document
+service's key prefix, not one of its streams; a request without `reply_to` is refused),
+then blocks on that list. The reply is one JSON document
 (`GiftCardReply` in the [event reference](events.md)); the list expires after
 `SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds.
 

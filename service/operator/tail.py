@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 import typer
 
 from service.contracts.envelope import EVENT_FIELD
+from service.masking import mask_text
 from service.operator.stream_reads import batches, entries
 from service.records.streams import stream_names
 
@@ -77,10 +78,14 @@ async def follow(
         for stream, found in batches(answer):
             for entry_id, fields in found:
                 ids[stream] = entry_id
-                if as_json:
-                    emit(json.dumps({"stream": stream, "id": entry_id, "fields": fields}))
-                else:
-                    emit(render_entry(stream, entry_id, fields))
+                # Whatever an entry carries (a PIN in an event, a URL with a password in a
+                # reason), the terminal never shows it.
+                shown_entry = (
+                    json.dumps({"stream": stream, "id": entry_id, "fields": fields})
+                    if as_json
+                    else render_entry(stream, entry_id, fields)
+                )
+                emit(mask_text(shown_entry))
                 shown += 1
                 if count is not None and shown >= count:
                     return shown

@@ -19,7 +19,7 @@ from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio.cluster import RedisCluster
 
 if TYPE_CHECKING:
-    from service.settings import RedisSettings
+    from service.settings_redis import RedisSettings
 
 
 def open_redis(url: str, *, cluster: bool, **options: Any) -> aioredis.Redis:  # noqa: ANN401
