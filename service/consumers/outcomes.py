@@ -29,6 +29,7 @@ from service.consumers.parking import Parking, verdict
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.registry import InboundEvent
 from service.contracts.results import ResultData
+from service.sitoo.errors import OperationInFlight
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
 
@@ -162,7 +163,11 @@ class Outcomes:
         verdict = self._verdict(entry, result)
         if verdict is None:
             if token is not None and event is not None:
-                await self._results.release([self._results.event_key(event.event_id)], token)
+                await self._results.release(
+                    [self._results.event_key(event.event_id)],
+                    token,
+                    uncount=isinstance(result, OperationInFlight),
+                )
             self.observed(entry, event, "retried")
             log.warning(
                 "event.retry_later",

@@ -110,15 +110,23 @@ _SEMANTICS = """\
   dead-lettered result binds just its own entry, so a replay from the dead letters runs again.
 * Transient failures (Sitoo 429/5xx, timeouts, Redis hiccups) are retried inside the Sitoo
   client first; if they persist the entry stays pending and is redelivered, up to
-  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` deliveries, then dead-lettered with reason
-  `retries_exhausted`.
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs of the event, then dead-lettered with reason
+  `retries_exhausted`. Only deliveries that run the event count: one that finds it leased
+  by another replica (alive, or died moments ago) stays pending without counting.
+* **An event that may have been written is looked up, never given up blind.** A run after
+  an earlier one looks each write up (order `externalid`, gift-card transaction reference,
+  warehouse transaction `externalid`) before making it. An event whose
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs all ended with their replica (killed each
+  time) gets runs that only look its writes up: it settles with what they find, or is
+  dead-lettered (`retries_exhausted`, `WriteWithheld`) naming the write not found, which
+  was then not made.
 * Permanent failures (invalid entry, unknown SKU/store/warehouse, Sitoo refusing the data)
   are dead-lettered at once with a `<type>.failed` result (`dead_lettered: true`).
-* **No entry is delivered more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times**, whatever
-  fails: before the effect, after it, while replying or while recording. The delivery with
-  that number ends the entry: if its outcome was recorded, it is acknowledged; otherwise it
-  is dead-lettered (`retries_exhausted`) with what failed as the reason. Only a Redis that
-  refuses every write keeps an entry pending (nothing can be recorded then).
+* **No event runs more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times** with writes,
+  whatever fails: before the effect, after it, while replying or while recording. The run
+  with that number ends the entry: if its outcome was recorded, it is acknowledged;
+  otherwise it is dead-lettered (`retries_exhausted`) with what failed as the reason. Only
+  a Redis that refuses every write keeps an entry pending (nothing can be recorded then).
 * Declines (gift cards: insufficient funds, expired, not redeemable, wrong PIN, unknown
   card, currency mismatch, voided; orders: cancelled before placed) are answers, not
   errors: a `<type>.failed` result with `reason_code`, `dead_lettered: false`.

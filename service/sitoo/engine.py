@@ -28,6 +28,7 @@ import stamina
 import structlog
 
 from service.idempotency import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.caution import Caution, current_caution
 from service.sitoo.errors import (
     BatchItemRejected,
     DeadlineExceeded,
@@ -37,6 +38,7 @@ from service.sitoo.errors import (
     ReconciliationFailed,
     Retryable,
     WriteDeadlineExceeded,
+    WriteWithheld,
 )
 from service.sitoo.metrics import SitooMetrics, endpoint_template
 from service.sitoo.protocol import decode_response
@@ -254,6 +256,7 @@ class RequestEngine:
             write=write_nothing,
             reconcile=lambda: reconcile(claim),
             give_back=give_back,
+            sends=False,
         )
         if found is None:
             # Released, not recorded: a delivery that passed its void check before the
@@ -271,17 +274,24 @@ class RequestEngine:
         write: Callable[[], Awaitable[T]],
         reconcile: Callable[[], Awaitable[T | None]],
         give_back: Callable[[bool], Awaitable[None]],
+        sends: bool = True,
     ) -> T:
         """Write under claims the caller holds: retries, look-ups after unknown outcomes.
 
         ``unknown`` says an earlier attempt may have written (a takeover): ``reconcile``
-        runs before any write. On failure ``give_back(outcome_unknown)`` releases the
-        caller's claims before the error is raised; on success the caller completes them.
+        runs before any write. So it does when the running work's caution
+        (:mod:`service.sitoo.caution`) says an earlier run may have written although the
+        claims look fresh, and under ``LOOK_ONLY`` a write not found is not sent at all
+        (``sends=False``: ``write`` sends nothing anyway). On failure
+        ``give_back(outcome_unknown)`` releases the caller's claims before the error is
+        raised; on success the caller completes them.
         """
-        state = _WriteState(unknown=unknown)
+        level = current_caution()
+        state = _WriteState(unknown=unknown or level is not Caution.FIRST)
+        withhold = sends and level is Caution.LOOK_ONLY
         try:
             async with asyncio.timeout(self._deadline_s):
-                return await self._write_until_known(label, state, write, reconcile)
+                return await self._write_until_known(label, state, write, reconcile, withhold)
         except TimeoutError as exc:
             await give_back(state.unknown)
             error = WriteDeadlineExceeded if state.unknown else DeadlineExceeded
@@ -303,6 +313,7 @@ class RequestEngine:
         state: _WriteState,
         write: Callable[[], Awaitable[T]],
         reconcile: Callable[[], Awaitable[T | None]],
+        withhold: bool,
     ) -> T:
         async def attempt() -> T:
             if state.unknown:
@@ -313,6 +324,11 @@ class RequestEngine:
                     log.info("write_reconciled", op_key=label)
                     return found
                 state.unknown = False
+            if withhold:
+                raise WriteWithheld(
+                    f"{label}: not found by its look-up and not sent: earlier runs of its "
+                    "event ended without a result"
+                )
             state.unknown = True  # from the moment the request leaves, it may be applied
             try:
                 result = await write()
