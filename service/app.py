@@ -101,7 +101,11 @@ def build_sitoo_client(
         http=http,
         limiter=RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix),
         idempotency=RedisIdempotencyStore.from_settings(
-            redis, settings.idempotency, key_prefix=prefix
+            redis,
+            settings.idempotency,
+            key_prefix=prefix,
+            replicas=settings.redis.claim_replicas,
+            replica_timeout_s=settings.redis.claim_replica_timeout_s,
         ),
         settings=settings.sitoo,
         metrics=metrics,

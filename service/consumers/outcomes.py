@@ -25,11 +25,10 @@ from service.consumers.entries import (
     reply_from,
     short,
 )
-from service.consumers.parking import Parking, verdict
+from service.consumers.parking import WAITED, Parking, verdict
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.registry import InboundEvent
 from service.contracts.results import ResultData
-from service.sitoo.errors import OperationInFlight
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
 
@@ -166,7 +165,7 @@ class Outcomes:
                 await self._results.release(
                     [self._results.event_key(event.event_id)],
                     token,
-                    uncount=isinstance(result, OperationInFlight),
+                    uncount=isinstance(result, WAITED),
                 )
             self.observed(entry, event, "retried")
             log.warning(

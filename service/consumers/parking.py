@@ -23,7 +23,13 @@ from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.results import UNKNOWN_TYPE, ResultData
 from service.deadletters import DeadLetterStore
-from service.sitoo.errors import Disposition, OperationInFlight, SitooError, WriteWithheld
+from service.sitoo.errors import (
+    ClaimNotReplicated,
+    Disposition,
+    OperationInFlight,
+    SitooError,
+    WriteWithheld,
+)
 from service.usecases.outcome import Rejected
 
 log = structlog.get_logger(__name__)
@@ -42,6 +48,12 @@ class ReusedEventId(Exception):
         self.digest = digest
 
 
+# Runs that sent nothing and only waited: for a write claimed by another delivery (its
+# claim runs out within its lease), or for replicas to acknowledge a claim (the write is
+# not sent while they do not). They stay pending and do not count as runs.
+WAITED = (OperationInFlight, ClaimNotReplicated)
+
+
 class UnsettledEvent(Exception):
     """Every run of the event ended with its consumer, the look-up-only runs included."""
 
@@ -49,11 +61,10 @@ class UnsettledEvent(Exception):
 def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple[str, str] | None:
     """(code, reason) to dead-letter with, or None to leave the entry pending.
 
-    ``entry.deliveries`` counts the runs of its event. A run that found one of its writes
-    claimed by another (OperationInFlight) only found the event busy: it stays pending
-    whatever the count, as the claim runs out within its lease.
+    ``entry.deliveries`` counts the runs of its event. A run that did nothing but wait
+    (:data:`WAITED`) stays pending whatever the count.
     """
-    if isinstance(error, OperationInFlight):
+    if isinstance(error, WAITED):
         return None
     at_once = _dead_at_once(error)
     if at_once is not None:

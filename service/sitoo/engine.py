@@ -31,6 +31,7 @@ from service.idempotency import Claim, ClaimStatus, IdempotencyStore
 from service.sitoo.caution import Caution, current_caution
 from service.sitoo.errors import (
     BatchItemRejected,
+    ClaimNotReplicated,
     DeadlineExceeded,
     NotApplied,
     OutcomeUnknown,
@@ -209,6 +210,7 @@ class RequestEngine:
         claim = await self._idempotency.claim(op_key)
         if claim.status is ClaimStatus.DONE:
             return decode(claim.result)
+        await self.refuse_unacknowledged([claim])
 
         async def give_back(outcome_unknown: bool) -> None:
             await self._idempotency.release(claim, outcome_unknown=outcome_unknown)
@@ -225,6 +227,24 @@ class RequestEngine:
             # and will find this write, so the result we hold is still the right one.
             log.warning("idempotency_lease_lost", op_key=op_key)
         return result
+
+    async def refuse_unacknowledged(self, claims: Sequence[Claim]) -> None:
+        """Release ``claims`` and raise ClaimNotReplicated unless replicas hold them all.
+
+        A write sent under a claim only the primary holds could be made a second time
+        after a failover lost the claim; not sending it now costs a retry, nothing more.
+        """
+        unacknowledged = [claim.key for claim in claims if not claim.acknowledged]
+        if not unacknowledged:
+            return
+        await self._idempotency.release_many(claims, outcome_unknown=False)
+        if self._metrics is not None:
+            self._metrics.claims_unacknowledged.inc(len(unacknowledged))
+        raise ClaimNotReplicated(
+            f"operation {unacknowledged[0]!r}"
+            + (f" and {len(unacknowledged) - 1} more" if len(unacknowledged) > 1 else "")
+            + ": too few replicas acknowledged the claim in time; not sent, retried later"
+        )
 
     async def look_up(
         self,

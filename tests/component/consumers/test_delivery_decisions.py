@@ -159,3 +159,22 @@ def test_each_stream_has_a_reader_and_a_hidden_reclaimer(rig: Rig) -> None:
     assert all(s.group == "sitoo-sync" for s in streams)
     stock = [s for s in streams if s.name == rig.settings.streams.stock]
     assert all(s.batch for s in stock)
+
+
+async def test_a_delivery_seen_before_looks_up_a_write_whose_records_were_lost(rig: Rig) -> None:
+    """A failover lost every record of a redeem; the stream still knew the entry: no repeat."""
+    data = {"card_number": CARD, "amount": "10.00", "currency": "SEK"}
+    document = envelope("giftcard.redeem", data)
+    entry = await rig.deliver(Channel.GIFTCARDS, document)
+    assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+    # What a promoted replica that lagged behind would lack: the claim, its result, the
+    # event's record, the use case's own note and the result event.
+    pattern = f"{rig.settings.redis.key_prefix}:*{document['event_id']}*"
+    lost = [key async for key in rig.redis.scan_iter(match=pattern)]
+    assert len(lost) >= 2
+    await rig.redis.delete(*lost, rig.settings.streams.results)
+    await rig.handler.handle(dataclasses.replace(entry, deliveries=2))
+    assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+    [result] = await rig.results()
+    assert result["type"] == "giftcard.redeem.succeeded"
+    assert result["data"]["sitoo"]["balance"] == "490.00"
