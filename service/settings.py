@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from service.http_settings import HttpSettings
+from service.settings_rules import lease_outruns_write
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -117,17 +118,10 @@ class RedisSettings(BaseModel):
     claim_replicas: int = Field(
         default=0,
         ge=0,
-        description="Replicas that must acknowledge a write's claim (Redis WAIT) before the "
-        "Sitoo write it guards is sent; 0 does not wait. With 1 or more, a failover to a "
-        "replica cannot lose the claim of a write that was made, so the write is looked up "
-        "instead of made again. Unacknowledged: the write is not sent and retried later.",
+        description="Replicas that must hold a write's claim (Redis WAIT) before the Sitoo "
+        "write is sent (else it is retried later); 0 does not wait.",
     )
-    claim_replica_timeout_s: float = Field(
-        default=1.0,
-        gt=0,
-        le=60,
-        description="How long a claim waits for CLAIM_REPLICAS acknowledgements.",
-    )
+    claim_replica_timeout_s: float = Field(default=1.0, gt=0, description="Seconds a claim waits.")
 
     @field_validator("url")
     @classmethod
@@ -345,23 +339,9 @@ class Settings(BaseSettings):
     woocommerce: WooCommerceSettings = WooCommerceSettings()
 
     @model_validator(mode="after")
-    def _claims_outlast_their_writes(self) -> Settings:
-        # A write's claim is not renewed: it must outlast the wait for replicas and the
-        # whole call, or another replica takes the claim over mid-write and, not finding
-        # the write yet, makes it a second time.
-        waits = self.redis.claim_replica_timeout_s if self.redis.claim_replicas else 0.0
-        if self.idempotency.lease_s <= self.sitoo.call_deadline_s + waits:
-            raise ValueError(
-                f"{ENV_PREFIX}IDEMPOTENCY__LEASE_S ({self.idempotency.lease_s:g}s) must exceed "
-                f"{ENV_PREFIX}SITOO__CALL_DEADLINE_S ({self.sitoo.call_deadline_s:g}s)"
-                + (
-                    f" plus {ENV_PREFIX}REDIS__CLAIM_REPLICA_TIMEOUT_S "
-                    f"({self.redis.claim_replica_timeout_s:g}s)"
-                    if waits
-                    else ""
-                )
-                + ": a claim that runs out mid-write lets a takeover write again"
-            )
+    def _rules_across_groups(self) -> Settings:
+        if (problem := lease_outruns_write(self)) is not None:
+            raise ValueError(problem)
         return self
 
     def secret_values(self) -> list[str]:
@@ -415,6 +395,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        if not first["loc"]:  # a rule across settings names them in its message
-            raise ConfigurationError(message) from None
-        raise ConfigurationError(f"{env_name(first['loc'])}: {message}") from None
+        named = f"{env_name(first['loc'])}: " if first["loc"] else ""  # rules name their own
+        raise ConfigurationError(named + message) from None
