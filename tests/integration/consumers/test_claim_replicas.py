@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.app import build_sitoo_client
+from service.operator.check import run_checks
 from service.sandbox import RunningSandbox
 from service.settings import IdempotencySettings, Settings
 from service.sitoo import ClaimNotReplicated
@@ -126,3 +127,13 @@ async def test_service_holds_writes_until_the_replica_acknowledges(
 
 def _json(document: object) -> bytes:
     return json.dumps(document).encode()
+
+
+async def test_check_reports_the_replicas_claims_wait_for(
+    settings: Settings, pair: ReplicatedRedis
+) -> None:
+    """`check` with CLAIM_REPLICAS 1 against a primary with its replica: ok, and says so."""
+    [redis_finding, *sitoo] = await run_checks(_on(settings, pair, replicas=1))
+    assert redis_finding.ok, redis_finding.line()
+    assert "1 replicas, claims wait for 1" in redis_finding.message
+    assert all(finding.ok for finding in sitoo)
