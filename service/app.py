@@ -103,7 +103,13 @@ def build_sitoo_client(
     return SitooClient(
         http=http,
         limiter=RedisLimiter.from_settings(redis, settings.sitoo, keys=keys),
-        idempotency=RedisIdempotencyStore.from_settings(redis, settings.idempotency, keys=keys),
+        idempotency=RedisIdempotencyStore.from_settings(
+            redis,
+            settings.idempotency,
+            keys=keys,
+            replicas=settings.redis.claim_replicas,
+            replica_timeout_s=settings.redis.claim_replica_timeout_s,
+        ),
         settings=settings.sitoo,
         metrics=metrics,
         credential_observer=credential_observer,

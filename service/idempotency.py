@@ -9,6 +9,11 @@ unknown, is reported as a *takeover*: the new holder must look the write up firs
 
 Batched writes claim many keys in one script call (:meth:`RedisIdempotencyStore.claim_many`):
 a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of waited for.
+
+With ``replicas`` set, a claim also waits (Redis ``WAIT``, on the connection that made
+it) until that many replicas hold it. A claim they did not acknowledge in time comes back
+with ``acknowledged`` False: the primary alone holds it, a failover could lose it, and the
+write it guards must not be sent (the caller releases it and tries later).
 """
 
 from __future__ import annotations
@@ -132,7 +137,7 @@ def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
     return [items[i : i + KEYS_PER_CALL] for i in range(0, len(items), KEYS_PER_CALL)]
 
 
-def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
+def _answer(op_key: str, token: str, reply: tuple[str, ...], *, acknowledged: bool) -> Claim:
     """The Claim for one reply (status, payload, first, attempt) of the claim script."""
     status, payload, first, attempt = reply
     first_s = int(first) / 1000
@@ -145,7 +150,12 @@ def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
             attempt=int(attempt),
         )
     return Claim(
-        op_key, ClaimStatus(status), token=token, first_claimed_at=first_s, attempt=int(attempt)
+        op_key,
+        ClaimStatus(status),
+        token=token,
+        first_claimed_at=first_s,
+        attempt=int(attempt),
+        acknowledged=acknowledged,
     )
 
 
@@ -160,9 +170,13 @@ class RedisIdempotencyStore:
         retention_s: float,
         lease_s: float,
         max_wait_s: float = 5.0,
+        replicas: int = 0,
+        replica_timeout_s: float = 1.0,
     ) -> None:
         self._redis = redis
         self._keys = keys
+        self._replicas = replicas
+        self._replica_timeout_ms = max(1, int(replica_timeout_s * 1000))
         self._retention_ms = int(retention_s * 1000)
         self._lease_ms = int(lease_s * 1000)
         self.lease_s = lease_s
@@ -173,14 +187,22 @@ class RedisIdempotencyStore:
 
     @classmethod
     def from_settings(
-        cls, redis: aioredis.Redis, settings: IdempotencySettings, *, keys: DeploymentKeys
+        cls,
+        redis: aioredis.Redis,
+        settings: IdempotencySettings,
+        *,
+        keys: DeploymentKeys,
+        replicas: int = 0,
+        replica_timeout_s: float = 1.0,
     ) -> RedisIdempotencyStore:
-        """The store as configured: retention in days, lease in seconds."""
+        """The store as configured: retention in days, lease in seconds, replicas to wait for."""
         return cls(
             redis,
             keys=keys,
             retention_s=settings.retention_days * 86_400,
             lease_s=settings.lease_s,
+            replicas=replicas,
+            replica_timeout_s=replica_timeout_s,
         )
 
     def redis_key(self, op_key: str) -> str:
@@ -194,10 +216,10 @@ class RedisIdempotencyStore:
         give_up_at = loop.time() + self._max_wait_s
         pause = 0.01
         while True:
-            [reply] = await self._claim_chunk([op_key], token)
+            [reply], acknowledged = await self._claim_chunk([op_key], token)
             status, payload, _, _ = reply
             if status != "busy":
-                return _answer(op_key, token, reply)
+                return _answer(op_key, token, reply, acknowledged=acknowledged)
             remaining = give_up_at - loop.time()
             if remaining <= 0:
                 raise OperationInFlight(f"operation {op_key!r} is being processed elsewhere")
@@ -210,11 +232,12 @@ class RedisIdempotencyStore:
         token = secrets.token_hex(16)
         claims: list[Claim] = []
         for chunk in _chunks(op_keys):
-            for op_key, reply in zip(chunk, await self._claim_chunk(chunk, token), strict=True):
+            replies, acknowledged = await self._claim_chunk(chunk, token)
+            for op_key, reply in zip(chunk, replies, strict=True):
                 if reply[0] == "busy":
                     claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
                 else:
-                    claims.append(_answer(op_key, token, reply))
+                    claims.append(_answer(op_key, token, reply, acknowledged=acknowledged))
         return claims
 
     async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
@@ -247,14 +270,25 @@ class RedisIdempotencyStore:
 
     async def _claim_chunk(
         self, op_keys: Sequence[str], token: str
-    ) -> list[tuple[str, str, str, str]]:
-        """The claim script's reply (status, payload, first, attempt) per key."""
-        reply = await self._claim(
-            keys=[self.redis_key(op_key) for op_key in op_keys],
-            args=[token, self._lease_ms, self._retention_ms],
-        )
+    ) -> tuple[list[tuple[str, str, str, str]], bool]:
+        """The claim script's reply (status, payload, first, attempt) per key, and whether
+        enough replicas acknowledged the claims."""
+        keys = [self.redis_key(op_key) for op_key in op_keys]
+        args: list[str | int] = [token, self._lease_ms, self._retention_ms]
+        acknowledged = True
+        if self._replicas:
+            # WAIT counts the writes of its own connection: the claim and the wait go
+            # down one connection, in one round trip.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.eval(_CLAIM, len(keys), *keys, *args)
+                pipe.wait(self._replicas, self._replica_timeout_ms)
+                reply, acked = await pipe.execute()
+            acknowledged = int(acked) >= self._replicas
+        else:
+            reply = await self._claim(keys=keys, args=args)
         flat: list[str] = json.loads(reply)
-        return [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+        replies = [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+        return replies, acknowledged
 
     async def _release_all(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> list[bool]:
         released: list[bool] = []

@@ -31,6 +31,7 @@ from service.settings_checks import (
     unparsable_variable,
 )
 from service.settings_redis import RedisSettings
+from service.settings_rules import lease_outruns_write, replicas_on_a_cluster
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -327,8 +328,11 @@ class Settings(BaseSettings):
     woocommerce: WooCommerceSettings = WooCommerceSettings()
 
     @model_validator(mode="after")
-    def _streams_share_the_slot(self) -> Settings:
+    def _rules_across_groups(self) -> Settings:
         stream_names(self)  # raises naming the setting
+        for rule in (lease_outruns_write, replicas_on_a_cluster):
+            if (problem := rule(self)) is not None:
+                raise ValueError(problem)
         return self
 
     def secret_values(self) -> list[str]:
@@ -380,7 +384,7 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
         name = env_name(first["loc"], prefix=ENV_PREFIX, delimiter=ENV_NESTED_DELIMITER)
-        where = f"{name}: " if first["loc"] else ""
+        where = f"{name}: " if first["loc"] else ""  # rules across groups name their own
         raise ConfigurationError(f"{where}{message}") from None
     except SettingsError as exc:
         problem = unparsable_variable(str(exc), variables, prefix=ENV_PREFIX, delimiter="__")

@@ -22,6 +22,13 @@ class RedisSettings(BaseModel):
         default=False,
         description="The URL names a node of a Redis Cluster; keys get the prefix as hash tag.",
     )
+    claim_replicas: int = Field(
+        default=0,
+        ge=0,
+        description="Replicas that must hold a write's claim (Redis WAIT) before the Sitoo "
+        "write is sent (else it is retried later); 0 does not wait. Single Redis only.",
+    )
+    claim_replica_timeout_s: float = Field(default=1.0, gt=0, description="Seconds a claim waits.")
 
     @field_validator("url")
     @classmethod

@@ -24,7 +24,13 @@ from service.contracts.giftcards import GiftCardReply
 from service.contracts.registry import known_type
 from service.contracts.results import UNKNOWN_TYPE, ResultData
 from service.deadletters import DeadLetterStore
-from service.sitoo.errors import Disposition, SitooError
+from service.sitoo.errors import (
+    ClaimNotReplicated,
+    Disposition,
+    OperationInFlight,
+    SitooError,
+    WriteWithheld,
+)
 from service.usecases.outcome import Rejected
 
 log = structlog.get_logger(__name__)
@@ -43,8 +49,39 @@ class ReusedEventId(Exception):
         self.digest = digest
 
 
+# Runs that sent nothing and only waited: for a write claimed by another delivery (its
+# claim runs out within its lease), or for replicas to acknowledge a claim (the write is
+# not sent while they do not). They stay pending and do not count as runs.
+WAITED = (OperationInFlight, ClaimNotReplicated)
+
+
+class UnsettledEvent(Exception):
+    """Every run of the event ended with its consumer, the look-up-only runs included."""
+
+
 def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple[str, str] | None:
-    """(code, reason) to dead-letter with, or None to leave the entry pending."""
+    """(code, reason) to dead-letter with, or None to leave the entry pending.
+
+    ``entry.deliveries`` counts the runs of its event. A run that did nothing but wait
+    (:data:`WAITED`) stays pending whatever the count.
+    """
+    if isinstance(error, WAITED):
+        return None
+    at_once = _dead_at_once(error)
+    if at_once is not None:
+        return at_once
+    if entry.deliveries >= max_deliveries:
+        return (
+            "retries_exhausted",
+            short(f"still failing after {entry.deliveries} deliveries: {describe(error)}"),
+        )
+    return None
+
+
+def _dead_at_once(error: BaseException) -> tuple[str, str] | None:
+    """(code, reason) for failures that repeating cannot mend."""
+    if isinstance(error, UnsettledEvent | WriteWithheld):
+        return "retries_exhausted", describe(error)
     if isinstance(error, InvalidEntry):
         return "invalid", short(error.reason)
     if isinstance(error, ReusedEventId):
@@ -53,11 +90,6 @@ def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple
         return error.code, short(error.reason)
     if isinstance(error, SitooError) and error.disposition is Disposition.DEAD_LETTER:
         return "sitoo_refused", describe(error)
-    if entry.deliveries >= max_deliveries:
-        return (
-            "retries_exhausted",
-            short(f"still failing after {entry.deliveries} deliveries: {describe(error)}"),
-        )
     return None
 
 

@@ -55,9 +55,12 @@ end
 
 # KEYS: records. ARGV: token, lease ms, retention ms, a JSON array of each record's entry
 # ref, a JSON array of each event's content digest. A JSON array with two strings per
-# record: 'run', 'busy', 'settled' (then the recorded result) or 'conflict' (then the
-# digest recorded first). The first digest seen for an event id stays with it: content that
-# differs from it is a conflict, whatever state the event is in.
+# record: 'run' (then how many deliveries have run the event, this one included), 'busy',
+# 'settled' (then the recorded result) or 'conflict' (then the digest recorded first).
+# Only deliveries that run count: one that finds the event busy (leased by a delivery
+# that is alive, or died moments ago) has done nothing that could fail again. The first
+# digest seen for an event id stays with it: content that differs from it is a conflict,
+# whatever state the event is in.
 _BEGIN = (
     LEASE_LUA
     + _BINDING
@@ -80,8 +83,9 @@ for i, key in ipairs(KEYS) do
     else
       lease_take(key, ARGV[1], tonumber(ARGV[2]))
       redis.call('HSETNX', key, 'digest', digests[i])
+      local runs = redis.call('HINCRBY', key, 'runs', 1)
       redis.call('PEXPIRE', key, ARGV[3])
-      replies[2 * i - 1], replies[2 * i] = 'run', ''
+      replies[2 * i - 1], replies[2 * i] = 'run', tostring(runs)
     end
   end
 end
@@ -108,12 +112,14 @@ return 1
 """
 )
 
-# KEYS: records. ARGV: token.
+# KEYS: records. ARGV: token, '1' when the run is not to count (it only found a write busy).
 _RELEASE = (
     LEASE_LUA
     + """
 for _, key in ipairs(KEYS) do
-  lease_drop(key, ARGV[1])
+  if lease_drop(key, ARGV[1]) and ARGV[2] == '1' then
+    redis.call('HINCRBY', key, 'runs', -1)
+  end
 end
 return 1
 """
@@ -136,6 +142,8 @@ local function settle(key, entry, data, dead, envelope)
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], envelope)
   redis.call('HSET', key, 'result', data, 'entry', entry, 'dead', dead)
   lease_end(key)
+  -- A dead letter binds only its entry: a replay of the event starts counting afresh.
+  if dead == '1' then redis.call('HDEL', key, 'runs') end
   redis.call('PEXPIRE', key, ARGV[1])
   return 'new', ''
 end
@@ -161,11 +169,14 @@ class Begun:
     """What a delivery may do with its event: run it, repeat the settled result, or wait.
 
     ``conflict``: the event id was first seen with other content (``first_digest``).
+    ``runs``: for ``run``, how many deliveries have run the event, this one included
+    (deliveries that found it busy are not counted).
     """
 
     status: Literal["run", "settled", "busy", "conflict"]
     result: ResultData | None = None
     first_digest: str | None = None
+    runs: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +256,7 @@ class Settlements:
             elif status == "busy":
                 begun.append(Begun("busy"))
             else:
-                begun.append(Begun("run"))
+                begun.append(Begun("run", runs=int(flat[i + 1])))
         return begun
 
     async def recorded(self, key: str, entry_ref: str) -> ResultData | None:
@@ -258,10 +269,14 @@ class Settlements:
         if keys:
             await self._renew(keys=list(keys), args=[token, self._lease_ms])
 
-    async def release(self, keys: Sequence[str], token: str) -> None:
-        """Drop this delivery's leases so the next delivery can start at once."""
+    async def release(self, keys: Sequence[str], token: str, *, uncount: bool = False) -> None:
+        """Drop this delivery's leases so the next delivery can start at once.
+
+        ``uncount``: the run found one of its writes busy elsewhere and did nothing, so
+        it does not count as a run of the event.
+        """
         if keys:
-            await self._release(keys=list(keys), args=[token])
+            await self._release(keys=list(keys), args=[token, "1" if uncount else "0"])
 
     @contextlib.asynccontextmanager
     async def holding(self, keys: Sequence[str], token: str) -> AsyncIterator[None]:

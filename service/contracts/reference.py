@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from service.contracts.envelope import Envelope
 from service.contracts.examples import EXAMPLES, REDIS_CLI, Example, primary
 from service.contracts.giftcards import GiftCardReply
+from service.contracts.reference_ordering import ORDERING
 from service.contracts.reference_strict import STRICT_VALUES
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import ResultData
@@ -118,46 +119,28 @@ _SEMANTICS = """\
   dead-lettered result binds just its own entry, so a replay from the dead letters runs again.
 * Transient failures (Sitoo 429/5xx, timeouts, Redis hiccups) are retried inside the Sitoo
   client first; if they persist the entry stays pending and is redelivered, up to
-  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` deliveries, then dead-lettered with reason
-  `retries_exhausted`.
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs of the event, then dead-lettered with reason
+  `retries_exhausted`. Only deliveries that run the event count: one that finds it leased
+  by another replica (alive, or died moments ago) stays pending without counting.
+* **An event that may have been written is looked up, never given up blind.** A run after
+  an earlier one looks each write up (order `externalid`, gift-card transaction reference,
+  warehouse transaction `externalid`) before making it. An event whose
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs all ended with their replica (killed each
+  time) gets runs that only look its writes up: it settles with what they find, or is
+  dead-lettered (`retries_exhausted`, `WriteWithheld`) naming the write not found, which
+  was then not made.
 * Permanent failures (invalid entry, unknown SKU/store/warehouse, Sitoo refusing the data)
   are dead-lettered at once with a `<type>.failed` result (`dead_lettered: true`).
-* **No entry is delivered more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times**, whatever
-  fails: before the effect, after it, while replying or while recording. The delivery with
-  that number ends the entry: if its outcome was recorded, it is acknowledged; otherwise it
-  is dead-lettered (`retries_exhausted`) with what failed as the reason. Only a Redis that
-  refuses every write keeps an entry pending (nothing can be recorded then).
+* **No event runs more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times** with writes,
+  whatever fails: before the effect, after it, while replying or while recording. The run
+  with that number ends the entry: if its outcome was recorded, it is acknowledged;
+  otherwise it is dead-lettered (`retries_exhausted`) with what failed as the reason. Only
+  a Redis that refuses every write keeps an entry pending (nothing can be recorded then).
 * Declines (gift cards: insufficient funds, expired, not redeemable, wrong PIN, unknown
   card, currency mismatch, voided; orders: cancelled before placed) are answers, not
   errors: a `<type>.failed` result with `reason_code`, `dead_lettered: false`.
 
-## Ordering per aggregate
-
-* **`order.cancelled` before its `order.placed`.** The cancel writes a tombstone for the
-  webshop order id first, then cancels whatever Sitoo order has that externalid. A placement
-  checks the tombstone before creating the order and again right after. So: a cancel that
-  arrives first makes the later placement create **no Sitoo order at all** (result
-  `order.placed.failed`, `reason_code: cancelled`), and sets to state 20 any order with that
-  externalid that an earlier attempt of the placement created before it died; a cancel that
-  lands while the order is being created makes the placement set the new order to state 20
-  (Cancelled) itself. Either way no live order remains. A cancel of an order Sitoo already
-  closed (picked up) is dead-lettered with `order_closed`.
-* **Cancelling an order rolls back its gift-card redemptions** (those whose `order_id` names
-  it), and a redeem naming an already cancelled order is declined with `voided`.
-* **A redeem retried after its refund never re-spends.** A redeem that was applied answers a
-  redelivery from its record (the same result as the first time), even after a refund rolled
-  it back. A `giftcard.refund` naming a redemption that has not happened (yet) leaves a
-  tombstone: when that redeem arrives it is declined with `voided`; if they race, the redeem
-  notices the tombstone after writing and rolls itself back. A redemption is rolled back at
-  most once, whoever asks (cancel, refund or the redeem itself).
-* **`stock.set`**: per (warehouse, SKU) the newest `occurred_at` wins (ties: the larger
-  event id). An older event arriving later is skipped for that SKU and listed in the
-  result's `skipped_older`.
-* **`stock.adjusted`** events are independent deltas; each is applied exactly once, in
-  whatever batch it arrives: each becomes its own warehouse transaction, claimed under the
-  event's own key (`<event_id>:stock-adjust`) and tagged with an externalid derived from it.
-
-## Reused event ids
+{ordering}## Reused event ids
 
 An event id belongs to the content it was first seen with, as an idempotency key does to the
 parameters of its first request. Content is the event's `type` and `data` as validated,
@@ -375,6 +358,7 @@ def render_events_reference() -> str:
         _SEMANTICS.format(
             request_example="\n".join(_shell(request, defaults)[:-1]),
             request_result=_result(request),
+            ordering=ORDERING,
         )
     ]
     lines += _catalogue(defaults)

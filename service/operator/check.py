@@ -46,6 +46,7 @@ class Failure(enum.Enum):
     ACCESS_DENIED = ("access_denied", 9)
     SITOO_ERROR = ("sitoo_error", 10)
     NOT_READY = ("not_ready_for_go_live", 11)
+    TOO_FEW_REPLICAS = ("too_few_redis_replicas", 12)
 
     @property
     def code(self) -> str:
@@ -238,13 +239,24 @@ async def _check_redis(settings: Settings) -> Finding:
     try:
         await client.ping()
         version = (await client.info("server")).get("redis_version", "?")
+        replicas = int((await client.info("replication")).get("connected_slaves", 0))
     except (RedisError, OSError) as exc:
         # The exception text can carry the URL, password included: name the type only.
         message = f"cannot reach {target} ({type(exc).__name__})"
         return Finding("redis", message, Failure.REDIS_UNREACHABLE)
     finally:
         await client.aclose()
-    return Finding("redis", f"reached {target} (Redis {version})")
+    wanted = settings.redis.claim_replicas
+    if replicas < wanted:
+        # Every claim would wait for replicas that are not there: no Sitoo write is sent.
+        return Finding(
+            "redis",
+            f"reached {target} (Redis {version}) with {replicas} connected replicas, but "
+            f"{ENV_PREFIX}REDIS__CLAIM_REPLICAS is {wanted}: no Sitoo write would be sent",
+            Failure.TOO_FEW_REPLICAS,
+        )
+    waits = f", {replicas} replicas, claims wait for {wanted}" if wanted else ""
+    return Finding("redis", f"reached {target} (Redis {version}{waits})")
 
 
 async def run_checks(

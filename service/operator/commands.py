@@ -228,7 +228,11 @@ def _resync(kind: str, label: str, work: Work) -> None:
                 http=http,
                 limiter=RedisLimiter.from_settings(redis, settings.sitoo, keys=keys),
                 idempotency=RedisIdempotencyStore.from_settings(
-                    redis, settings.idempotency, keys=keys
+                    redis,
+                    settings.idempotency,
+                    keys=keys,
+                    replicas=settings.redis.claim_replicas,
+                    replica_timeout_s=settings.redis.claim_replica_timeout_s,
                 ),
                 settings=settings.sitoo,
             )

@@ -33,6 +33,7 @@ class Claim:
     result: JsonValue = None
     first_claimed_at: float = 0.0  # Unix seconds of the operation's first claim
     attempt: int = 0  # how many times the operation has been claimed, this one included
+    acknowledged: bool = True  # False: too few replicas hold the claim to write under it
 
 
 class IdempotencyStore(Protocol):

@@ -146,6 +146,7 @@ async def write_each(
             held[claim.key] = claim
     if not held:
         return answers
+    await engine.refuse_unacknowledged(list(held.values()))
     movements = _Movements(
         search=search,
         engine=engine,
