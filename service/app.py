@@ -19,6 +19,16 @@ from faststream.redis import RedisBroker
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
+from service.adapters.woocommerce.wiring import (
+    WEBHOOK_PATH as WOOCOMMERCE_WEBHOOK_PATH,
+)
+from service.adapters.woocommerce.wiring import (
+    WooCommerceRuntime,
+    register_woocommerce,
+    start_woocommerce,
+    stop_woocommerce,
+    woocommerce_routes,
+)
 from service.consumers.housekeeping import keep_groups_tidy
 from service.consumers.wiring import (
     ConsumerRuntime,
@@ -72,6 +82,7 @@ class Resources:
     sitoo: SitooClient | None = None
     consumers: ConsumerRuntime = field(default_factory=ConsumerRuntime)
     sitoo_events: SitooEventDeps | None = None
+    woocommerce: WooCommerceRuntime = field(default_factory=WooCommerceRuntime)
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     stop_pollers: asyncio.Event = field(default_factory=asyncio.Event)
     pollers: asyncio.Task[None] | None = None
@@ -137,8 +148,11 @@ class Service:
         http = self.settings.http
         if http.ops_port is None:
             return [Listener("main", http.port, self.app)]
+        webhooks = {http.webhook_path}
+        if self.settings.woocommerce.enabled:
+            webhooks.add(WOOCOMMERCE_WEBHOOK_PATH)
         return [
-            Listener("main", http.port, self.app, frozenset({http.webhook_path})),
+            Listener("main", http.port, self.app, frozenset(webhooks)),
             Listener("ops", http.ops_port, self.app, OPS_PATHS),
         ]
 
@@ -204,6 +218,7 @@ def build_service(
     )
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
+    register_woocommerce(broker, settings, resources.woocommerce)
     depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
     ready = health.Readiness(
         broker,
@@ -225,6 +240,9 @@ def build_service(
             resources.closers.push_async_callback(_drain_handlers, resources)
             resources.closers.push_async_callback(
                 _stop_pollers, resources, settings.http.shutdown_grace_s
+            )
+            resources.closers.push_async_callback(
+                stop_woocommerce, resources.woocommerce, settings.http.shutdown_grace_s
             )
             watchdog = asyncio.create_task(
                 health.watch_subscribers(
@@ -269,6 +287,7 @@ def build_service(
                 (path, metrics.webhook.observe(route))
                 for path, route in webhook_routes(settings, lambda: resources.redis)
             ),
+            *woocommerce_routes(settings, lambda: resources.redis),
         ],
     )
     return Service(app=app, metrics=metrics, settings=settings)
@@ -309,6 +328,16 @@ async def _open(
             heartbeats=resources.heartbeats,
         ),
         name="pollers",
+    )
+    await start_woocommerce(
+        resources.woocommerce,
+        settings,
+        redis=resources.redis,
+        sitoo=resources.sitoo,
+        metrics=resources.metrics.woocommerce,
+        heartbeats=resources.heartbeats,
+        stop=resources.stop_pollers,
+        closers=resources.closers,
     )
     streams = settings.streams
     housekeeping = asyncio.create_task(

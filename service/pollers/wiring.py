@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from service.adapters.common.keys import poller_lease_name
 from service.pollers.cursors import FencedCursors
 from service.pollers.giftcards import GiftCardPoller
 from service.pollers.lease import Lease
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
+WOOCOMMERCE_POLLER = poller_lease_name("woocommerce", "orders")
 
 
 def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPublisher:
@@ -108,8 +110,11 @@ async def run_pollers(
 def poller_intervals(settings: Settings) -> dict[str, float]:
     """Each poller's interval by name, for :meth:`Heartbeats.stale`."""
     cfg = settings.pollers
-    return {
+    intervals = {
         StockPoller.name: cfg.stock_interval_s,
         OrdersPoller.name: cfg.orders_interval_s,
         GiftCardPoller.name: cfg.giftcards_interval_s,
     }
+    if settings.woocommerce.enabled:
+        intervals[WOOCOMMERCE_POLLER] = settings.woocommerce.poll_interval_s
+    return intervals

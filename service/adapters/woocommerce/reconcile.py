@@ -1,0 +1,197 @@
+"""The reconciliation poller: orders modified since the cursor, through the REST API.
+
+Not optional for WooCommerce: it never retries a failed delivery, merges quick changes into
+one delivery, and disables a hook after consecutive failures (FACTS.md §2.5), so web hooks
+alone lose orders. Each cycle reads every order modified after ``cursor - overlap``
+(WooCommerce compares whole seconds, strictly; an order saved during a scan moves to the
+front of a newest-first scan, see the client's ``orders_modified_after``) and translates it
+exactly as a web hook's body is translated. The events' ids derive from the order and the
+state it reached, so what a web hook already appended is not appended again, and the
+overlap costs requests, not repeats. Orders that cannot be translated are dead-lettered once
+per (order, modification time), beside the web hooks' dead letters.
+
+Each cycle also asks WooCommerce for disabled web hooks and raises the alert (a gauge and
+the poller's status, which ``sitoo-sync status`` shows) while any is disabled.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import structlog
+
+from service.adapters.common import keys
+from service.adapters.common.translating import Untranslatable
+from service.adapters.woocommerce.models import Order, Webhook
+from service.adapters.woocommerce.translate import PickupMap
+from service.adapters.woocommerce.webhooks import order_events
+from service.pollers.wiring import WOOCOMMERCE_POLLER
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from prometheus_client import Gauge
+
+    from service.adapters.common.emitting import EventAppender
+    from service.pollers.cursors import FencedCursors
+    from service.pollers.lease import Holding
+    from service.pollers.runner import StatusBoard
+
+log = structlog.get_logger(__name__)
+POLLER_NAME = WOOCOMMERCE_POLLER
+_REASON_LIMIT = 500
+_BODY_LIMIT = 256 * 1024
+
+# KEYS[1] the mark, KEYS[2] the dead-letter stream; ARGV[1] the mark's lifetime (ms), then
+# field/value pairs. One script, so a dead letter is written once per mark and never lost.
+_DEAD_LETTER_ONCE = """
+if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+  return 1
+end
+return 0
+"""
+
+
+class ShopOrders(Protocol):
+    """What the poller reads from the store (the WooCommerce client provides it)."""
+
+    async def orders_modified_after(self, since: datetime) -> list[Order]:
+        """Every order modified strictly after ``since``, oldest first."""
+        ...
+
+    async def disabled_webhooks(self) -> list[Webhook]:
+        """Web hooks WooCommerce disabled after failed deliveries."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """How the poller reads."""
+
+    interval_s: float
+    overlap_s: float
+    start_lookback_s: float
+    dead_letter_stream: str
+    mark_ms: int
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def disabled_alert(hooks: list[Webhook]) -> str:
+    """The alert text for disabled hooks ('' when none)."""
+    if not hooks:
+        return ""
+    names = ", ".join(f"{h.id} ({h.topic})" for h in hooks[:10])
+    return f"{len(hooks)} WooCommerce web hook(s) disabled after failed deliveries: {names}"
+
+
+class WooCommerceOrderPoller:
+    """Appends the canonical events of every order modified since the cursor."""
+
+    name = POLLER_NAME
+
+    def __init__(
+        self,
+        shop: ShopOrders,
+        appender: EventAppender,
+        cursors: FencedCursors,
+        redis: aioredis.Redis,
+        *,
+        pickups: PickupMap,
+        settings: PollSettings,
+        key_prefix: str,
+        board: StatusBoard | None = None,
+        disabled_gauge: Gauge | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._shop = shop
+        self._appender = appender
+        self._cursors = cursors
+        self._redis = redis
+        self._pickups = pickups
+        self._settings = settings
+        self._prefix = key_prefix
+        self._board = board
+        self._gauge = disabled_gauge
+        self._clock = clock
+        self._dead_letter_once = redis.register_script(_DEAD_LETTER_ONCE)
+        self.interval_s = settings.interval_s
+
+    async def cycle(self, holding: Holding) -> None:
+        """Check the hooks, read changed orders, append their events, move the cursor."""
+        await self._check_webhooks()
+        stored = await self._cursors.get(self.name)
+        cursor = _parse(stored.get("modified_after") if isinstance(stored, dict) else None)
+        if cursor is None:
+            cursor = self._clock() - timedelta(seconds=self._settings.start_lookback_s)
+        since = cursor - timedelta(seconds=self._settings.overlap_s)
+        orders = await self._shop.orders_modified_after(since)
+        appended = dead = 0
+        newest = cursor
+        for order in orders:
+            outcome = order_events(order.raw, self._pickups)
+            if isinstance(outcome, Untranslatable):
+                dead += await self._dead_letter(order, outcome.reason)
+            else:
+                appended += await self._appender.append(outcome.events)
+            if order.date_modified_gmt is not None and order.date_modified_gmt > newest:
+                newest = order.date_modified_gmt
+        # Only after every order up to ``newest`` has been appended (a crash before this
+        # reads them again, and the appender drops what was appended).
+        await self._cursors.advance(holding, {"modified_after": _iso(newest)})
+        if appended or dead:
+            log.info(
+                "woocommerce_poll.cycle",
+                read=len(orders),
+                appended=appended,
+                dead_lettered=dead,
+                cursor=_iso(newest),
+            )
+
+    async def _dead_letter(self, order: Order, reason: str) -> int:
+        modified = _iso(order.date_modified_gmt) if order.date_modified_gmt else "-"
+        mark = keys.emitted_key(self._prefix, f"wc-untranslatable-{order.id}-{modified}")
+        fields = {
+            "topic": "poll:order",
+            "body": json.dumps(order.raw, separators=(",", ":"))[:_BODY_LIMIT],
+            "order_id": str(order.id),
+            "date_modified_gmt": modified,
+            "reason": reason[:_REASON_LIMIT],
+            "stream": "woocommerce reconciliation poller",
+            "failed_at": str(int(time.time())),
+        }
+        args: list[str | int] = [self._settings.mark_ms]
+        for name, value in fields.items():
+            args += [name, value]
+        written = int(
+            await self._dead_letter_once(keys=[mark, self._settings.dead_letter_stream], args=args)
+        )
+        if written:
+            log.warning("woocommerce_poll.dead_lettered", order_id=order.id, reason=reason)
+        return written
+
+    async def _check_webhooks(self) -> None:
+        hooks = await self._shop.disabled_webhooks()
+        alert = disabled_alert(hooks)
+        if self._gauge is not None:
+            self._gauge.set(len(hooks))
+        if alert:
+            log.error("woocommerce.webhooks_disabled", webhooks=[h.id for h in hooks])
+        if self._board is not None:
+            await self._board.record(self.name, {"alert": alert})

@@ -1,0 +1,199 @@
+"""The WooCommerce adapter in the service: built from Settings, started with the app.
+
+Only when ``SITOO_SYNC_WOOCOMMERCE__*`` is configured. Inbound: ``POST
+/webhooks/woocommerce`` (the shared intake, WooCommerce's signing and ping) stores
+deliveries in ``woocommerce.webhooks``; the shared translating consumer turns them into
+canonical events on the inbound streams; the reconciliation poller (leased like the Sitoo
+pollers) appends the same events from the REST API. Outbound: the writer reads
+``sitoo.events`` and writes stock and pick-up progress to the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+import structlog
+from starlette.applications import Starlette
+
+from service.adapters.common import keys
+from service.adapters.common.emitting import EventAppender
+from service.adapters.common.intake import IntakeConfig
+from service.adapters.common.translating import (
+    RawStream,
+    TranslatingDeps,
+    ensure_raw_group,
+    register_translating_consumer,
+)
+from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
+from service.adapters.woocommerce.mapping import check_mapping, pickup_map
+from service.adapters.woocommerce.outbound import OutboundWriter, PickupWrites, WriterConfig
+from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
+from service.adapters.woocommerce.webhooks import (
+    WEBSHOP,
+    WooCommerceTranslator,
+    woocommerce_webhook_route,
+)
+from service.consumers.wiring import inbound_streams
+from service.pollers.cursors import FencedCursors
+from service.pollers.runner import Heartbeats, RedisStatusBoard
+from service.pollers.wiring import runner_for
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from faststream.redis import RedisBroker
+
+    from service.adapters.woocommerce.mapping import StoresAndWarehouses
+    from service.observability.metrics import WooCommerceMetrics
+    from service.settings import Settings
+
+log = structlog.get_logger(__name__)
+WEBHOOK_PATH = "/webhooks/woocommerce"
+DAY_MS = 86_400_000
+
+
+def raw_stream(settings: Settings) -> RawStream:
+    """Where WooCommerce's deliveries are stored and how they are consumed."""
+    stream = keys.raw_stream(WEBSHOP)
+    streams = settings.streams
+    return RawStream(
+        webshop=WEBSHOP,
+        stream=stream,
+        dead_letters=stream + streams.dead_letter_suffix,
+        group=streams.group,
+        consumer=streams.consumer,
+        reclaim_idle_ms=streams.reclaim_idle_ms,
+        max_deliveries=streams.max_deliveries,
+    )
+
+
+def _retention_ms(settings: Settings) -> int:
+    return max(1, round(settings.idempotency.retention_days * DAY_MS))
+
+
+def woocommerce_routes(
+    settings: Settings, redis: Callable[[], aioredis.Redis | None]
+) -> list[tuple[str, Starlette]]:
+    """The web-hook route, when the adapter is configured."""
+    woo = settings.woocommerce
+    if not woo.enabled or woo.webhook_secret is None:
+        return []
+    config = IntakeConfig(
+        stream=keys.raw_stream(WEBSHOP),
+        key_prefix=settings.redis.key_prefix,
+        dedupe_ms=_retention_ms(settings),
+        deadline_s=settings.http.webhook_deadline_s,
+    )
+    return [woocommerce_webhook_route(WEBHOOK_PATH, (woo.webhook_secret,), config, redis)]
+
+
+@dataclass(slots=True)
+class WooCommerceRuntime:
+    """The adapter's parts once the service has started."""
+
+    deps: TranslatingDeps | None = None
+    client: WooCommerceClient | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def register_woocommerce(
+    broker: RedisBroker, settings: Settings, runtime: WooCommerceRuntime
+) -> None:
+    """Subscribe the translating consumer to the raw stream (when configured)."""
+    if settings.woocommerce.enabled:
+        register_translating_consumer(broker, raw_stream(settings), lambda: runtime.deps)
+
+
+async def start_woocommerce(
+    runtime: WooCommerceRuntime,
+    settings: Settings,
+    *,
+    redis: aioredis.Redis,
+    sitoo: StoresAndWarehouses,
+    metrics: WooCommerceMetrics,
+    heartbeats: Heartbeats,
+    stop: asyncio.Event,
+    closers: contextlib.AsyncExitStack,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Check the mapping, open the client, start the poller and the writer."""
+    woo = settings.woocommerce
+    if not woo.enabled:
+        return
+    await check_mapping(woo, sitoo)
+    http = build_http_client(woo, transport)
+    closers.push_async_callback(http.aclose)
+    client = WooCommerceClient(http=http, settings=woo)
+    runtime.client = client
+    prefix = settings.redis.key_prefix
+    raw = raw_stream(settings)
+    await ensure_raw_group(redis, raw)
+    appender = EventAppender(
+        redis,
+        dict(inbound_streams(settings)),
+        key_prefix=prefix,
+        retention_ms=_retention_ms(settings),
+    )
+    pickups = pickup_map(woo)
+    runtime.deps = TranslatingDeps(
+        redis=redis, translator=WooCommerceTranslator(pickups), appender=appender
+    )
+    poller = WooCommerceOrderPoller(
+        client,
+        appender,
+        FencedCursors(redis, prefix=prefix),
+        redis,
+        pickups=pickups,
+        settings=PollSettings(
+            interval_s=woo.poll_interval_s,
+            overlap_s=woo.poll_overlap_s,
+            start_lookback_s=woo.start_lookback_s,
+            dead_letter_stream=raw.dead_letters,
+            mark_ms=_retention_ms(settings),
+        ),
+        key_prefix=prefix,
+        board=RedisStatusBoard(redis, prefix=prefix),
+        disabled_gauge=metrics.webhooks_disabled,
+    )
+    writer = OutboundWriter(
+        client,
+        redis,
+        WriterConfig(
+            stream=settings.streams.outbound,
+            group=keys.outbound_group(WEBSHOP),
+            consumer=settings.streams.consumer,
+            key_prefix=prefix,
+            warehouse_id=woo.stock_warehouse_id,
+            pickup=PickupWrites(
+                ready_note=woo.ready_note,
+                ready_status=woo.ready_status,
+                picked_up_note=woo.picked_up_note,
+                picked_up_status=woo.picked_up_status,
+                notify_customer=woo.notify_customer,
+            ),
+            batch=woo.batch_size,
+            reclaim_idle_ms=settings.streams.reclaim_idle_ms,
+        ),
+        writes=metrics.writes,
+    )
+    if settings.pollers.enabled:
+        runner = runner_for(poller, redis, settings, heartbeats)
+        runtime.tasks.append(asyncio.create_task(runner.run(stop), name="poller:woocommerce"))
+    runtime.tasks.append(asyncio.create_task(writer.run(stop), name="woocommerce-writer"))
+    log.info("woocommerce.started", url=woo.api_url, pickups=len(woo.pickup_locations))
+
+
+async def stop_woocommerce(runtime: WooCommerceRuntime, grace_s: float) -> None:
+    """Wait (bounded) for the poller and the writer, which stop with the pollers' event."""
+    tasks = [task for task in runtime.tasks if not task.done()]
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
