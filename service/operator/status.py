@@ -60,6 +60,7 @@ class PollerState:
     last_error_at: float | None
     cycles: int | None
     failures: int | None
+    alert: str | None = None  # a condition the poller saw that needs a person (hooks disabled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,7 @@ async def _poller_state(
         last_error_at=_number(fields, "last_error_at"),
         cycles=int(cycles) if cycles is not None else None,
         failures=int(failures) if failures is not None else None,
+        alert=fields.get("alert") or None,
     )
 
 
@@ -302,6 +304,9 @@ def render_status(status: ServiceStatus) -> str:
             for p in status.pollers
         ],
     )
+    alerts = [f"ALERT {p.name}: {p.alert}" for p in status.pollers if p.alert]
+    if alerts:
+        lines += ["", *alerts]
     limiter = status.limiter
     lines += ["", "Sitoo limiter"]
     if limiter.credentials:
