@@ -312,6 +312,18 @@ async def _open(
         metrics=resources.metrics.sitoo,
         credential_observer=resources.credentials,
     )
+    # First, before anything runs: its mapping check refuses to start on unknown stores.
+    resources.stop_pollers.clear()
+    await start_woocommerce(
+        resources.woocommerce,
+        settings,
+        redis=resources.redis,
+        sitoo=resources.sitoo,
+        metrics=resources.metrics.woocommerce,
+        heartbeats=resources.heartbeats,
+        stop=resources.stop_pollers,
+        closers=resources.closers,
+    )
     await ensure_groups(resources.redis, settings)
     await ensure_sitoo_event_group(resources.redis, settings)
     resources.consumers.handler = build_delivery_handler(
@@ -328,16 +340,6 @@ async def _open(
             heartbeats=resources.heartbeats,
         ),
         name="pollers",
-    )
-    await start_woocommerce(
-        resources.woocommerce,
-        settings,
-        redis=resources.redis,
-        sitoo=resources.sitoo,
-        metrics=resources.metrics.woocommerce,
-        heartbeats=resources.heartbeats,
-        stop=resources.stop_pollers,
-        closers=resources.closers,
     )
     streams = settings.streams
     housekeeping = asyncio.create_task(

@@ -22,6 +22,7 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
+from service.adapters.woocommerce.mapping import MappingRefused
 from service.app import build_service
 from service.fakes.woocommerce import FakeWooCommerceConfig, serve_fake_woocommerce
 from service.fakes.woocommerce.config import WebhookConfig
@@ -294,3 +295,35 @@ async def test_dropped_merged_repeated_deliveries_and_a_disabled_hook_lose_nothi
         assert "sitoo_sync_woocommerce_webhooks_disabled 1.0" in metrics
         status = render_status(await gather_status(s.redis, s.settings))
         assert "ALERT webshop-woocommerce-orders: 1 WooCommerce web hook(s) disabled" in status
+
+
+async def test_a_mapping_naming_unknown_stores_stops_the_start_in_one_line(
+    redis_url: str,
+) -> None:
+    """The start-up check against Sitoo: the service does not start, the reason is one line."""
+    unique = f"wc{uuid.uuid4().hex[:10]}"
+    sandbox_config = SandboxConfig(credentials={API_ID: SecretStr(API_PASSWORD)}, seed="demo")
+    async with (
+        serve_sandbox(sandbox_config, port=0) as sandbox,
+        serve_fake_woocommerce(FakeWooCommerceConfig(), port=0) as shop,
+    ):
+        settings = stack_settings(sandbox, redis_url, unique, pollers=True).model_copy(
+            update={
+                "woocommerce": WooCommerceSettings(
+                    url=shop.url,  # type: ignore[arg-type]
+                    consumer_key=SecretStr(KEY),
+                    consumer_secret=SecretStr(SECRET),
+                    webhook_secret=SecretStr(HOOK_SECRET),
+                    pickup_locations={"Store Stockholm": "STORE-1", "Store Oslo": "STORE-9"},
+                    stock_warehouse_id=99_999,
+                )
+            }
+        )
+        app = build_service(settings).app
+        with pytest.raises(MappingRefused) as caught:
+            async with app.start_lifespan_context():
+                pass
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "SITOO_SYNC_WOOCOMMERCE__PICKUP_LOCATIONS names unknown Sitoo stores: STORE-9" in message
+    assert "SITOO_SYNC_WOOCOMMERCE__STOCK_WAREHOUSE_ID names an unknown Sitoo warehouse" in message
