@@ -24,6 +24,7 @@ from service.adapters.woocommerce.wiring import (
 )
 from service.adapters.woocommerce.wiring import (
     WooCommerceRuntime,
+    raw_stream,
     register_woocommerce,
     start_woocommerce,
     stop_woocommerce,
@@ -124,12 +125,13 @@ def watched_streams(settings: Settings) -> WatchedStreams:
     """The streams whose length, pending entries and dead letters /metrics reports."""
     streams = settings.streams
     inbound = list(inbound_streams(settings).values())
+    webshop = [raw_stream(settings).stream] if settings.woocommerce.enabled else []
     return WatchedStreams(
         group=streams.group,
-        consumed=[*inbound, streams.sitoo_webhooks],
+        consumed=[*inbound, streams.sitoo_webhooks, *webshop],
         dead_letters={
             stream: stream + streams.dead_letter_suffix
-            for stream in [*inbound, streams.sitoo_webhooks]
+            for stream in [*inbound, streams.sitoo_webhooks, *webshop]
         },
         produced=[streams.results, streams.outbound],
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue
 from redis.exceptions import ResponseError
 
+from service.adapters.woocommerce.wiring import raw_stream
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Lease
 from service.pollers.runner import poller_status_key
@@ -219,6 +220,8 @@ async def gather_status(redis: aioredis.Redis, settings: Settings) -> ServiceSta
         ("stock", streams.stock),
         ("sitoo web hooks", streams.sitoo_webhooks),
     ]
+    if settings.woocommerce.enabled:
+        watched.append(("woocommerce web hooks", raw_stream(settings).stream))
     now_s = time.time()
     return ServiceStatus(
         group=streams.group,

@@ -30,7 +30,7 @@ from service.adapters.common.translating import (
     register_translating_consumer,
 )
 from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
-from service.adapters.woocommerce.mapping import check_mapping, pickup_map
+from service.adapters.woocommerce.mapping import MappingRefused, check_mapping, pickup_map
 from service.adapters.woocommerce.outbound import OutboundWriter, PickupWrites, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.webhooks import (
@@ -124,7 +124,11 @@ async def start_woocommerce(
     woo = settings.woocommerce
     if not woo.enabled:
         return
-    await check_mapping(woo, sitoo)
+    try:
+        await check_mapping(woo, sitoo)
+    except MappingRefused as exc:
+        log.error("woocommerce.mapping_refused", reason=str(exc))  # noqa: TRY400 - one line
+        raise
     http = build_http_client(woo, transport)
     closers.push_async_callback(http.aclose)
     client = WooCommerceClient(http=http, settings=woo)
