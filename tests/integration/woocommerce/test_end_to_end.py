@@ -161,6 +161,18 @@ async def test_a_pickup_order_reaches_sitoo_its_progress_and_stock_reach_woocomm
             await s.hook(topic)
         pings = (await s.shop_admin.get("/webhooks/pings")).json()
         assert [p["ok"] for p in pings] == [True, True]
+        # Every write to the shop may meet a 429, a 5xx before it runs, or a lost answer
+        # after it ran: the notes and the status must still be written once each.
+        faults = {
+            "seed": 3,
+            "writes_only": True,
+            "extra_429_rate": 0.15,
+            "error_before_rate": 0.15,
+            "apply_then_fail_rate": 0.25,
+            "apply_then_fail_mode": "drop",
+            "retry_after_s": 0.2,
+        }
+        assert (await s.shop_admin.put("/faults", json=faults)).status_code == 200
 
         # A bad signature: 401, nothing stored; a bad body signed: never a 5xx.
         raw_stream = "woocommerce.webhooks"
@@ -239,6 +251,9 @@ async def test_a_pickup_order_reaches_sitoo_its_progress_and_stock_reach_woocomm
         assert product["stock_quantity"] == 42
         unmanaged = (await s.shop_api.get("/products", params={"sku": "SKU-0005"})).json()[0]
         assert unmanaged["stock_quantity"] is None  # not managed: never written
+        outcomes = (await s.shop_admin.get("/requests")).json()
+        assert outcomes.get("applied_then_drop", 0) >= 1, outcomes
+        assert outcomes.get("429", 0) >= 1, outcomes
 
 
 @pytest.mark.parametrize("seed", [7])

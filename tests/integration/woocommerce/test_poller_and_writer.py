@@ -234,3 +234,17 @@ async def test_pickup_progress_is_written_once_even_when_redelivered(
     order = await client.get_order(order_id)
     assert order is not None
     assert order.status == "completed"
+
+
+async def test_progress_of_an_order_the_shop_does_not_have_is_settled_not_retried_forever(
+    redis: Any,
+    unique: str,
+    client: WooCommerceClient,
+) -> None:
+    """A permanent refusal (404: the order is gone) is logged and acknowledged."""
+    writer = _writer(client, redis, unique)
+    progress = {"order_id": 1001, "webshop_order_id": "wc-987654", "externalid": "x"}
+    await _publish(redis, unique, "order.pickup_ready", progress)
+    await _publish(redis, unique, "order.pickup_ready", {"webshop_order_id": "100234"})  # not ours
+    await _drain(writer)
+    assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 0
