@@ -19,6 +19,7 @@ from faststream.redis import RedisBroker
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
+from service.adapters.shopify import wiring as shopify
 from service.consumers.housekeeping import keep_groups_tidy
 from service.consumers.wiring import (
     ConsumerRuntime,
@@ -72,6 +73,7 @@ class Resources:
     sitoo: SitooClient | None = None
     consumers: ConsumerRuntime = field(default_factory=ConsumerRuntime)
     sitoo_events: SitooEventDeps | None = None
+    shopify: shopify.ShopifyRuntime | None = None
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     stop_pollers: asyncio.Event = field(default_factory=asyncio.Event)
     pollers: asyncio.Task[None] | None = None
@@ -113,15 +115,18 @@ def watched_streams(settings: Settings) -> WatchedStreams:
     """The streams whose length, pending entries and dead letters /metrics reports."""
     streams = settings.streams
     inbound = list(inbound_streams(settings).values())
+    consumed = [*inbound, streams.sitoo_webhooks, *_webshop_streams(settings)]
     return WatchedStreams(
         group=streams.group,
-        consumed=[*inbound, streams.sitoo_webhooks],
-        dead_letters={
-            stream: stream + streams.dead_letter_suffix
-            for stream in [*inbound, streams.sitoo_webhooks]
-        },
+        consumed=consumed,
+        dead_letters={stream: stream + streams.dead_letter_suffix for stream in consumed},
         produced=[streams.results, streams.outbound],
     )
+
+
+def _webshop_streams(settings: Settings) -> list[str]:
+    """The raw web-hook streams of the webshop adapters that are on."""
+    return [shopify.raw_stream(settings).stream] if shopify.enabled(settings) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +142,11 @@ class Service:
         http = self.settings.http
         if http.ops_port is None:
             return [Listener("main", http.port, self.app)]
+        webhooks = {http.webhook_path}
+        if shopify.enabled(self.settings):
+            webhooks.add(shopify.WEBHOOK_PATH)
         return [
-            Listener("main", http.port, self.app, frozenset({http.webhook_path})),
+            Listener("main", http.port, self.app, frozenset(webhooks)),
             Listener("ops", http.ops_port, self.app, OPS_PATHS),
         ]
 
@@ -204,6 +212,7 @@ def build_service(
     )
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
+    shopify.register_shopify(broker, settings, lambda: resources.shopify)
     depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
     ready = health.Readiness(
         broker,
@@ -269,6 +278,7 @@ def build_service(
                 (path, metrics.webhook.observe(route))
                 for path, route in webhook_routes(settings, lambda: resources.redis)
             ),
+            *shopify.shopify_routes(settings, lambda: resources.redis),
         ],
     )
     return Service(app=app, metrics=metrics, settings=settings)
@@ -300,6 +310,16 @@ async def _open(
     )
     resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
     resources.stop_pollers.clear()
+    if shopify.enabled(settings):
+        # Before the pollers: the writer's group must exist when the first levels are published.
+        resources.shopify = await shopify.start_shopify(
+            settings,
+            resources.redis,
+            resources.sitoo,
+            resources.closers,
+            stop=resources.stop_pollers,
+            heartbeats=resources.heartbeats,
+        )
     resources.pollers = asyncio.create_task(
         run_pollers(
             redis=resources.redis,
@@ -314,7 +334,11 @@ async def _open(
     housekeeping = asyncio.create_task(
         keep_groups_tidy(
             resources.redis,
-            streams=[*inbound_streams(settings).values(), streams.sitoo_webhooks],
+            streams=[
+                *inbound_streams(settings).values(),
+                streams.sitoo_webhooks,
+                *_webshop_streams(settings),
+            ],
             group=streams.group,
             idle_s=streams.remove_idle_consumers_s,
             own=streams.consumer,

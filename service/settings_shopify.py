@@ -72,6 +72,10 @@ class ShopifySettings(BaseModel):
         description="Quantities per inventorySetQuantities call (Shopify caps inputs at 250).",
     )
 
+    webhook_stream: str = Field(
+        default="shopify.webhooks",
+        description="Stream the web-hook deliveries are stored in before they are translated.",
+    )
     locations: dict[str, LocationMapping] = Field(
         default_factory=dict,
         description="Shopify location id (numeric or gid) -> Sitoo store, warehouse and stock "

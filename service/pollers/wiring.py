@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
+SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation poller
 
 
 def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPublisher:
@@ -108,8 +109,11 @@ async def run_pollers(
 def poller_intervals(settings: Settings) -> dict[str, float]:
     """Each poller's interval by name, for :meth:`Heartbeats.stale`."""
     cfg = settings.pollers
-    return {
+    intervals = {
         StockPoller.name: cfg.stock_interval_s,
         OrdersPoller.name: cfg.orders_interval_s,
         GiftCardPoller.name: cfg.giftcards_interval_s,
     }
+    if settings.shopify.enabled:
+        intervals[SHOPIFY_RECONCILER] = settings.shopify.reconcile_interval_s
+    return intervals

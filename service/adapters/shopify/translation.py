@@ -3,7 +3,7 @@
 Event ids come from Shopify's own ids, so every path that sees a change (the web hook,
 its retries, copies, the reconciliation poller) derives the same event:
 
-* ``shopify-order-<order id>-placed`` / ``-cancelled``;
+* ``shopify-order-<order id>-placed`` / ``-cancelled`` (``order_id`` ``shopify-<order id>``);
 * ``shopify-stock-<inventory item id>-<location id>-<updated_at in ms>``.
 
 An order is translated from the order as the Admin API shows it (its fulfillment orders say
@@ -44,6 +44,26 @@ class NotYetRouted(Exception):
 def legacy_id(gid_or_id: str | int) -> str:
     """The numeric id at the end of a gid (or the id itself)."""
     return str(gid_or_id).rsplit("/", 1)[-1]
+
+
+ORDER_ID_PREFIX = "shopify-"
+
+
+def webshop_order_id(order_gid: str) -> str:
+    """The ``order_id`` of the canonical events: ``shopify-<numeric id>``.
+
+    It becomes the Sitoo order's externalid and comes back on the pick-up events, where
+    the prefix tells the Shopify writer the order is one of its own.
+    """
+    return ORDER_ID_PREFIX + legacy_id(order_gid)
+
+
+def order_gid(webshop_order_id: str) -> str | None:
+    """The Shopify order a canonical ``order_id`` names (None: not a Shopify order)."""
+    number = webshop_order_id.removeprefix(ORDER_ID_PREFIX)
+    if number == webshop_order_id or not number.isdigit():
+        return None
+    return f"gid://shopify/Order/{number}"
 
 
 def _envelope(
@@ -185,7 +205,7 @@ def order_placed(order: Order, settings: ShopifySettings) -> CanonicalEvent:
             f"({line_total + shipping_price}); prices without VAT are not supported"
         )
     data: dict[str, Any] = {
-        "order_id": legacy_id(order.id),
+        "order_id": webshop_order_id(order.id),
         "currency": currency,
         "fulfilment": _fulfilment(order, settings),
         "lines": lines,
@@ -216,7 +236,7 @@ def order_cancelled(order: Order) -> CanonicalEvent | None:
     """``order.cancelled`` when the order is cancelled (None otherwise)."""
     if order.cancelled_at is None:
         return None
-    data: dict[str, Any] = {"order_id": legacy_id(order.id)}
+    data: dict[str, Any] = {"order_id": webshop_order_id(order.id)}
     if order.cancel_reason:
         data["reason"] = order.cancel_reason.lower()
     envelope = _envelope(

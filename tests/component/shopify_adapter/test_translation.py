@@ -50,7 +50,7 @@ async def test_pickup_order_becomes_a_pickup_in_the_mapped_store(translator, sho
     assert envelope.type == "order.placed"
     assert envelope.source == "shopify"
     data = envelope.data
-    assert data["order_id"] == str(number)
+    assert data["order_id"] == f"shopify-{number}"
     assert data["fulfilment"] == {"kind": "pickup", "store_id": 1}
     assert [(line["sku"], line["quantity"]) for line in data["lines"]] == [
         ("SKU-0001", 2),
@@ -141,7 +141,7 @@ async def test_cancelled_order_gives_placed_and_cancelled(translator, client, sh
     assert [e.envelope.type for e in outcome.events] == ["order.placed", "order.cancelled"]
     cancelled = outcome.events[1].envelope
     assert cancelled.event_id == f"shopify-order-{number}-cancelled"
-    assert cancelled.data == {"order_id": str(number), "reason": "customer"}
+    assert cancelled.data == {"order_id": f"shopify-{number}", "reason": "customer"}
     for event in outcome.events:
         check(event)
 
