@@ -74,7 +74,9 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _entry(entry_id: object, fields: dict[bytes, bytes]) -> OutboundEntry:
+def entry_from(entry_id: object, fields: dict[bytes, bytes]) -> OutboundEntry:
+    """A stream entry as read (``envelope`` None when it does not parse)."""
+    """A stream entry as read (the envelope None when it does not parse)."""
     raw = fields.get(EVENT_FIELD.encode(), b"")
     try:
         envelope: Envelope | None = Envelope.model_validate_json(raw)
@@ -126,7 +128,7 @@ class OutboundWriter:
         )
         claimed = [(i, f) for i, f in (reclaimed[1] if reclaimed else []) if f]
         if claimed:
-            await self.handle([_entry(i, f) for i, f in claimed])
+            await self.handle([entry_from(i, f) for i, f in claimed])
         answer: Any = await self._redis.xreadgroup(
             reading.group,
             reading.consumer,
@@ -134,7 +136,7 @@ class OutboundWriter:
             count=reading.batch,
             block=reading.block_ms,
         )  # redis-py types the reply loosely
-        fresh = [_entry(i, f) for _, found in answer or [] for i, f in found]
+        fresh = [entry_from(i, f) for _, found in answer or [] for i, f in found]
         if fresh:
             await self.handle(fresh)
         return len(claimed) + len(fresh)
