@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.adapters.common.intake import hmac_sha256_base64
+from service.adapters.shopify import ShopifyClient, build_http_client
 from service.fakes.shopify import WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
     GOTHENBURG,
@@ -94,6 +95,9 @@ async def test_dropped_web_hooks_are_caught_up_by_the_reconciliation_poller(stac
     assert order.warehouseid == stack.store_warehouse
     await _settle(stack)
     assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+    sent = [d for d in stack.shopify.shop.webhooks.deliveries if d.topic == "orders/create"]
+    assert sent
+    assert {d.state for d in sent} == {"dropped"}
 
 
 async def test_stock_of_a_sitoo_mastered_location_reaches_shopify_without_echo(stack: Stack, redis):
@@ -178,3 +182,16 @@ async def test_bad_hmac_is_401_and_nothing_is_stored(stack: Stack, redis):
         unsigned = await client.post("/webhooks/shopify", content=body)
     assert (forged.status_code, unsigned.status_code) == (401, 401)
     assert await redis.xlen(stream) == before
+
+
+async def test_an_order_cancelled_in_shopify_is_cancelled_in_sitoo(stack: Stack):
+    """orders/cancelled (twice, reordered) cancels the Sitoo order once."""
+    number = await _place(stack, "SKU-0006")
+    [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"))
+    settings = stack.settings.shopify
+    async with build_http_client(settings) as http:
+        merchant = ShopifyClient(http=http, settings=settings)
+        assert await merchant.cancel_order(f"gid://shopify/Order/{number}", reason="CUSTOMER")
+    await eventually(lambda: stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 20)
+    await _settle(stack)
+    assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
