@@ -26,11 +26,12 @@ from service.settings import (
     StreamSettings,
 )
 from service.settings_shopify import ShopifySettings
+from tests.integration.shopify_adapter.guide import documented_scopes, documented_topics
 
 API_ID, API_PASSWORD = "shopify-e2e", "shopify-e2e-password"
 HOOK_SECRET = "shopify-app-client-secret"
 STOCKHOLM, GOTHENBURG, WEB = 70000000001, 70000000002, 70000000003
-TOPICS = ("orders/create", "orders/cancelled", "orders/updated", "inventory_levels/update")
+MERCHANT_TOKEN = "shpat_merchant_admin"  # the shop staff's own app, for actions in the tests
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,18 @@ async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> A
     sandbox_config = SandboxConfig(credentials={API_ID: SecretStr(API_PASSWORD)}, seed="demo")
     async with (
         serve_sandbox(sandbox_config, port=0) as sandbox,
-        serve_fake_shopify(FakeShopifyConfig(webhooks=webhook_config), port=0) as shopify,
+        serve_fake_shopify(
+            FakeShopifyConfig(
+                webhooks=webhook_config,
+                # The adapter's app has exactly the scopes the set-up guide lists.
+                access_tokens={
+                    "main": SecretStr("shpat_fake_access_token"),
+                    "merchant": SecretStr(MERCHANT_TOKEN),
+                },
+                token_scopes={"main": documented_scopes()},
+            ),
+            port=0,
+        ) as shopify,
         httpx.AsyncClient(base_url=f"{shopify.url}/_fake") as admin,
     ):
         catalog = sandbox.sandbox.catalog
@@ -142,7 +154,7 @@ async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> A
             await eventually(lambda: server.started or serving.done(), timeout_s=20)
             if serving.done():
                 serving.result()
-            for topic in TOPICS:
+            for topic in documented_topics():
                 answer = await admin.post(
                     "/webhooks/subscriptions",
                     json={"topic": topic, "uri": f"http://127.0.0.1:{port}/webhooks/shopify"},

@@ -19,6 +19,7 @@ from service.fakes.shopify import WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
     GOTHENBURG,
     HOOK_SECRET,
+    MERCHANT_TOKEN,
     STOCKHOLM,
     WEB,
     Stack,
@@ -188,7 +189,7 @@ async def test_an_order_cancelled_in_shopify_is_cancelled_in_sitoo(stack: Stack)
     """orders/cancelled (twice, reordered) cancels the Sitoo order once."""
     number = await _place(stack, "SKU-0006")
     [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"))
-    settings = stack.settings.shopify
+    settings = stack.settings.shopify.model_copy(update={"access_token": SecretStr(MERCHANT_TOKEN)})
     async with build_http_client(settings) as http:
         merchant = ShopifyClient(http=http, settings=settings)
         assert await merchant.cancel_order(f"gid://shopify/Order/{number}", reason="CUSTOMER")
