@@ -19,17 +19,9 @@ from faststream.redis import RedisBroker
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
-from service.adapters.woocommerce.wiring import (
-    WEBHOOK_PATH as WOOCOMMERCE_WEBHOOK_PATH,
-)
-from service.adapters.woocommerce.wiring import (
-    WooCommerceRuntime,
-    raw_stream,
-    register_woocommerce,
-    start_woocommerce,
-    stop_woocommerce,
-    woocommerce_routes,
-)
+from service.adapters.shopify import wiring as shopify
+from service.adapters.woocommerce import wiring as woocommerce
+from service.adapters.woocommerce.wiring import WooCommerceRuntime
 from service.consumers.housekeeping import keep_groups_tidy
 from service.consumers.wiring import (
     ConsumerRuntime,
@@ -83,6 +75,7 @@ class Resources:
     sitoo: SitooClient | None = None
     consumers: ConsumerRuntime = field(default_factory=ConsumerRuntime)
     sitoo_events: SitooEventDeps | None = None
+    shopify: shopify.ShopifyRuntime | None = None
     woocommerce: WooCommerceRuntime = field(default_factory=WooCommerceRuntime)
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     stop_pollers: asyncio.Event = field(default_factory=asyncio.Event)
@@ -125,16 +118,20 @@ def watched_streams(settings: Settings) -> WatchedStreams:
     """The streams whose length, pending entries and dead letters /metrics reports."""
     streams = settings.streams
     inbound = list(inbound_streams(settings).values())
-    webshop = [raw_stream(settings).stream] if settings.woocommerce.enabled else []
+    consumed = [*inbound, streams.sitoo_webhooks, *_webshop_streams(settings)]
     return WatchedStreams(
         group=streams.group,
-        consumed=[*inbound, streams.sitoo_webhooks, *webshop],
-        dead_letters={
-            stream: stream + streams.dead_letter_suffix
-            for stream in [*inbound, streams.sitoo_webhooks, *webshop]
-        },
+        consumed=consumed,
+        dead_letters={stream: stream + streams.dead_letter_suffix for stream in consumed},
         produced=[streams.results, streams.outbound],
     )
+
+
+def _webshop_streams(settings: Settings) -> list[str]:
+    """The raw web-hook streams of the webshop adapters that are on."""
+    shop = [shopify.raw_stream(settings).stream] if shopify.enabled(settings) else []
+    woo = [woocommerce.raw_stream(settings).stream] if settings.woocommerce.enabled else []
+    return shop + woo
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +148,9 @@ class Service:
         if http.ops_port is None:
             return [Listener("main", http.port, self.app)]
         webhooks = {http.webhook_path}
-        if self.settings.woocommerce.enabled:
-            webhooks.add(WOOCOMMERCE_WEBHOOK_PATH)
+        if shopify.enabled(self.settings):
+            webhooks.add(shopify.WEBHOOK_PATH)
+        webhooks |= {woocommerce.WEBHOOK_PATH} if self.settings.woocommerce.enabled else set()
         return [
             Listener("main", http.port, self.app, frozenset(webhooks)),
             Listener("ops", http.ops_port, self.app, OPS_PATHS),
@@ -220,7 +218,8 @@ def build_service(
     )
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
-    register_woocommerce(broker, settings, resources.woocommerce)
+    shopify.register_shopify(broker, settings, lambda: resources.shopify)
+    woocommerce.register_woocommerce(broker, settings, resources.woocommerce)
     depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
     ready = health.Readiness(
         broker,
@@ -242,9 +241,6 @@ def build_service(
             resources.closers.push_async_callback(_drain_handlers, resources)
             resources.closers.push_async_callback(
                 _stop_pollers, resources, settings.http.shutdown_grace_s
-            )
-            resources.closers.push_async_callback(
-                stop_woocommerce, resources.woocommerce, settings.http.shutdown_grace_s
             )
             watchdog = asyncio.create_task(
                 health.watch_subscribers(
@@ -289,7 +285,8 @@ def build_service(
                 (path, metrics.webhook.observe(route))
                 for path, route in webhook_routes(settings, lambda: resources.redis)
             ),
-            *woocommerce_routes(settings, lambda: resources.redis),
+            *shopify.shopify_routes(settings, lambda: resources.redis),
+            *woocommerce.woocommerce_routes(settings, lambda: resources.redis),
         ],
     )
     return Service(app=app, metrics=metrics, settings=settings)
@@ -314,18 +311,6 @@ async def _open(
         metrics=resources.metrics.sitoo,
         credential_observer=resources.credentials,
     )
-    # First, before anything runs: its mapping check refuses to start on unknown stores.
-    resources.stop_pollers.clear()
-    await start_woocommerce(
-        resources.woocommerce,
-        settings,
-        redis=resources.redis,
-        sitoo=resources.sitoo,
-        metrics=resources.metrics.woocommerce,
-        heartbeats=resources.heartbeats,
-        stop=resources.stop_pollers,
-        closers=resources.closers,
-    )
     await ensure_groups(resources.redis, settings)
     await ensure_sitoo_event_group(resources.redis, settings)
     resources.consumers.handler = build_delivery_handler(
@@ -333,6 +318,17 @@ async def _open(
     )
     resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
     resources.stop_pollers.clear()
+    if shopify.enabled(settings):
+        # Before the pollers: the writer's group must exist when the first levels are published.
+        resources.shopify = await shopify.start_shopify(
+            settings,
+            resources.redis,
+            resources.sitoo,
+            resources.closers,
+            stop=resources.stop_pollers,
+            heartbeats=resources.heartbeats,
+        )
+    await woocommerce.start_woocommerce(resources, settings)  # checks its map before the pollers
     resources.pollers = asyncio.create_task(
         run_pollers(
             redis=resources.redis,
@@ -347,7 +343,11 @@ async def _open(
     housekeeping = asyncio.create_task(
         keep_groups_tidy(
             resources.redis,
-            streams=[*inbound_streams(settings).values(), streams.sitoo_webhooks],
+            streams=[
+                *inbound_streams(settings).values(),
+                streams.sitoo_webhooks,
+                *_webshop_streams(settings),
+            ],
             group=streams.group,
             idle_s=streams.remove_idle_consumers_s,
             own=streams.consumer,

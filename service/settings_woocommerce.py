@@ -43,6 +43,12 @@ class WooCommerceSettings(BaseModel):
         description="Items per products batch request (WooCommerce accepts at most 100).",
     )
 
+    webhook_stream: str = Field(
+        default="woocommerce.webhooks",
+        min_length=1,
+        description="The stream WooCommerce's web-hook deliveries are stored in before they are "
+        "translated (its dead letters: the same name plus the dead-letter suffix).",
+    )
     pickup_locations: dict[str, str] = Field(
         default_factory=dict,
         description="Pick-up location name -> Sitoo store externalid, as JSON, e.g. "

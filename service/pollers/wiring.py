@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from service.adapters.common.keys import poller_lease_name
 from service.pollers.cursors import FencedCursors
 from service.pollers.giftcards import GiftCardPoller
 from service.pollers.lease import Lease
@@ -21,7 +20,8 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
-WOOCOMMERCE_POLLER = poller_lease_name("woocommerce", "orders")
+SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation poller
+WOOCOMMERCE_POLLER = "woocommerce-orders"  # the WooCommerce adapter's reconciliation poller
 
 
 def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPublisher:
@@ -115,6 +115,8 @@ def poller_intervals(settings: Settings) -> dict[str, float]:
         OrdersPoller.name: cfg.orders_interval_s,
         GiftCardPoller.name: cfg.giftcards_interval_s,
     }
+    if settings.shopify.enabled:
+        intervals[SHOPIFY_RECONCILER] = settings.shopify.reconcile_interval_s
     if settings.woocommerce.enabled:
         intervals[WOOCOMMERCE_POLLER] = settings.woocommerce.poll_interval_s
     return intervals

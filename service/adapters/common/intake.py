@@ -63,6 +63,38 @@ return redis.call('XADD', KEYS[1], '*', '{TOPIC_FIELD}', ARGV[2], '{BODY_FIELD}'
 """
 
 
+async def append_delivery(
+    client: aioredis.Redis,
+    *,
+    stream: str,
+    dedupe_keys: Sequence[str],
+    dedupe_ms: int,
+    topic: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    received_ms: int,
+) -> str | None:
+    """Append a delivery unless one of its de-duplication keys is set; the entry id or None.
+
+    The web-hook endpoint stores what the platform sends; a reconciliation poller stores
+    what it found the same way, so one consumer translates both.
+    """
+    script = client.register_script(_APPEND_ONCE)
+    entry = await script(
+        keys=[stream, *dedupe_keys],
+        args=[
+            dedupe_ms,
+            topic,
+            body,
+            json.dumps(dict(headers), sort_keys=True),
+            str(received_ms),
+        ],
+    )
+    if entry is None:
+        return None
+    return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+
 class WebhookSource(Protocol):
     """What the endpoint needs to know about one webshop's web hooks."""
 
@@ -144,24 +176,19 @@ class WebshopIntake:
     ) -> str | None:
         """Append the delivery unless one of its ids was stored before; the entry id or None."""
         webshop = self.source.webshop
-        dedupe = [
-            keys.delivery_key(self.config.key_prefix, webshop, i)
-            for i in self.source.delivery_ids(headers)
-        ]
-        script = client.register_script(_APPEND_ONCE)
-        entry = await script(
-            keys=[self.config.stream, *dedupe],
-            args=[
-                self.config.dedupe_ms,
-                self.source.topic(headers),
-                body,
-                json.dumps(self.source.kept_headers(headers), sort_keys=True),
-                str(int(self._clock() * 1000)),
+        return await append_delivery(
+            client,
+            stream=self.config.stream,
+            dedupe_keys=[
+                keys.delivery_key(self.config.key_prefix, webshop, i)
+                for i in self.source.delivery_ids(headers)
             ],
+            dedupe_ms=self.config.dedupe_ms,
+            topic=self.source.topic(headers),
+            body=body,
+            headers=self.source.kept_headers(headers),
+            received_ms=int(self._clock() * 1000),
         )
-        if entry is None:
-            return None
-        return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     async def handle(self, request: Request) -> Response:
         """Read, authenticate, store, answer; bounded by the deadline."""

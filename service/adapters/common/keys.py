@@ -9,11 +9,6 @@ from __future__ import annotations
 import hashlib
 
 
-def raw_stream(webshop: str) -> str:
-    """The stream of a webshop's web-hook deliveries as received, e.g. ``shopify.webhooks``."""
-    return f"{webshop}.webhooks"
-
-
 def delivery_key(prefix: str, webshop: str, delivery_id: str) -> str:
     """Marks a delivery id as stored (de-duplication of the platform's retries and copies)."""
     return f"{prefix}:webshop-delivery:{webshop}:{_short(delivery_id)}"
@@ -22,16 +17,6 @@ def delivery_key(prefix: str, webshop: str, delivery_id: str) -> str:
 def emitted_key(prefix: str, event_id: str) -> str:
     """Marks a canonical event id as appended, whichever path (web hook, poller) came first."""
     return f"{prefix}:webshop-emitted:{_short(event_id)}"
-
-
-def poller_cursor_key(prefix: str, webshop: str, name: str) -> str:
-    """A webshop reconciliation poller's cursor."""
-    return f"{prefix}:webshop-cursor:{webshop}:{name}"
-
-
-def poller_lease_name(webshop: str, name: str) -> str:
-    """The lease name (see :class:`service.pollers.lease.Lease`) of a webshop poller."""
-    return f"webshop-{webshop}-{name}"
 
 
 def outbound_group(webshop: str) -> str:
@@ -49,3 +34,8 @@ def _short(text: str) -> str:
     if len(text) <= 120 and text.isascii() and " " not in text:  # noqa: PLR2004
         return text
     return "h-" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def writes_dead_letters(outbound: str, webshop: str) -> str:
+    """Outbound events a webshop's writer could not apply, e.g. ``sitoo.events.shopify.dlq``."""
+    return f"{outbound}.{webshop}.dlq"

@@ -1,7 +1,8 @@
 """Sitoo's changes to WooCommerce: stock levels and pick-up progress, from ``sitoo.events``.
 
-The writer reads the outbound stream in its own consumer group (every replica one consumer;
-entries a dead replica held are claimed after they idle), up to a batch at a time:
+The shared webshop writer (:mod:`service.adapters.common.outbound`) reads the outbound stream
+in WooCommerce's own consumer group and hands batches to :class:`WooCommerceWriter`, which
+says per entry whether it is done, to be retried, or failed for good:
 
 * ``stock.changed`` of the configured warehouse: the SKU's ``available`` (never below 0,
   whole units) becomes the product's or variation's ``stock_quantity`` through the batch
@@ -15,30 +16,27 @@ entries a dead replica held are claimed after they idle), up to a batch at a tim
   writing, the status is read before it is set, a claim keeps two replicas from doing the
   same step at once, and a done mark skips the whole step afterwards.
 
-An entry is acknowledged when its effect is made or proven unnecessary. A transient failure
-of the shop leaves the batch's entries pending, to be claimed again; a permanent one (the
-order is gone, the key may not write) is logged with the reason and acknowledged.
+A transient failure of the shop leaves the entries to be retried (the shared writer gives
+up, with a dead letter, after the allowed deliveries); a permanent one (the order is gone,
+the key may not write) fails them at once with the reason.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from redis.exceptions import RedisError, ResponseError
 
 from service.adapters.common import keys
 from service.adapters.common.errors import WebshopError
+from service.adapters.common.outbound import Applied, OutboundEntry
 from service.adapters.woocommerce.orders import NoteWrite
 from service.adapters.woocommerce.stock import StockLevel, StockReport
 from service.adapters.woocommerce.translate import order_id_from_webshop
 from service.adapters.woocommerce.webhooks import WEBSHOP
-from service.contracts.envelope import EVENT_FIELD
 from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
@@ -91,40 +89,24 @@ class PickupWrites:
 
 @dataclass(frozen=True, slots=True)
 class WriterConfig:
-    """Where the writer reads and what it writes."""
+    """What the writer writes, and how long its claims and marks last."""
 
-    stream: str
-    group: str
-    consumer: str
     key_prefix: str
     warehouse_id: int | None
     pickup: PickupWrites
-    batch: int = 100
-    block_ms: int = 1000
-    reclaim_idle_ms: int = 60_000
     claim_ms: int = 120_000
     done_ms: int = 30 * 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    id: bytes
+    id: str
     type: str
     data: dict[str, Any]
 
 
 class RetryLater(Exception):
-    """The step could not be made now (a claim held elsewhere); leave the entry pending."""
-
-
-def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> _Entry:
-    try:
-        document = json.loads(fields.get(EVENT_FIELD.encode(), b""))
-    except (ValueError, UnicodeDecodeError):
-        return _Entry(entry_id, "", {})
-    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
-        return _Entry(entry_id, "", {})
-    return _Entry(entry_id, str(document.get("type") or ""), document["data"])
+    """The step could not be made now (a claim held elsewhere); retry the entry."""
 
 
 def _whole_units(value: object) -> int | None:
@@ -150,8 +132,8 @@ def _newest_levels(entries: list[_Entry]) -> dict[str, tuple[int, int]]:
     return newest
 
 
-class OutboundWriter:
-    """Reads ``sitoo.events`` and makes each relevant change in WooCommerce once."""
+class WooCommerceWriter:
+    """The shared writer's applier for WooCommerce: each relevant change made once."""
 
     def __init__(
         self,
@@ -167,68 +149,24 @@ class OutboundWriter:
         self._writes = writes
         self._record_newer = redis.register_script(_RECORD_NEWER)
 
-    # --- the loop -------------------------------------------------------------------------
-
-    async def ensure_group(self) -> None:
-        """The group at id 0: the current levels and open pick-ups are written on first start."""
-        try:
-            await self._redis.xgroup_create(
-                self.config.stream, self.config.group, id="0", mkstream=True
-            )
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop``: claim idle entries, read new ones, write, acknowledge."""
-        while not stop.is_set():
-            try:
-                await self.ensure_group()
-                if not await self.step():
-                    continue
-            except (RedisError, OSError) as exc:
-                log.warning("woocommerce_writer.redis_unavailable", error=repr(exc))
-            except Exception:
-                log.exception("woocommerce_writer.step_failed")
+    async def apply(self, entries: Sequence[OutboundEntry]) -> Applied:
+        """Make the batch's effects; every entry id lands in done, retry or failed."""
+        applied = Applied()
+        mine: list[_Entry] = []
+        for raw in entries:
+            envelope = raw.envelope
+            entry = _Entry(raw.entry_id, envelope.type, envelope.data) if envelope else None
+            if entry is None or not self._relevant(entry):
+                applied.done.add(raw.entry_id)  # not for WooCommerce
             else:
-                continue
-            await asyncio.sleep(1.0)
-
-    async def step(self) -> int:
-        """One batch: entries idle elsewhere first, else new ones; how many were read."""
-        cfg = self.config
-        claimed = await self._redis.xautoclaim(
-            cfg.stream,
-            cfg.group,
-            cfg.consumer,
-            min_idle_time=cfg.reclaim_idle_ms,
-            start_id="0-0",
-            count=cfg.batch,
-        )
-        raw: list[Any] = [e for e in claimed[1] if e is not None and e[1] is not None]
-        if not raw:
-            answer: Any = await self._redis.xreadgroup(
-                cfg.group, cfg.consumer, {cfg.stream: ">"}, count=cfg.batch, block=cfg.block_ms
-            )
-            raw = answer[0][1] if answer else []
-        if not raw:
-            return 0
-        entries = [_entry(bytes(entry_id), fields) for entry_id, fields in raw]
-        settled = await self.handle(entries)
-        if settled:
-            await self._redis.xack(cfg.stream, cfg.group, *settled)
-        return len(entries)
-
-    async def handle(self, entries: Sequence[_Entry]) -> list[bytes]:
-        """Make the batch's effects; returns the ids of the entries settled."""
-        settled = [e.id for e in entries if not self._relevant(e)]
-        stock = [e for e in entries if e.type == "stock.changed" and self._relevant(e)]
+                mine.append(entry)
+        stock = [e for e in mine if e.type == "stock.changed"]
         if stock:
-            settled += await self._settle(stock, self._write_stock(stock))
-        for entry in entries:
-            if entry.type in PICKUP_TYPES and self._relevant(entry):
-                settled += await self._settle([entry], self._write_pickup(entry))
-        return settled
+            await self._settle(applied, stock, self._write_stock(stock))
+        for entry in mine:
+            if entry.type in PICKUP_TYPES:
+                await self._settle(applied, [entry], self._write_pickup(entry))
+        return applied
 
     def _relevant(self, entry: _Entry) -> bool:
         if entry.type == "stock.changed":
@@ -238,23 +176,23 @@ class OutboundWriter:
             return order_id_from_webshop(entry.data.get("webshop_order_id")) is not None
         return False
 
-    async def _settle(self, entries: list[_Entry], work: Any) -> list[bytes]:  # noqa: ANN401 - a coroutine
-        """Run ``work``; the entries settle unless it failed in a way worth retrying."""
+    async def _settle(self, applied: Applied, entries: list[_Entry], work: Any) -> None:  # noqa: ANN401 - a coroutine
+        """Run ``work``; sort its entries by how it ended."""
+        ids = {e.id for e in entries}
         try:
             await work
         except RetryLater as exc:
             log.info("woocommerce_writer.later", reason=str(exc))
-            return []
+            applied.retry |= ids
         except WebshopError as exc:
-            if exc.disposition is not Disposition.DEAD_LETTER:
-                log.warning("woocommerce_writer.retry", error=f"{type(exc).__name__}: {exc}")
-                return []
-            log.error(  # noqa: TRY400 - a refusal with its reason, not a crash to trace
-                "woocommerce_writer.refused",
-                entries=[e.id.decode() for e in entries],
-                reason=f"{type(exc).__name__}: {exc}",
-            )
-        return [e.id for e in entries]
+            reason = f"{type(exc).__name__}: {exc}"
+            if exc.disposition is Disposition.DEAD_LETTER:
+                applied.failed.update(dict.fromkeys(ids, reason))
+            else:
+                log.warning("woocommerce_writer.retry", error=reason)
+                applied.retry |= ids
+        else:
+            applied.done |= ids
 
     # --- stock ----------------------------------------------------------------------------
 

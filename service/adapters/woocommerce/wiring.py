@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 import structlog
@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from service.adapters.common import keys
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig
+from service.adapters.common.outbound import OutboundReading, OutboundWriter
 from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
@@ -31,7 +32,7 @@ from service.adapters.common.translating import (
 )
 from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
 from service.adapters.woocommerce.mapping import MappingRefused, check_mapping, pickup_map
-from service.adapters.woocommerce.outbound import OutboundWriter, PickupWrites, WriterConfig
+from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.webhooks import (
     WEBSHOP,
@@ -47,9 +48,9 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from faststream.redis import RedisBroker
 
-    from service.adapters.woocommerce.mapping import StoresAndWarehouses
-    from service.observability.metrics import WooCommerceMetrics
+    from service.observability.metrics import ServiceMetrics
     from service.settings import Settings
+    from service.sitoo import SitooClient
 
 log = structlog.get_logger(__name__)
 WEBHOOK_PATH = "/webhooks/woocommerce"
@@ -58,7 +59,7 @@ DAY_MS = 86_400_000
 
 def raw_stream(settings: Settings) -> RawStream:
     """Where WooCommerce's deliveries are stored and how they are consumed."""
-    stream = keys.raw_stream(WEBSHOP)
+    stream = settings.woocommerce.webhook_stream
     streams = settings.streams
     return RawStream(
         webshop=WEBSHOP,
@@ -83,7 +84,7 @@ def woocommerce_routes(
     if not woo.enabled or woo.webhook_secret is None:
         return []
     config = IntakeConfig(
-        stream=keys.raw_stream(WEBSHOP),
+        stream=settings.woocommerce.webhook_stream,
         key_prefix=settings.redis.key_prefix,
         dedupe_ms=_retention_ms(settings),
         deadline_s=settings.http.webhook_deadline_s,
@@ -108,22 +109,59 @@ def register_woocommerce(
         register_translating_consumer(broker, raw_stream(settings), lambda: runtime.deps)
 
 
+class ServiceParts(Protocol):
+    """What the adapter takes from the service's resources once they are open."""
+
+    @property
+    def woocommerce(self) -> WooCommerceRuntime:
+        """Where the adapter's parts are kept."""
+        ...
+
+    @property
+    def redis(self) -> aioredis.Redis | None:
+        """The service's Redis client."""
+        ...
+
+    @property
+    def sitoo(self) -> SitooClient | None:
+        """The Sitoo client (the mapping check reads stores and warehouses)."""
+        ...
+
+    @property
+    def metrics(self) -> ServiceMetrics:
+        """The service's instruments."""
+        ...
+
+    @property
+    def heartbeats(self) -> Heartbeats:
+        """The pollers' status in this process."""
+        ...
+
+    @property
+    def stop_pollers(self) -> asyncio.Event:
+        """Set when the service stops."""
+        ...
+
+    @property
+    def closers(self) -> contextlib.AsyncExitStack:
+        """Closed after the service has stopped."""
+        ...
+
+
 async def start_woocommerce(
-    runtime: WooCommerceRuntime,
+    parts: ServiceParts,
     settings: Settings,
     *,
-    redis: aioredis.Redis,
-    sitoo: StoresAndWarehouses,
-    metrics: WooCommerceMetrics,
-    heartbeats: Heartbeats,
-    stop: asyncio.Event,
-    closers: contextlib.AsyncExitStack,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Check the mapping, open the client, start the poller and the writer."""
     woo = settings.woocommerce
     if not woo.enabled:
         return
+    runtime, redis, sitoo, closers = parts.woocommerce, parts.redis, parts.sitoo, parts.closers
+    metrics, stop = parts.metrics.woocommerce, parts.stop_pollers
+    if redis is None or sitoo is None:
+        raise RuntimeError("the WooCommerce adapter started before Redis and Sitoo")
     try:
         await check_mapping(woo, sitoo)
     except MappingRefused as exc:
@@ -164,31 +202,42 @@ async def start_woocommerce(
         disabled_gauge=metrics.webhooks_disabled,
     )
     writer = OutboundWriter(
-        client,
         redis,
-        WriterConfig(
+        OutboundReading(
             stream=settings.streams.outbound,
             group=keys.outbound_group(WEBSHOP),
             consumer=settings.streams.consumer,
-            key_prefix=prefix,
-            warehouse_id=woo.stock_warehouse_id,
-            pickup=PickupWrites(
-                ready_note=woo.ready_note,
-                ready_status=woo.ready_status,
-                picked_up_note=woo.picked_up_note,
-                picked_up_status=woo.picked_up_status,
-                notify_customer=woo.notify_customer,
-            ),
-            batch=woo.batch_size,
+            dead_letters=keys.writes_dead_letters(settings.streams.outbound, WEBSHOP),
+            batch=1000,
+            block_ms=1000,
             reclaim_idle_ms=settings.streams.reclaim_idle_ms,
+            max_deliveries=settings.streams.max_deliveries,
         ),
-        writes=metrics.writes,
+        WooCommerceWriter(
+            client,
+            redis,
+            WriterConfig(
+                key_prefix=prefix,
+                warehouse_id=woo.stock_warehouse_id,
+                pickup=PickupWrites(
+                    ready_note=woo.ready_note,
+                    ready_status=woo.ready_status,
+                    picked_up_note=woo.picked_up_note,
+                    picked_up_status=woo.picked_up_status,
+                    notify_customer=woo.notify_customer,
+                ),
+            ),
+            writes=metrics.writes,
+        ),
     )
+    # Before the Sitoo pollers start: the group must exist when the first levels appear.
+    await writer.ensure_group()
     if settings.pollers.enabled:
-        runner = runner_for(poller, redis, settings, heartbeats)
+        runner = runner_for(poller, redis, settings, parts.heartbeats)
         runtime.tasks.append(asyncio.create_task(runner.run(stop), name="poller:woocommerce"))
     runtime.tasks.append(asyncio.create_task(writer.run(stop), name="woocommerce-writer"))
     log.info("woocommerce.started", url=woo.api_url, pickups=len(woo.pickup_locations))
+    closers.push_async_callback(stop_woocommerce, runtime, settings.http.shutdown_grace_s)
 
 
 async def stop_woocommerce(runtime: WooCommerceRuntime, grace_s: float) -> None:

@@ -309,7 +309,7 @@ async def test_dropped_merged_repeated_deliveries_and_a_disabled_hook_lose_nothi
         metrics = (await s.service.get("/metrics")).text
         assert "sitoo_sync_woocommerce_webhooks_disabled 1.0" in metrics
         status = render_status(await gather_status(s.redis, s.settings))
-        assert "ALERT webshop-woocommerce-orders: 1 WooCommerce web hook(s) disabled" in status
+        assert "ALERT woocommerce-orders: 1 WooCommerce web hook(s) disabled" in status
         assert "woocommerce web hooks  woocommerce.webhooks" in status
         assert 'sitoo_sync_dead_letter_entries{stream="woocommerce.webhooks"}' in metrics
 

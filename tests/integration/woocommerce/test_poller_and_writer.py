@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from service.adapters.common.emitting import EventAppender
+from service.adapters.common.outbound import OutboundReading, OutboundWriter
 from service.adapters.woocommerce import WooCommerceClient, build_http_client
-from service.adapters.woocommerce.outbound import OutboundWriter, PickupWrites, WriterConfig
+from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.translate import PickupMap
 from service.contracts.registry import Channel
@@ -131,35 +132,53 @@ async def test_the_poller_appends_each_event_once_and_dead_letters_once(
     assert moved["modified_after"] > cursor["modified_after"]
 
 
-def _writer(client: WooCommerceClient, redis: Any, unique: str) -> OutboundWriter:
+def _writer(
+    client: WooCommerceClient,
+    redis: Any,
+    unique: str,
+    *,
+    reclaim_idle_ms: int = 60_000,
+) -> OutboundWriter:
     return OutboundWriter(
-        client,
         redis,
-        WriterConfig(
+        OutboundReading(
             stream=f"{unique}.sitoo.events",
             group="woo",
             consumer="c1",
-            key_prefix=unique,
-            warehouse_id=7,
-            pickup=PickupWrites(
-                ready_note="Ready for pickup.",
-                ready_status=None,
-                picked_up_note="Picked up.",
-                picked_up_status="completed",
-                notify_customer=True,
-            ),
+            dead_letters=f"{unique}.sitoo.events.woocommerce.dlq",
+            batch=100,
             block_ms=10,
-            reclaim_idle_ms=60_000,
+            reclaim_idle_ms=reclaim_idle_ms,
+            max_deliveries=5,
+        ),
+        WooCommerceWriter(
+            client,
+            redis,
+            WriterConfig(
+                key_prefix=unique,
+                warehouse_id=7,
+                pickup=PickupWrites(
+                    ready_note="Ready for pickup.",
+                    ready_status=None,
+                    picked_up_note="Picked up.",
+                    picked_up_status="completed",
+                    notify_customer=True,
+                ),
+            ),
         ),
     )
 
 
 async def _publish(redis: Any, unique: str, event_type: str, data: dict[str, Any]) -> None:
     envelope = {
-        "event_id": f"e-{event_type}-{json.dumps(data, sort_keys=True)}"[:150],
+        "event_id": f"e-{uuid.uuid4().hex}",
         "type": event_type,
+        "schema_version": 1,
+        "occurred_at": "2026-03-01T12:00:00Z",
+        "source": "sitoo",
+        "data": data,
     }
-    await redis.xadd(f"{unique}.sitoo.events", {"event": json.dumps({**envelope, "data": data})})
+    await redis.xadd(f"{unique}.sitoo.events", {"event": json.dumps(envelope)})
 
 
 def _level(sku: str, available: str, version: int, warehouse_id: int = 7) -> dict[str, Any]:
@@ -167,7 +186,6 @@ def _level(sku: str, available: str, version: int, warehouse_id: int = 7) -> dic
 
 
 async def _drain(writer: OutboundWriter) -> None:
-    await writer.ensure_group()
     while await writer.step():
         pass
 
@@ -182,6 +200,7 @@ async def test_stock_newest_version_wins_and_only_the_configured_warehouse(
     client: WooCommerceClient,
 ) -> None:
     writer = _writer(client, redis, unique)
+    await writer.ensure_group()  # at the stream's end: only what is published from now on
     await _publish(redis, unique, "stock.changed", _level("SKU-0001", "12.000", 2))
     await _publish(redis, unique, "stock.changed", _level("SKU-0001", "9", 1))  # older, later
     await _publish(redis, unique, "stock.changed", _level("SKU-0002", "-3", 1))  # never below 0
@@ -214,6 +233,7 @@ async def test_pickup_progress_is_written_once_even_when_redelivered(
 ) -> None:
     order_id = _place(store, pickup_location="Store Stockholm")
     writer = _writer(client, redis, unique)
+    await writer.ensure_group()  # at the stream's end: only what is published from now on
     progress = {"order_id": 1001, "webshop_order_id": f"wc-{order_id}", "externalid": "x"}
     for event_type in ("order.pickup_ready", "order.pickup_ready", "order.picked_up"):
         await _publish(redis, unique, event_type, progress)
@@ -223,8 +243,7 @@ async def test_pickup_progress_is_written_once_even_when_redelivered(
     await _drain(writer)
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 1
     await redis.delete(claim)
-    writer.config = dataclasses.replace(writer.config, reclaim_idle_ms=0)  # claim it back now
-    await _drain(writer)
+    await _drain(_writer(client, redis, unique, reclaim_idle_ms=0))  # claimed back at once
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 0
     notes = [n.note for n in await client.order_notes(order_id)]
     ours = [n for n in notes if "[sitoo-sync:" in n]
@@ -241,10 +260,13 @@ async def test_progress_of_an_order_the_shop_does_not_have_is_settled_not_retrie
     unique: str,
     client: WooCommerceClient,
 ) -> None:
-    """A permanent refusal (404: the order is gone) is logged and acknowledged."""
+    """A permanent refusal (404: the order is gone) is dead-lettered with the reason."""
     writer = _writer(client, redis, unique)
+    await writer.ensure_group()  # at the stream's end: only what is published from now on
     progress = {"order_id": 1001, "webshop_order_id": "wc-987654", "externalid": "x"}
     await _publish(redis, unique, "order.pickup_ready", progress)
     await _publish(redis, unique, "order.pickup_ready", {"webshop_order_id": "100234"})  # not ours
     await _drain(writer)
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 0
+    (letter,) = [f for _, f in await redis.xrange(f"{unique}.sitoo.events.woocommerce.dlq")]
+    assert letter[b"reason"].startswith(b"NotFound: ")
