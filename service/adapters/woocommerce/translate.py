@@ -30,7 +30,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -153,13 +153,15 @@ def _placed(raw: dict[str, Any], order_id: int, pickups: PickupMap) -> Envelope:
     if not lines:
         raise Untranslatable("the order has no line items")
     total = _money(raw.get("total"))
+    shipping = _shipping(raw.get("shipping_lines") or [])
+    _absorb_rounding(lines, total - sum((line.gross for line in lines), _shipped(shipping)))
     data: dict[str, Any] = {
         "order_id": webshop_order_id(order_id),
         "currency": str(raw.get("currency") or ""),
         "customer": _customer(raw.get("billing") or {}),
         "fulfilment": _fulfilment(raw, pickups),
-        "lines": lines,
-        "shipping": _shipping(raw.get("shipping_lines") or []),
+        "lines": [line.as_contract() for line in lines],
+        "shipping": shipping,
         "payments": [_payment(raw, total)] if total > 0 else [],
         "total": str(total),
     }
@@ -169,7 +171,34 @@ def _placed(raw: dict[str, Any], order_id: int, pickups: PickupMap) -> Envelope:
     return _envelope(raw, order_id, "placed", "order.placed", payload)
 
 
-def _line(item: dict[str, Any]) -> dict[str, Any]:
+@dataclass(slots=True)
+class _Line:
+    """An order line with its tax included, before it is put in the contract's terms."""
+
+    sku: str
+    name: str
+    quantity: int
+    gross_before: Decimal  # subtotal + subtotal_tax: before coupons
+    gross: Decimal  # total + total_tax, to the cent: what the customer pays for the line
+    vat_rate: Decimal
+
+    def as_contract(self) -> dict[str, Any]:
+        # Prices include VAT in the contract; WooCommerce keeps net amounts and the tax apart.
+        # Rounding the unit price up keeps the line's discount non-negative and exact.
+        unit = (max(self.gross_before, self.gross) / self.quantity).quantize(
+            CENT, rounding=ROUND_CEILING
+        )
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "quantity": self.quantity,
+            "unit_price": str(unit),
+            "discount": str(unit * self.quantity - self.gross),
+            "vat_rate": _percent(self.vat_rate),
+        }
+
+
+def _line(item: dict[str, Any]) -> _Line:
     sku = str(item.get("sku") or "").strip()
     if not sku:
         raise Untranslatable(
@@ -179,21 +208,35 @@ def _line(item: dict[str, Any]) -> dict[str, Any]:
     quantity = item["quantity"]
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise Untranslatable(f"line {item.get('id')} has quantity {quantity!r}")
-    gross_before = _money(item.get("subtotal")) + _money(item.get("subtotal_tax"))
     net_after = _money(item.get("total"))
     tax_after = _money(item.get("total_tax"))
-    gross_after = net_after + tax_after
-    # Prices include VAT in the contract; WooCommerce keeps net amounts and the tax apart.
-    # Rounding the unit price up keeps the line's discount non-negative and exact.
-    unit = (max(gross_before, gross_after) / quantity).quantize(CENT, rounding=ROUND_CEILING)
-    return {
-        "sku": sku,
-        "name": _name(item.get("name")) or sku,
-        "quantity": quantity,
-        "unit_price": str(unit),
-        "discount": str(unit * quantity - gross_after),
-        "vat_rate": _percent(_rate(net_after, tax_after, item)),
-    }
+    return _Line(
+        sku=sku,
+        name=_name(item.get("name")) or sku,
+        quantity=quantity,
+        gross_before=_money(item.get("subtotal")) + _money(item.get("subtotal_tax")),
+        gross=(net_after + tax_after).quantize(CENT, rounding=ROUND_HALF_UP),
+        vat_rate=_rate(net_after, tax_after, item),
+    )
+
+
+def _shipped(shipping: dict[str, Any] | None) -> Decimal:
+    return Decimal(shipping["price"]) if shipping else Decimal(0)
+
+
+def _absorb_rounding(lines: list[_Line], difference: Decimal) -> None:
+    """Put the cents between the order's total and its rounded lines on the largest line.
+
+    With tax rounded per order (WooCommerce's "round tax at subtotal level"), lines keep
+    unrounded tax and the total is rounded once, so the rounded lines can miss the total by
+    a cent or so per line. More than that is a real disagreement, left for the contract to
+    refuse (a dead letter with the reason).
+    """
+    if difference == 0 or abs(difference) > CENT * (len(lines) + 1):
+        return
+    largest = max(lines, key=lambda line: line.gross)
+    if largest.gross + difference > 0:
+        largest.gross += difference
 
 
 def _rate(net: Decimal, tax: Decimal, item: dict[str, Any]) -> Decimal:
@@ -210,11 +253,12 @@ def _rate(net: Decimal, tax: Decimal, item: dict[str, Any]) -> Decimal:
 def _shipping(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
     net = sum((_money(s.get("total")) for s in lines), Decimal(0))
     tax = sum((_money(s.get("total_tax")) for s in lines), Decimal(0))
-    if net + tax == 0:
+    gross = (net + tax).quantize(CENT, rounding=ROUND_HALF_UP)
+    if gross == 0:
         return None
     title = next((_name(s.get("method_title")) for s in lines if s.get("method_title")), None)
     rate = (tax / net * 100).quantize(CENT) if net > 0 and tax > 0 else Decimal(0)
-    return {"name": title or "Shipping", "price": str(net + tax), "vat_rate": _percent(rate)}
+    return {"name": title or "Shipping", "price": str(gross), "vat_rate": _percent(rate)}
 
 
 def _fulfilment(raw: dict[str, Any], pickups: PickupMap) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,22 @@ async def test_a_shipped_fake_order_is_a_delivery_with_shipping(admin: httpx.Asy
     assert event.data["fulfilment"]["kind"] == "delivery"
     assert event.data["fulfilment"]["address"]["postal_code"] == "111 22"
     assert event.data["shipping"]["price"] == "49.00"
+
+
+def test_tax_rounded_per_order_leaves_cents_that_go_on_the_largest_line() -> None:
+    """Lines keep unrounded tax ("round tax at subtotal level"); the total is rounded once."""
+    order = with_skus(documented_order())
+    line = {"subtotal": "3.99", "subtotal_tax": "0.9975", "total": "3.99", "total_tax": "0.9975"}
+    order["line_items"] = [
+        {**line, "id": n, "name": f"P{n}", "sku": f"SKU-000{n}", "quantity": 1} for n in (1, 2, 3)
+    ]
+    order["shipping_lines"] = []
+    order["total"] = "14.96"  # 11.97 net + 2.9925 tax, rounded once; the lines round to 14.97
+    event = only_event(order)
+    lines = event.data["lines"]
+    assert [li["vat_rate"] for li in lines] == ["25", "25", "25"]
+    paid = [Decimal(li["unit_price"]) * li["quantity"] - Decimal(li["discount"]) for li in lines]
+    assert paid == [Decimal("4.98"), Decimal("4.99"), Decimal("4.99")]
+    # More than a cent per line apart is a real disagreement: refused with the reason.
+    order["total"] = "14.90"
+    assert "does not match" in str(translate_order(order, PICKUPS).untranslatable)
