@@ -120,6 +120,7 @@ async def stack(redis_url: str, webhooks: WebhookConfig) -> AsyncIterator[Stack]
                     consumer_key=SecretStr(KEY),
                     consumer_secret=SecretStr(SECRET),
                     webhook_secret=SecretStr(HOOK_SECRET),
+                    webhook_stream=f"{unique}.woocommerce.webhooks",
                     pickup_locations=PICKUPS,
                     stock_warehouse_id=warehouses["WH-STORE-1"],
                     poll_interval_s=0.5,
@@ -175,7 +176,7 @@ async def test_a_pickup_order_reaches_sitoo_its_progress_and_stock_reach_woocomm
         assert (await s.shop_admin.put("/faults", json=faults)).status_code == 200
 
         # A bad signature: 401, nothing stored; a bad body signed: never a 5xx.
-        raw_stream = "woocommerce.webhooks"
+        raw_stream = s.settings.woocommerce.webhook_stream
         before = await s.redis.xlen(raw_stream)
         body = b'{"id": 1, "status": "processing"}'
         bad = await s.service.post(
@@ -310,8 +311,9 @@ async def test_dropped_merged_repeated_deliveries_and_a_disabled_hook_lose_nothi
         assert "sitoo_sync_woocommerce_webhooks_disabled 1.0" in metrics
         status = render_status(await gather_status(s.redis, s.settings))
         assert "ALERT woocommerce-orders: 1 WooCommerce web hook(s) disabled" in status
-        assert "woocommerce web hooks  woocommerce.webhooks" in status
-        assert 'sitoo_sync_dead_letter_entries{stream="woocommerce.webhooks"}' in metrics
+        raw = s.settings.woocommerce.webhook_stream
+        assert f"woocommerce web hooks  {raw}" in status
+        assert f'sitoo_sync_dead_letter_entries{{stream="{raw}"}}' in metrics
 
 
 async def test_a_mapping_naming_unknown_stores_stops_the_start_in_one_line(
