@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 import structlog
 
 from service.adapters.common import keys
+from service.adapters.common.errors import WebshopError
 from service.adapters.common.translating import Untranslatable
 from service.adapters.woocommerce.models import Order, Webhook
 from service.adapters.woocommerce.translate import PickupMap
@@ -187,7 +188,17 @@ class WooCommerceOrderPoller:
         return written
 
     async def _check_webhooks(self) -> None:
-        hooks = await self._shop.disabled_webhooks()
+        try:
+            hooks = await self._shop.disabled_webhooks()
+        except WebshopError as exc:
+            # The orders matter more than the alert: a key that may not read web hooks (or a
+            # blip) must not stop the reconciliation. Say so where the alert would be.
+            log.warning("woocommerce.webhooks_unreadable", error=f"{type(exc).__name__}: {exc}")
+            if self._board is not None:
+                await self._board.record(
+                    self.name, {"alert": f"web hooks could not be read: {type(exc).__name__}"}
+                )
+            return
         alert = disabled_alert(hooks)
         if self._gauge is not None:
             self._gauge.set(len(hooks))

@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.adapters.common.emitting import EventAppender
+from service.adapters.common.errors import AccessDenied
 from service.adapters.common.outbound import OutboundReading, OutboundWriter
 from service.adapters.woocommerce import WooCommerceClient, build_http_client
 from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
@@ -27,6 +28,7 @@ from service.fakes.woocommerce import (
 from service.fakes.woocommerce.admin_shop import OrderBody, place_order
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Holding, Lease
+from service.pollers.runner import RedisStatusBoard, poller_status_key
 from service.settings_woocommerce import WooCommerceSettings
 
 KEY = "ck_fake_consumer_key_0000000000000000000000"
@@ -270,3 +272,44 @@ async def test_progress_of_an_order_the_shop_does_not_have_is_settled_not_retrie
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 0
     (letter,) = [f for _, f in await redis.xrange(f"{unique}.sitoo.events.woocommerce.dlq")]
     assert letter[b"reason"].startswith(b"NotFound: ")
+
+
+class _NoHookAccess:
+    """The shop's orders, but a key that may not read web hooks."""
+
+    def __init__(self, client: WooCommerceClient) -> None:
+        self.orders_modified_after = client.orders_modified_after
+
+    async def disabled_webhooks(self) -> list[Any]:
+        raise AccessDenied("Sorry, you cannot list resources.", status=403)
+
+
+async def test_hooks_that_cannot_be_read_do_not_stop_the_reconciliation(
+    redis: Any,
+    unique: str,
+    client: WooCommerceClient,
+    store: FakeWooCommerce,
+) -> None:
+    orders = f"{unique}.orders"
+    poller = WooCommerceOrderPoller(
+        _NoHookAccess(client),
+        EventAppender(redis, {Channel.ORDERS: orders}, key_prefix=unique, retention_ms=60_000),
+        FencedCursors(redis, prefix=unique),
+        redis,
+        pickups=PickupMap({"Store Stockholm": "STORE-1"}),
+        settings=PollSettings(
+            interval_s=1,
+            overlap_s=60,
+            start_lookback_s=3600,
+            dead_letter_stream=f"{unique}.dlq",
+            mark_ms=60_000,
+        ),
+        key_prefix=unique,
+        board=RedisStatusBoard(redis, prefix=unique),
+    )
+    order_id = _place(store, pickup_location="Store Stockholm")
+    await poller.cycle(await _lead(redis, unique, poller.name))
+    assert await redis.xlen(orders) == 1
+    status = await redis.hgetall(poller_status_key(unique, poller.name))
+    assert status[b"alert"] == b"web hooks could not be read: AccessDenied"
+    assert order_id
