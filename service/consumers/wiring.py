@@ -68,10 +68,11 @@ def service_streams(settings: Settings) -> set[str]:
 
 
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
-    """The dead letters of every inbound stream."""
+    """The dead letters of every inbound stream (a webshop adapter's raw stream included)."""
+    webshops = [settings.shopify.webhook_stream] if settings.shopify.enabled else []
     return DeadLetterStore(
         redis,
-        streams=inbound_streams(settings).values(),
+        streams=[*inbound_streams(settings).values(), *webshops],
         suffix=settings.streams.dead_letter_suffix,
         key_prefix=settings.redis.key_prefix,
         retention_s=settings.idempotency.retention_days * 86_400,

@@ -8,7 +8,8 @@ ways:
 
 * translated: zero or more events appended (zero is a decision too, e.g. an inventory
   change at a location whose stock Sitoo masters), then acknowledged;
-* untranslatable: the delivery goes to the raw stream's dead letters with the reason;
+* untranslatable: the delivery goes to the raw stream's dead letters with the reason, in
+  the format of :mod:`service.deadletters`, so ``sitoo-sync dlq`` lists and replays it;
 * the webshop's API failed on the way: left pending and retried by the reclaimer, and
   dead-lettered with the reason on the last allowed delivery. Permanent API errors are
   dead-lettered at once.
@@ -17,7 +18,6 @@ ways:
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +31,9 @@ from service.adapters.common.emitting import CanonicalEvent, EventAppender, Inva
 from service.adapters.common.errors import WebshopError
 from service.adapters.common.intake import BODY_FIELD, HEADERS_FIELD, RECEIVED_FIELD, TOPIC_FIELD
 from service.sitoo.errors import Disposition
+
+if TYPE_CHECKING:
+    from service.deadletters import DeadLetterStore
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -65,6 +68,7 @@ class Untranslatable:
     """A delivery that can never become events; the reason goes with its dead letter."""
 
     reason: str
+    code: str = "untranslatable"
 
 
 class Translator(Protocol):
@@ -82,6 +86,7 @@ class TranslatingDeps:
     redis: aioredis.Redis
     translator: Translator
     appender: EventAppender
+    dead_letters: DeadLetterStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,10 @@ def _raw(value: object) -> bytes:
     if isinstance(value, bytes):
         return value
     return str(value or "").encode()
+
+
+def _original(fields: dict[Any, Any]) -> dict[bytes, bytes]:
+    return {_raw(name): _raw(value) for name, value in fields.items()}
 
 
 def _headers(value: object) -> dict[str, str]:
@@ -151,28 +160,32 @@ class TranslatingConsumer:
         self._deps = deps
 
     async def dead_letter(
-        self, redis: aioredis.Redis, delivery: RawDelivery, reason: str, *, deliveries: int
+        self,
+        deps: TranslatingDeps,
+        fields: dict[Any, Any],
+        delivery: RawDelivery,
+        outcome: Untranslatable,
+        *,
+        deliveries: int,
     ) -> None:
-        """Keep the delivery with the reason in the raw stream's dead letters."""
-        await redis.xadd(
-            self.raw.dead_letters,
-            {
-                TOPIC_FIELD: delivery.topic,
-                BODY_FIELD: delivery.body,
-                HEADERS_FIELD: json.dumps(delivery.headers, sort_keys=True),
-                "reason": reason[:_REASON_LIMIT],
-                "stream": self.raw.stream,
-                "entry_id": delivery.entry_id,
-                "deliveries": str(deliveries),
-                "failed_at": str(int(time.time())),
-            },
+        """Park the stored entry (once) with the reason in the raw stream's dead letters."""
+        await deps.dead_letters.park(
+            stream=self.raw.stream,
+            entry_id=delivery.entry_id,
+            fields=_original(fields),
+            event_type=delivery.topic or None,
+            event_id=delivery.headers.get("x-shopify-webhook-id")
+            or delivery.headers.get("x-wc-webhook-delivery-id"),
+            reason_code=outcome.code,
+            reason=outcome.reason[:_REASON_LIMIT],
+            deliveries=deliveries,
         )
         log.warning(
             "webshop_delivery.dead_lettered",
             webshop=self.raw.webshop,
             topic=delivery.topic,
             entry_id=delivery.entry_id,
-            reason=reason[:_REASON_LIMIT],
+            reason=outcome.reason[:_REASON_LIMIT],
         )
 
     async def consume(self, fields: dict[Any, Any], *, entry_id: str, deliveries: int) -> str:
@@ -186,13 +199,14 @@ class TranslatingConsumer:
             if isinstance(outcome, Translated):
                 appended = await deps.appender.append(outcome.events)
         except InvalidCanonicalEvent as exc:
-            outcome = Untranslatable(f"translation is not a valid event: {exc}")
+            outcome = Untranslatable(f"translation is not a valid event: {exc}", "invalid")
         except WebshopError as exc:
             if exc.disposition is Disposition.DEAD_LETTER:
-                outcome = Untranslatable(f"{type(exc).__name__}: {exc}")
+                outcome = Untranslatable(f"{type(exc).__name__}: {exc}", "webshop_refused")
             elif deliveries >= self.raw.max_deliveries:
                 outcome = Untranslatable(
-                    f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}"
+                    f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}",
+                    "retries_exhausted",
                 )
             else:
                 raise
@@ -202,10 +216,11 @@ class TranslatingConsumer:
                 raise
             log.exception("webshop_delivery.unexpected", webshop=self.raw.webshop)
             outcome = Untranslatable(
-                f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}"
+                f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}",
+                "retries_exhausted",
             )
         if isinstance(outcome, Untranslatable):
-            await self.dead_letter(deps.redis, delivery, outcome.reason, deliveries=deliveries)
+            await self.dead_letter(deps, fields, delivery, outcome, deliveries=deliveries)
             return "dead_lettered"
         log.info(
             "webshop_delivery.translated",

@@ -31,7 +31,7 @@ from service.adapters.shopify.translator import ShopifyTranslator
 from service.adapters.shopify.transport import build_http_client
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
 from service.adapters.shopify.writer import ShopifyWriter
-from service.consumers.wiring import inbound_streams
+from service.consumers.wiring import dead_letter_store, inbound_streams
 from service.pollers.cursors import FencedCursors
 from service.pollers.wiring import runner_for
 from service.settings import ConfigurationError
@@ -184,6 +184,7 @@ async def open_shopify(
             redis=redis,
             translator=ShopifyTranslator(client, settings.shopify),
             appender=appender,
+            dead_letters=dead_letter_store(redis, settings),
         ),
         writer=writer,
         reconciler=reconciler,

@@ -15,6 +15,8 @@ from pydantic import SecretStr
 
 from service.adapters.common.intake import hmac_sha256_base64
 from service.adapters.shopify import ShopifyClient, build_http_client
+from service.consumers.wiring import dead_letter_store
+from service.deadletters import DeadLetterFilter
 from service.fakes.shopify import WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
     GOTHENBURG,
@@ -163,6 +165,18 @@ async def test_pickup_at_an_unmapped_store_is_dead_lettered_not_ordered(stack: S
     found = await eventually(reasons)
     assert f"pick-up location {GOTHENBURG} is not in SITOO_SYNC_SHOPIFY__LOCATIONS" in found
     assert not _sitoo_orders(stack, f"shopify-{number}")
+
+    # `sitoo-sync dlq replay` sees it and puts it back on the raw stream to be translated again.
+    store = dead_letter_store(redis, stack.settings)
+    letters = await store.list(DeadLetterFilter(stream=stack.settings.shopify.webhook_stream))
+    assert letters
+    assert letters[0].type in {"orders/create", "orders/updated"}
+    replayed = await store.replay(letters[0])
+
+    async def parked_again() -> bool:
+        return any(f[b"entry_id"].decode() == replayed for _, f in await redis.xrange(dead))
+
+    await eventually(parked_again)
 
 
 async def test_bad_hmac_is_401_and_nothing_is_stored(stack: Stack, redis):

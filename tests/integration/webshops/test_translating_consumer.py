@@ -19,6 +19,7 @@ from service.adapters.common.translating import (
 )
 from service.contracts.envelope import Envelope
 from service.contracts.registry import Channel
+from service.deadletters import DeadLetterStore
 
 
 def _cancelled(order_id: str) -> CanonicalEvent:
@@ -66,7 +67,12 @@ def _setup(redis, unique: str, *, max_deliveries: int = 3):
     appender = EventAppender(
         redis, {Channel.ORDERS: f"{unique}.orders"}, key_prefix=unique, retention_ms=60_000
     )
-    deps = TranslatingDeps(redis=redis, translator=BodyTranslator(), appender=appender)
+    dead_letters = DeadLetterStore(
+        redis, streams=[raw.stream], suffix=".dlq", key_prefix=unique, retention_s=600
+    )
+    deps = TranslatingDeps(
+        redis=redis, translator=BodyTranslator(), appender=appender, dead_letters=dead_letters
+    )
     return raw, TranslatingConsumer(raw, lambda: deps)
 
 
@@ -94,7 +100,12 @@ async def test_untranslatable_and_permanent_failures_are_dead_lettered_with_reas
     assert reasons[0] == "body is not JSON"
     assert reasons[1].startswith("NotFound: order is gone")
     assert "not accepted on the stock stream" in reasons[2]
-    assert letters[0][1][b"body"] == b"nope"
+    assert letters[0][1][b"original:body"] == b"nope"
+    assert [f[b"reason_code"] for _, f in letters] == [
+        b"untranslatable",
+        b"webshop_refused",
+        b"invalid",
+    ]
     assert await redis.xlen(f"{unique}.orders") == 0
 
 
@@ -108,3 +119,7 @@ async def test_transient_failures_stay_pending_until_the_last_delivery(redis, un
     await consumer.consume(body, entry_id="1-0", deliveries=3)
     [(_, letter)] = await redis.xrange(raw.dead_letters)
     assert letter[b"reason"].decode().startswith("gave up after 3 deliveries")
+    assert letter[b"reason_code"] == b"retries_exhausted"
+    # Parked once: a repeat of the last delivery (a crash before the ack) parks nothing more.
+    await consumer.consume(body, entry_id="1-0", deliveries=3)
+    assert await redis.xlen(raw.dead_letters) == 1
