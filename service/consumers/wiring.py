@@ -70,6 +70,8 @@ def service_streams(settings: Settings) -> set[str]:
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
     """The dead letters of every inbound stream (a webshop adapter's raw stream included)."""
     webshops = [settings.shopify.webhook_stream] if settings.shopify.enabled else []
+    if settings.woocommerce.enabled:
+        webshops.append(settings.woocommerce.webhook_stream)
     return DeadLetterStore(
         redis,
         streams=[*inbound_streams(settings).values(), *webshops],

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from service.adapters.common import keys
 from service.adapters.common.errors import WebshopError
 from service.adapters.common.translating import Untranslatable
 from service.adapters.woocommerce.models import Order, Webhook
@@ -34,10 +33,10 @@ from service.adapters.woocommerce.webhooks import order_events
 from service.pollers.wiring import WOOCOMMERCE_POLLER
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
     from prometheus_client import Gauge
 
     from service.adapters.common.emitting import EventAppender
+    from service.deadletters import DeadLetterStore
     from service.pollers.cursors import FencedCursors
     from service.pollers.lease import Holding
     from service.pollers.runner import StatusBoard
@@ -46,16 +45,6 @@ log = structlog.get_logger(__name__)
 POLLER_NAME = WOOCOMMERCE_POLLER
 _REASON_LIMIT = 500
 _BODY_LIMIT = 256 * 1024
-
-# KEYS[1] the mark, KEYS[2] the dead-letter stream; ARGV[1] the mark's lifetime (ms), then
-# field/value pairs. One script, so a dead letter is written once per mark and never lost.
-_DEAD_LETTER_ONCE = """
-if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
-  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-  return 1
-end
-return 0
-"""
 
 
 class ShopOrders(Protocol):
@@ -77,8 +66,7 @@ class PollSettings:
     interval_s: float
     overlap_s: float
     start_lookback_s: float
-    dead_letter_stream: str
-    mark_ms: int
+    raw_stream: str  # the web hooks' stream: its dead letters hold the poller's too
 
 
 def _iso(moment: datetime) -> str:
@@ -112,7 +100,7 @@ class WooCommerceOrderPoller:
         shop: ShopOrders,
         appender: EventAppender,
         cursors: FencedCursors,
-        redis: aioredis.Redis,
+        dead_letters: DeadLetterStore,
         *,
         pickups: PickupMap,
         settings: PollSettings,
@@ -124,14 +112,13 @@ class WooCommerceOrderPoller:
         self._shop = shop
         self._appender = appender
         self._cursors = cursors
-        self._redis = redis
+        self._dead_letters = dead_letters
         self._pickups = pickups
         self._settings = settings
         self._prefix = key_prefix
         self._board = board
         self._gauge = disabled_gauge
         self._clock = clock
-        self._dead_letter_once = redis.register_script(_DEAD_LETTER_ONCE)
         self.interval_s = settings.interval_s
 
     async def cycle(self, holding: Holding) -> None:
@@ -166,26 +153,30 @@ class WooCommerceOrderPoller:
             )
 
     async def _dead_letter(self, order: Order, reason: str) -> int:
+        """Park the order beside the web hooks' dead letters, once per modification.
+
+        Kept as an ``order.updated`` delivery would be, so ``sitoo-sync dlq replay`` puts it
+        on the web hooks' stream and the consumer translates it like one.
+        """
         modified = _iso(order.date_modified_gmt) if order.date_modified_gmt else "-"
-        mark = keys.emitted_key(self._prefix, f"wc-untranslatable-{order.id}-{modified}")
-        fields = {
-            "topic": "poll:order",
-            "body": json.dumps(order.raw, separators=(",", ":"))[:_BODY_LIMIT],
-            "order_id": str(order.id),
-            "date_modified_gmt": modified,
-            "reason": reason[:_REASON_LIMIT],
-            "stream": "woocommerce reconciliation poller",
-            "failed_at": str(int(time.time())),
-        }
-        args: list[str | int] = [self._settings.mark_ms]
-        for name, value in fields.items():
-            args += [name, value]
-        written = int(
-            await self._dead_letter_once(keys=[mark, self._settings.dead_letter_stream], args=args)
+        parked = await self._dead_letters.park(
+            stream=self._settings.raw_stream,
+            entry_id=f"poll-order-{order.id}-{modified}",
+            fields={
+                b"topic": b"order.updated",
+                b"body": json.dumps(order.raw, separators=(",", ":")).encode()[:_BODY_LIMIT],
+                b"headers": b"{}",
+                b"received_at": str(int(time.time() * 1000)).encode(),
+            },
+            event_type="order.updated",
+            event_id=None,
+            reason_code="untranslatable",
+            reason=reason[:_REASON_LIMIT],
+            deliveries=1,
         )
-        if written:
+        if parked is not None:
             log.warning("woocommerce_poll.dead_lettered", order_id=order.id, reason=reason)
-        return written
+        return int(parked is not None)
 
     async def _check_webhooks(self) -> None:
         try:

@@ -39,7 +39,7 @@ from service.adapters.woocommerce.webhooks import (
     WooCommerceTranslator,
     woocommerce_webhook_route,
 )
-from service.consumers.wiring import inbound_streams
+from service.consumers.wiring import dead_letter_store, inbound_streams
 from service.pollers.cursors import FencedCursors
 from service.pollers.runner import Heartbeats, RedisStatusBoard
 from service.pollers.wiring import runner_for
@@ -181,21 +181,24 @@ async def start_woocommerce(
         retention_ms=_retention_ms(settings),
     )
     pickups = pickup_map(woo)
+    dead_letters = dead_letter_store(redis, settings)
     runtime.deps = TranslatingDeps(
-        redis=redis, translator=WooCommerceTranslator(pickups), appender=appender
+        redis=redis,
+        translator=WooCommerceTranslator(pickups),
+        appender=appender,
+        dead_letters=dead_letters,
     )
     poller = WooCommerceOrderPoller(
         client,
         appender,
         FencedCursors(redis, prefix=prefix),
-        redis,
+        dead_letters,
         pickups=pickups,
         settings=PollSettings(
             interval_s=woo.poll_interval_s,
             overlap_s=woo.poll_overlap_s,
             start_lookback_s=woo.start_lookback_s,
-            dead_letter_stream=raw.dead_letters,
-            mark_ms=_retention_ms(settings),
+            raw_stream=raw.stream,
         ),
         key_prefix=prefix,
         board=RedisStatusBoard(redis, prefix=prefix),

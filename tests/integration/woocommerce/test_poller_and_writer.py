@@ -14,11 +14,14 @@ from pydantic import SecretStr
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.errors import AccessDenied
 from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.translating import Translated, delivery_from
 from service.adapters.woocommerce import WooCommerceClient, build_http_client
 from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.translate import PickupMap
+from service.adapters.woocommerce.webhooks import WooCommerceTranslator
 from service.contracts.registry import Channel
+from service.deadletters import DeadLetterFilter, DeadLetterStore
 from service.fakes.woocommerce import (
     FakeWooCommerce,
     FakeWooCommerceConfig,
@@ -72,6 +75,12 @@ async def client(store_app: Any) -> AsyncIterator[WooCommerceClient]:
         yield WooCommerceClient(http=http, settings=settings)
 
 
+def _dead_letters(redis: Any, unique: str) -> DeadLetterStore:
+    return DeadLetterStore(
+        redis, streams=[f"{unique}.raw"], suffix=".dlq", key_prefix=unique, retention_s=600
+    )
+
+
 def _place(store: FakeWooCommerce, **body: object) -> int:
     body.setdefault("line_items", [{"sku": "SKU-0001", "quantity": 1}])
     return place_order(store, OrderBody.model_validate(body)).id
@@ -95,14 +104,13 @@ async def test_the_poller_appends_each_event_once_and_dead_letters_once(
         client,
         EventAppender(redis, {Channel.ORDERS: orders}, key_prefix=unique, retention_ms=60_000),
         FencedCursors(redis, prefix=unique),
-        redis,
+        _dead_letters(redis, unique),
         pickups=PickupMap({"Store Stockholm": "STORE-1"}),
         settings=PollSettings(
             interval_s=1,
             overlap_s=60,
             start_lookback_s=3600,
-            dead_letter_stream=f"{unique}.dlq",
-            mark_ms=60_000,
+            raw_stream=f"{unique}.raw",
         ),
         key_prefix=unique,
     )
@@ -114,9 +122,21 @@ async def test_the_poller_appends_each_event_once_and_dead_letters_once(
         await poller.cycle(holding)
     events = [json.loads(f[b"event"])["event_id"] for _, f in await redis.xrange(orders)]
     assert events == [f"wc-order-{good}-placed"]
-    (letter,) = [f for _, f in await redis.xrange(f"{unique}.dlq")]
-    assert letter[b"order_id"] == str(unmapped).encode()
+    (letter,) = [f for _, f in await redis.xrange(f"{unique}.raw.dlq")]
+    assert json.loads(letter[b"original:body"])["id"] == unmapped
+    assert letter[b"original:topic"] == b"order.updated"  # replayed, it translates as one
+    assert letter[b"reason_code"] == b"untranslatable"
     assert b"'Store Gothenburg' is not mapped" in letter[b"reason"]
+    # Replayed once the map names the location: translated like a web hook's delivery.
+    store_ = _dead_letters(redis, unique)
+    (parked,) = await store_.list(DeadLetterFilter())
+    await store_.replay(parked)
+    ((entry_id, fields),) = await redis.xrange(f"{unique}.raw")
+    delivery = delivery_from("woocommerce", fields, entry_id.decode())
+    fixed = WooCommerceTranslator(PickupMap({"Store Gothenburg": "STORE-2"}))
+    outcome = await fixed.translate(delivery)
+    assert isinstance(outcome, Translated)
+    assert [e.envelope.event_id for e in outcome.events] == [f"wc-order-{unmapped}-placed"]
     cursor = await FencedCursors(redis, prefix=unique).get(poller.name)
     assert isinstance(cursor, dict)
     assert cursor["modified_after"].endswith("Z")
@@ -295,14 +315,13 @@ async def test_hooks_that_cannot_be_read_do_not_stop_the_reconciliation(
         _NoHookAccess(client),
         EventAppender(redis, {Channel.ORDERS: orders}, key_prefix=unique, retention_ms=60_000),
         FencedCursors(redis, prefix=unique),
-        redis,
+        _dead_letters(redis, unique),
         pickups=PickupMap({"Store Stockholm": "STORE-1"}),
         settings=PollSettings(
             interval_s=1,
             overlap_s=60,
             start_lookback_s=3600,
-            dead_letter_stream=f"{unique}.dlq",
-            mark_ms=60_000,
+            raw_stream=f"{unique}.raw",
         ),
         key_prefix=unique,
         board=RedisStatusBoard(redis, prefix=unique),

@@ -23,6 +23,7 @@ from service.adapters.woocommerce.webhooks import (
     woocommerce_webhook_route,
 )
 from service.contracts.registry import Channel
+from service.deadletters import DeadLetterStore
 from service.fakes.woocommerce import (
     FakeWooCommerceConfig,
     create_fake_woocommerce_app,
@@ -59,8 +60,14 @@ def _setup(redis: Any, unique: str) -> tuple[RawStream, TranslatingConsumer, Any
     appender = EventAppender(
         redis, {Channel.ORDERS: f"{unique}.orders"}, key_prefix=unique, retention_ms=60_000
     )
+    dead_letters = DeadLetterStore(
+        redis, streams=[raw.stream], suffix=".dlq", key_prefix=unique, retention_s=600
+    )
     deps = TranslatingDeps(
-        redis=redis, translator=WooCommerceTranslator(PICKUPS), appender=appender
+        redis=redis,
+        translator=WooCommerceTranslator(PICKUPS),
+        appender=appender,
+        dead_letters=dead_letters,
     )
     return raw, TranslatingConsumer(raw, lambda: deps), app
 
@@ -197,3 +204,8 @@ async def test_signed_bodies_that_are_not_orders_are_dead_lettered_never_5xx(
     assert reasons[0].endswith("the body is not JSON")
     assert reasons[1].startswith("not an order")
     assert reasons[2] == "order 5: the order has no line items"
+    letters = [f for _, f in await redis.xrange(raw.dead_letters)]
+    # The service's dead-letter format: `sitoo-sync dlq` lists and replays them.
+    assert letters[0][b"original:body"] == b"not json"
+    assert {f[b"reason_code"] for f in letters} == {b"untranslatable"}
+    assert {f[b"type"] for f in letters} == {b"order.updated"}
