@@ -21,13 +21,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
 from service.adapters.common.errors import WebshopError
 from service.adapters.common.translating import Untranslatable
-from service.adapters.woocommerce.models import Order, Webhook
+from service.adapters.woocommerce.models import Webhook
 from service.adapters.woocommerce.translate import PickupMap
 from service.adapters.woocommerce.webhooks import order_events
 from service.pollers.wiring import WOOCOMMERCE_POLLER
@@ -50,8 +50,8 @@ _BODY_LIMIT = 256 * 1024
 class ShopOrders(Protocol):
     """What the poller reads from the store (the WooCommerce client provides it)."""
 
-    async def orders_modified_after(self, since: datetime) -> list[Order]:
-        """Every order modified strictly after ``since``, oldest first."""
+    async def raw_orders_modified_after(self, since: datetime) -> list[dict[str, Any]]:
+        """Every order modified strictly after ``since``, oldest first, as listed."""
         ...
 
     async def disabled_webhooks(self) -> list[Webhook]:
@@ -78,6 +78,16 @@ def _parse(value: object) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _modified(raw: dict[str, Any]) -> datetime | None:
+    value = raw.get("date_modified_gmt")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -129,17 +139,18 @@ class WooCommerceOrderPoller:
         if cursor is None:
             cursor = self._clock() - timedelta(seconds=self._settings.start_lookback_s)
         since = cursor - timedelta(seconds=self._settings.overlap_s)
-        orders = await self._shop.orders_modified_after(since)
+        orders = await self._shop.raw_orders_modified_after(since)
         appended = dead = 0
         newest = cursor
-        for order in orders:
-            outcome = order_events(order.raw, self._pickups)
+        for raw in orders:
+            outcome = order_events(raw, self._pickups)
+            modified = _modified(raw)
             if isinstance(outcome, Untranslatable):
-                dead += await self._dead_letter(order, outcome.reason)
+                dead += await self._dead_letter(raw, modified, outcome.reason)
             else:
                 appended += await self._appender.append(outcome.events)
-            if order.date_modified_gmt is not None and order.date_modified_gmt > newest:
-                newest = order.date_modified_gmt
+            if modified is not None and modified > newest:
+                newest = modified
         # Only after every order up to ``newest`` has been appended (a crash before this
         # reads them again, and the appender drops what was appended).
         await self._cursors.advance(holding, {"modified_after": _iso(newest)})
@@ -152,19 +163,21 @@ class WooCommerceOrderPoller:
                 cursor=_iso(newest),
             )
 
-    async def _dead_letter(self, order: Order, reason: str) -> int:
+    async def _dead_letter(
+        self, raw: dict[str, Any], modified: datetime | None, reason: str
+    ) -> int:
         """Park the order beside the web hooks' dead letters, once per modification.
 
         Kept as an ``order.updated`` delivery would be, so ``sitoo-sync dlq replay`` puts it
         on the web hooks' stream and the consumer translates it like one.
         """
-        modified = _iso(order.date_modified_gmt) if order.date_modified_gmt else "-"
+        stamp = _iso(modified) if modified is not None else "-"
         parked = await self._dead_letters.park(
             stream=self._settings.raw_stream,
-            entry_id=f"poll-order-{order.id}-{modified}",
+            entry_id=f"poll-order-{raw['id']}-{stamp}",
             fields={
                 b"topic": b"order.updated",
-                b"body": json.dumps(order.raw, separators=(",", ":")).encode()[:_BODY_LIMIT],
+                b"body": json.dumps(raw, separators=(",", ":")).encode()[:_BODY_LIMIT],
                 b"headers": b"{}",
                 b"received_at": str(int(time.time() * 1000)).encode(),
             },
@@ -175,7 +188,7 @@ class WooCommerceOrderPoller:
             deliveries=1,
         )
         if parked is not None:
-            log.warning("woocommerce_poll.dead_lettered", order_id=order.id, reason=reason)
+            log.warning("woocommerce_poll.dead_lettered", order_id=raw["id"], reason=reason)
         return int(parked is not None)
 
     async def _check_webhooks(self) -> None:

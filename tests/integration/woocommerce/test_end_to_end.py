@@ -86,7 +86,7 @@ class Stack:
         return order_id
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0) -> None:
     """Wait until ``check`` holds."""
     async with asyncio.timeout(timeout_s):
         while not await check():
@@ -154,6 +154,7 @@ async def stack(redis_url: str, webhooks: WebhookConfig) -> AsyncIterator[Stack]
             await client.aclose()
 
 
+@pytest.mark.timeout(180)
 async def test_a_pickup_order_reaches_sitoo_its_progress_and_stock_reach_woocommerce_once(
     redis_url: str,
 ) -> None:
@@ -257,6 +258,7 @@ async def test_a_pickup_order_reaches_sitoo_its_progress_and_stock_reach_woocomm
         assert outcomes.get("429", 0) >= 1, outcomes
 
 
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize("seed", [7])
 async def test_dropped_merged_repeated_deliveries_and_a_disabled_hook_lose_nothing(
     redis_url: str, seed: int

@@ -298,7 +298,7 @@ class _NoHookAccess:
     """The shop's orders, but a key that may not read web hooks."""
 
     def __init__(self, client: WooCommerceClient) -> None:
-        self.orders_modified_after = client.orders_modified_after
+        self.raw_orders_modified_after = client.raw_orders_modified_after
 
     async def disabled_webhooks(self) -> list[Any]:
         raise AccessDenied("Sorry, you cannot list resources.", status=403)
@@ -332,3 +332,43 @@ async def test_hooks_that_cannot_be_read_do_not_stop_the_reconciliation(
     status = await redis.hgetall(poller_status_key(unique, poller.name))
     assert status[b"alert"] == b"web hooks could not be read: AccessDenied"
     assert order_id
+
+
+class _WithAnOddOrder:
+    """The shop's listing with an order a plugin left without currency, lines or total."""
+
+    def __init__(self, client: WooCommerceClient) -> None:
+        self._client = client
+        self.disabled_webhooks = client.disabled_webhooks
+
+    async def raw_orders_modified_after(self, since: datetime) -> list[dict[str, Any]]:
+        odd = {"id": 999_999, "status": "processing", "date_modified_gmt": "2026-01-01T00:00:00"}
+        return [odd, *await self._client.raw_orders_modified_after(since)]
+
+
+async def test_an_odd_order_in_the_listing_is_dead_lettered_and_the_rest_go_on(
+    redis: Any,
+    unique: str,
+    client: WooCommerceClient,
+    store: FakeWooCommerce,
+) -> None:
+    orders = f"{unique}.orders"
+    poller = WooCommerceOrderPoller(
+        _WithAnOddOrder(client),
+        EventAppender(redis, {Channel.ORDERS: orders}, key_prefix=unique, retention_ms=60_000),
+        FencedCursors(redis, prefix=unique),
+        _dead_letters(redis, unique),
+        pickups=PickupMap({"Store Stockholm": "STORE-1"}),
+        settings=PollSettings(
+            interval_s=1, overlap_s=60, start_lookback_s=3600, raw_stream=f"{unique}.raw"
+        ),
+        key_prefix=unique,
+    )
+    good = _place(store, pickup_location="Store Stockholm")
+    holding = await _lead(redis, unique, poller.name)
+    await poller.cycle(holding)
+    await poller.cycle(holding)
+    events = [json.loads(f[b"event"])["event_id"] for _, f in await redis.xrange(orders)]
+    assert events == [f"wc-order-{good}-placed"]
+    (letter,) = [f for _, f in await redis.xrange(f"{unique}.raw.dlq")]
+    assert letter[b"reason"] == b"order 999999: the order has no line items"
