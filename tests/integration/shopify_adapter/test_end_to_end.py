@@ -17,7 +17,7 @@ from service.adapters.common.intake import hmac_sha256_base64
 from service.adapters.shopify import ShopifyClient, build_http_client
 from service.consumers.wiring import dead_letter_store
 from service.deadletters import DeadLetterFilter
-from service.fakes.shopify import WebhookConfig
+from service.fakes.shopify import FaultConfig, WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
     GOTHENBURG,
     HOOK_SECRET,
@@ -210,3 +210,31 @@ async def test_an_order_cancelled_in_shopify_is_cancelled_in_sitoo(stack: Stack)
     await eventually(lambda: stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 20)
     await _settle(stack)
     assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+
+
+@pytest.mark.parametrize("mode", ["500", "drop"])
+async def test_each_effect_once_while_shopify_fails_and_loses_answers(stack: Stack, mode: str):
+    """A fifth of Shopify's answers are 5xx before anything runs, and a third of the writes
+    apply and then lose their answer: the order, ready and picked-up still happen once."""
+    stack.shopify.shop.set_faults(
+        FaultConfig(
+            seed=7,
+            error_before_rate=0.2,
+            error_before_statuses=[500, 502, 503],
+            extra_429_rate=0.1,
+            apply_then_fail_rate=0.33,
+            apply_then_fail_mode=mode,  # type: ignore[arg-type]
+        )
+    )
+    number = await _place(stack, "SKU-0007")
+    [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"), timeout_s=40)
+    stack.sandbox.sandbox.staff.ready_for_pickup(order.orderid)
+    await eventually(lambda: _ledger(stack, "fulfillment_order.prepared_for_pickup"), timeout_s=40)
+    stack.sandbox.sandbox.staff.picked_up(order.orderid)
+    await eventually(lambda: _ledger(stack, "fulfillment.create"), timeout_s=40)
+    await _settle(stack, 3.0)
+    faulted = {k: v for k, v in stack.shopify.shop.requests.items() if k != "200"}
+    assert faulted, "faults were injected"
+    assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+    assert len(_ledger(stack, "fulfillment_order.prepared_for_pickup")) == 1
+    assert len(_ledger(stack, "fulfillment.create")) == 1
