@@ -45,10 +45,14 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 BODY_FIELD, TOPIC_FIELD, HEADERS_FIELD, RECEIVED_FIELD = "body", "topic", "headers", "received_at"
+# A body that is not UTF-8 is stored base64-encoded under this field instead: the stream's
+# reader decodes every field as text, and one undecodable entry would be redelivered forever.
+BODY_BASE64_FIELD = "body_base64"
 
 # KEYS[1] the raw stream, KEYS[2..] the delivery's de-duplication keys; ARGV[1] how long
-# they are kept (ms), ARGV[2..5] topic, body, headers, received_at. Appending and
-# remembering are one script: a crash cannot leave a delivery remembered but not stored.
+# they are kept (ms), ARGV[2..6] topic, body, headers, received_at, the body's field name.
+# Appending and remembering are one script: a crash cannot leave a delivery remembered but
+# not stored.
 _APPEND_ONCE = f"""
 local seen = 0
 for i = 2, #KEYS do
@@ -58,7 +62,7 @@ for i = 2, #KEYS do
   redis.call('SET', KEYS[i], '1', 'PX', ARGV[1], 'NX')
 end
 if seen == 1 then return false end
-return redis.call('XADD', KEYS[1], '*', '{TOPIC_FIELD}', ARGV[2], '{BODY_FIELD}', ARGV[3],
+return redis.call('XADD', KEYS[1], '*', '{TOPIC_FIELD}', ARGV[2], ARGV[6], ARGV[3],
   '{HEADERS_FIELD}', ARGV[4], '{RECEIVED_FIELD}', ARGV[5])
 """
 
@@ -79,15 +83,21 @@ async def append_delivery(
     The web-hook endpoint stores what the platform sends; a reconciliation poller stores
     what it found the same way, so one consumer translates both.
     """
+    try:
+        body.decode("utf-8")
+        field, stored = BODY_FIELD, body
+    except UnicodeDecodeError:
+        field, stored = BODY_BASE64_FIELD, base64.b64encode(body)
     script = client.register_script(_APPEND_ONCE)
     entry = await script(
         keys=[stream, *dedupe_keys],
         args=[
             dedupe_ms,
             topic,
-            body,
+            stored,
             json.dumps(dict(headers), sort_keys=True),
             str(received_ms),
+            field,
         ],
     )
     if entry is None:

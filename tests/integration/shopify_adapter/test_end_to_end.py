@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import httpx
 import pytest
@@ -238,3 +239,40 @@ async def test_each_effect_once_while_shopify_fails_and_loses_answers(stack: Sta
     assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
     assert len(_ledger(stack, "fulfillment_order.prepared_for_pickup")) == 1
     assert len(_ledger(stack, "fulfillment.create")) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\xff\xfe\x00 not text", "body is not UTF-8"),
+        (b"{" * 5000, "body"),
+        (b'{"id": "not-a-number"}', "body has no order id"),
+        (b"", "body is not JSON"),
+    ],
+    ids=["not-utf8", "deep", "bad-id", "empty"],
+)
+async def test_signed_bad_bodies_are_200_then_dead_lettered(stack: Stack, redis, body, reason):
+    """A body Shopify signed but nobody can use: 200 (never 5xx), then one dead letter."""
+    webhook_id = f"bad-{uuid.uuid4().hex}"
+    async with httpx.AsyncClient(base_url=stack.service_url) as client:
+        answer = await client.post(
+            "/webhooks/shopify",
+            content=body,
+            headers={
+                "X-Shopify-Hmac-Sha256": hmac_sha256_base64(HOOK_SECRET, body),
+                "X-Shopify-Topic": "orders/create",
+                "X-Shopify-Webhook-Id": webhook_id,
+            },
+        )
+    assert answer.status_code == 200
+    dead = stack.settings.shopify.webhook_stream + ".dlq"
+
+    async def parked() -> list[str]:
+        return [
+            f[b"reason"].decode()
+            for _, f in await redis.xrange(dead)
+            if f[b"event_id"].decode() == webhook_id
+        ]
+
+    [found] = await eventually(parked)
+    assert found.startswith(reason)
