@@ -33,6 +33,7 @@ from service.adapters.common.errors import WebshopError
 from service.adapters.common.intake import (
     BODY_BASE64_FIELD,
     BODY_FIELD,
+    DELIVERY_FIELD,
     HEADERS_FIELD,
     RECEIVED_FIELD,
     TOPIC_FIELD,
@@ -60,6 +61,7 @@ class RawDelivery:
     headers: dict[str, str]
     entry_id: str
     received_at_ms: int
+    delivery_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,7 @@ def delivery_from(webshop: str, fields: dict[Any, Any], entry_id: str) -> RawDel
         headers=_headers(get(HEADERS_FIELD)),
         entry_id=entry_id,
         received_at_ms=int(received) if received.isdigit() else 0,
+        delivery_id=_text(get(DELIVERY_FIELD)),
     )
 
 
@@ -186,8 +189,7 @@ class TranslatingConsumer:
             entry_id=delivery.entry_id,
             fields=_original(fields),
             event_type=delivery.topic or None,
-            event_id=delivery.headers.get("x-shopify-webhook-id")
-            or delivery.headers.get("x-wc-webhook-delivery-id"),
+            event_id=delivery.delivery_id or None,
             reason_code=outcome.code,
             reason=outcome.reason[:_REASON_LIMIT],
             deliveries=deliveries,

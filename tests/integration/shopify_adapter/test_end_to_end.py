@@ -271,7 +271,7 @@ async def test_signed_bad_bodies_are_200_then_dead_lettered(stack: Stack, redis,
         return [
             f[b"reason"].decode()
             for _, f in await redis.xrange(dead)
-            if f[b"event_id"].decode() == webhook_id
+            if f[b"event_id"].decode() == f"webhook:{webhook_id}"
         ]
 
     [found] = await eventually(parked)
