@@ -45,10 +45,16 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 BODY_FIELD, TOPIC_FIELD, HEADERS_FIELD, RECEIVED_FIELD = "body", "topic", "headers", "received_at"
+DELIVERY_FIELD = "delivery"  # the delivery's first id (how its dead letter is named)
+# A body that is not UTF-8 is stored base64-encoded under this field instead: the stream's
+# reader decodes every field as text, and one undecodable entry would be redelivered forever.
+BODY_BASE64_FIELD = "body_base64"
 
 # KEYS[1] the raw stream, KEYS[2..] the delivery's de-duplication keys; ARGV[1] how long
-# they are kept (ms), ARGV[2..5] topic, body, headers, received_at. Appending and
-# remembering are one script: a crash cannot leave a delivery remembered but not stored.
+# they are kept (ms), ARGV[2..7] topic, body, headers, received_at, the body's field name,
+# the delivery id.
+# Appending and remembering are one script: a crash cannot leave a delivery remembered but
+# not stored.
 _APPEND_ONCE = f"""
 local seen = 0
 for i = 2, #KEYS do
@@ -58,8 +64,8 @@ for i = 2, #KEYS do
   redis.call('SET', KEYS[i], '1', 'PX', ARGV[1], 'NX')
 end
 if seen == 1 then return false end
-return redis.call('XADD', KEYS[1], '*', '{TOPIC_FIELD}', ARGV[2], '{BODY_FIELD}', ARGV[3],
-  '{HEADERS_FIELD}', ARGV[4], '{RECEIVED_FIELD}', ARGV[5])
+return redis.call('XADD', KEYS[1], '*', '{TOPIC_FIELD}', ARGV[2], ARGV[6], ARGV[3],
+  '{HEADERS_FIELD}', ARGV[4], '{RECEIVED_FIELD}', ARGV[5], '{DELIVERY_FIELD}', ARGV[7])
 """
 
 
@@ -69,6 +75,7 @@ async def append_delivery(
     stream: str,
     dedupe_keys: Sequence[str],
     dedupe_ms: int,
+    delivery_id: str,
     topic: str,
     body: bytes,
     headers: Mapping[str, str],
@@ -79,15 +86,22 @@ async def append_delivery(
     The web-hook endpoint stores what the platform sends; a reconciliation poller stores
     what it found the same way, so one consumer translates both.
     """
+    try:
+        body.decode("utf-8")
+        field, stored = BODY_FIELD, body
+    except UnicodeDecodeError:
+        field, stored = BODY_BASE64_FIELD, base64.b64encode(body)
     script = client.register_script(_APPEND_ONCE)
     entry = await script(
         keys=[stream, *dedupe_keys],
         args=[
             dedupe_ms,
             topic,
-            body,
+            stored,
             json.dumps(dict(headers), sort_keys=True),
             str(received_ms),
+            field,
+            delivery_id,
         ],
     )
     if entry is None:
@@ -176,14 +190,13 @@ class WebshopIntake:
     ) -> str | None:
         """Append the delivery unless one of its ids was stored before; the entry id or None."""
         webshop = self.source.webshop
+        ids = list(self.source.delivery_ids(headers))
         return await append_delivery(
             client,
             stream=self.config.stream,
-            dedupe_keys=[
-                keys.delivery_key(self.config.key_prefix, webshop, i)
-                for i in self.source.delivery_ids(headers)
-            ],
+            dedupe_keys=[keys.delivery_key(self.config.key_prefix, webshop, i) for i in ids],
             dedupe_ms=self.config.dedupe_ms,
+            delivery_id=ids[0] if ids else "",
             topic=self.source.topic(headers),
             body=body,
             headers=self.source.kept_headers(headers),

@@ -17,6 +17,7 @@ ways:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,14 @@ from redis.exceptions import ResponseError
 
 from service.adapters.common.emitting import CanonicalEvent, EventAppender, InvalidCanonicalEvent
 from service.adapters.common.errors import WebshopError
-from service.adapters.common.intake import BODY_FIELD, HEADERS_FIELD, RECEIVED_FIELD, TOPIC_FIELD
+from service.adapters.common.intake import (
+    BODY_BASE64_FIELD,
+    BODY_FIELD,
+    DELIVERY_FIELD,
+    HEADERS_FIELD,
+    RECEIVED_FIELD,
+    TOPIC_FIELD,
+)
 from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
@@ -53,6 +61,7 @@ class RawDelivery:
     headers: dict[str, str]
     entry_id: str
     received_at_ms: int
+    delivery_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +151,19 @@ def delivery_from(webshop: str, fields: dict[Any, Any], entry_id: str) -> RawDel
         return fields.get(name, fields.get(name.encode()))
 
     received = _text(get(RECEIVED_FIELD))
+    encoded = get(BODY_BASE64_FIELD)
+    try:
+        body = _raw(get(BODY_FIELD)) if encoded is None else base64.b64decode(_raw(encoded))
+    except ValueError:
+        body = _raw(encoded)
     return RawDelivery(
         webshop=webshop,
         topic=_text(get(TOPIC_FIELD)),
-        body=_raw(get(BODY_FIELD)),
+        body=body,
         headers=_headers(get(HEADERS_FIELD)),
         entry_id=entry_id,
         received_at_ms=int(received) if received.isdigit() else 0,
+        delivery_id=_text(get(DELIVERY_FIELD)),
     )
 
 
@@ -174,8 +189,7 @@ class TranslatingConsumer:
             entry_id=delivery.entry_id,
             fields=_original(fields),
             event_type=delivery.topic or None,
-            event_id=delivery.headers.get("x-shopify-webhook-id")
-            or delivery.headers.get("x-wc-webhook-delivery-id"),
+            event_id=delivery.delivery_id or None,
             reason_code=outcome.code,
             reason=outcome.reason[:_REASON_LIMIT],
             deliveries=deliveries,

@@ -94,13 +94,13 @@ class ShopifyOrdersReconciler:
             for order in page.orders:
                 seen += 1
                 updated = order.updated_at.astimezone(UTC).isoformat()
+                delivery = f"poll:{order.id}:{updated}"
                 entry = await append_delivery(
                     self._redis,
                     stream=self._stream,
-                    dedupe_keys=[
-                        keys.delivery_key(self._prefix, "shopify", f"poll:{order.id}:{updated}")
-                    ],
+                    dedupe_keys=[keys.delivery_key(self._prefix, "shopify", delivery)],
                     dedupe_ms=self._dedupe_ms,
+                    delivery_id=delivery,
                     topic=POLLED_TOPIC,
                     body=json.dumps(
                         {"id": order.legacy_id, "admin_graphql_api_id": order.id}

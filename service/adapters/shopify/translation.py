@@ -257,14 +257,18 @@ class OrderEvents:
     note: str = ""
 
 
-def order_events(order: Order, settings: ShopifySettings) -> OrderEvents:
+def order_events(order: Order, settings: ShopifySettings, *, place: bool = True) -> OrderEvents:
     """The order's events: placed (when translatable) and cancelled (when it is).
 
     A cancelled order whose placement cannot be translated still yields its cancellation
     (the service then records a tombstone). Raises NotTranslatable when nothing can be
-    said, NotYetRouted while its fulfillment orders are missing.
+    said, NotYetRouted while its fulfillment orders are missing. ``place`` False: the
+    order is too old to be placed again (see :class:`ShopifyTranslator`).
     """
     cancelled = order_cancelled(order)
+    if not place:
+        note = "placed long ago: not placed again"
+        return OrderEvents(() if cancelled is None else (cancelled,), note=note)
     try:
         placed = order_placed(order, settings)
     except (NotTranslatable, NotYetRouted) as exc:

@@ -11,7 +11,8 @@ back, and are not echoed.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -98,12 +99,31 @@ def level_change(document: dict[str, Any]) -> LevelChange:
     )
 
 
-class ShopifyTranslator:
-    """Turns stored Shopify deliveries into canonical events."""
+def _now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, shopify: ShopifyReads, settings: ShopifySettings) -> None:
+
+class ShopifyTranslator:
+    """Turns stored Shopify deliveries into canonical events.
+
+    ``placement_window``: an order created longer ago than this is not placed again. The
+    marks that keep an event from being appended twice expire (with the idempotency
+    records); an old order that changes (a late refund, a tag) must not come back as a
+    new placement after they have.
+    """
+
+    def __init__(
+        self,
+        shopify: ShopifyReads,
+        settings: ShopifySettings,
+        *,
+        placement_window: timedelta | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
         self._shopify = shopify
         self._settings = settings
+        self._window = placement_window
+        self._clock = clock
 
     async def translate(self, delivery: RawDelivery) -> Translated | Untranslatable:
         """The events a delivery stands for (Admin API failures raise WebshopErrors)."""
@@ -133,8 +153,9 @@ class ShopifyTranslator:
         order = await self._shopify.get_order(f"gid://shopify/Order/{number}")
         if order is None:
             raise NotTranslatable(f"order {number} is not in Shopify")
+        place = self._window is None or self._clock() - order.created_at <= self._window
         try:
-            found = order_events(order, self._settings)
+            found = order_events(order, self._settings, place=place)
         except NotYetRouted as exc:
             # Fulfillment orders follow the order within moments: read it again later.
             raise ReadInterrupted(str(exc)) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -182,7 +183,12 @@ async def open_shopify(
         client=client,
         translating=TranslatingDeps(
             redis=redis,
-            translator=ShopifyTranslator(client, settings.shopify),
+            translator=ShopifyTranslator(
+                client,
+                settings.shopify,
+                # Inside the life of the marks that keep an event from being appended twice.
+                placement_window=timedelta(days=settings.idempotency.retention_days * 0.9),
+            ),
             appender=appender,
             dead_letters=dead_letter_store(redis, settings),
         ),

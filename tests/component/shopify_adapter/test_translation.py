@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from service.adapters.common.emitting import check
 from service.adapters.common.errors import ReadInterrupted
 from service.adapters.common.translating import RawDelivery, Translated, Untranslatable
+from service.adapters.shopify.translator import ShopifyTranslator
 from service.fakes.shopify import FakeShopify
 from service.fakes.shopify.order_intake import place_order
 from tests.component.shopify_adapter.conftest import GOTHENBURG, STORE, WAREHOUSE
@@ -248,3 +250,18 @@ async def test_shared_example_payloads_translate_or_dead_letter(translator, name
     else:
         assert isinstance(outcome, Untranslatable)
         assert "is not translated" in outcome.reason
+
+
+async def test_an_order_older_than_the_placement_window_is_not_placed_again(client, settings, shop):
+    """Long after the marks expired, a change to an old order places nothing; a cancel counts."""
+    number = _order(shop, pickup_location_id=STORE)
+    later = datetime.now(UTC) + timedelta(days=40)
+    translator = ShopifyTranslator(
+        client, settings, placement_window=timedelta(days=27), clock=lambda: later
+    )
+    outcome = await translator.translate(_delivery("orders/updated", {"id": number}))
+    assert outcome == Translated(note="placed long ago: not placed again")
+    await client.cancel_order(f"gid://shopify/Order/{number}")
+    outcome = await translator.translate(_delivery("orders/cancelled", {"id": number}))
+    assert isinstance(outcome, Translated)
+    assert [e.envelope.type for e in outcome.events] == ["order.cancelled"]

@@ -19,6 +19,7 @@ from service.fakes.shopify.server import RunningFakeShopify
 from service.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import (
     ConsumerSettings,
+    HttpSettings,
     PollerSettings,
     RedisSettings,
     Settings,
@@ -120,6 +121,7 @@ async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> A
                 max_deliveries=5,
             ),
             consumers=ConsumerSettings(directory_cache_s=0.0),
+            http=HttpSettings(shutdown_grace_s=3.0),
             pollers=PollerSettings(
                 stock_interval_s=0.3,
                 orders_interval_s=0.3,
@@ -139,6 +141,8 @@ async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> A
                     },
                     str(WEB): {"warehouse_id": web_warehouse, "stock_master": "shopify"},
                 },
+                read_timeout_s=5.0,
+                call_deadline_s=20.0,
                 reconcile_interval_s=0.5,
                 reconcile_margin_s=5.0,
             ),

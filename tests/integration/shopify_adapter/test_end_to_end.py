@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from service.adapters.common.intake import hmac_sha256_base64
 from service.adapters.shopify import ShopifyClient, build_http_client
 from service.consumers.wiring import dead_letter_store
 from service.deadletters import DeadLetterFilter
-from service.fakes.shopify import WebhookConfig
+from service.fakes.shopify import FaultConfig, WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
     GOTHENBURG,
     HOOK_SECRET,
@@ -210,3 +211,68 @@ async def test_an_order_cancelled_in_shopify_is_cancelled_in_sitoo(stack: Stack)
     await eventually(lambda: stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 20)
     await _settle(stack)
     assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+
+
+@pytest.mark.parametrize("mode", ["500", "drop"])
+async def test_each_effect_once_while_shopify_fails_and_loses_answers(stack: Stack, mode: str):
+    """A fifth of Shopify's answers are 5xx before anything runs, and a third of the writes
+    apply and then lose their answer: the order, ready and picked-up still happen once."""
+    stack.shopify.shop.set_faults(
+        FaultConfig(
+            seed=7,
+            error_before_rate=0.2,
+            error_before_statuses=[500, 502, 503],
+            extra_429_rate=0.1,
+            apply_then_fail_rate=0.33,
+            apply_then_fail_mode=mode,  # type: ignore[arg-type]
+        )
+    )
+    number = await _place(stack, "SKU-0007")
+    [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"), timeout_s=40)
+    stack.sandbox.sandbox.staff.ready_for_pickup(order.orderid)
+    await eventually(lambda: _ledger(stack, "fulfillment_order.prepared_for_pickup"), timeout_s=40)
+    stack.sandbox.sandbox.staff.picked_up(order.orderid)
+    await eventually(lambda: _ledger(stack, "fulfillment.create"), timeout_s=40)
+    await _settle(stack, 3.0)
+    faulted = {k: v for k, v in stack.shopify.shop.requests.items() if k != "200"}
+    assert faulted, "faults were injected"
+    assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+    assert len(_ledger(stack, "fulfillment_order.prepared_for_pickup")) == 1
+    assert len(_ledger(stack, "fulfillment.create")) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\xff\xfe\x00 not text", "body is not UTF-8"),
+        (b"{" * 5000, "body"),
+        (b'{"id": "not-a-number"}', "body has no order id"),
+        (b"", "body is not JSON"),
+    ],
+    ids=["not-utf8", "deep", "bad-id", "empty"],
+)
+async def test_signed_bad_bodies_are_200_then_dead_lettered(stack: Stack, redis, body, reason):
+    """A body Shopify signed but nobody can use: 200 (never 5xx), then one dead letter."""
+    webhook_id = f"bad-{uuid.uuid4().hex}"
+    async with httpx.AsyncClient(base_url=stack.service_url) as client:
+        answer = await client.post(
+            "/webhooks/shopify",
+            content=body,
+            headers={
+                "X-Shopify-Hmac-Sha256": hmac_sha256_base64(HOOK_SECRET, body),
+                "X-Shopify-Topic": "orders/create",
+                "X-Shopify-Webhook-Id": webhook_id,
+            },
+        )
+    assert answer.status_code == 200
+    dead = stack.settings.shopify.webhook_stream + ".dlq"
+
+    async def parked() -> list[str]:
+        return [
+            f[b"reason"].decode()
+            for _, f in await redis.xrange(dead)
+            if f[b"event_id"].decode() == f"webhook:{webhook_id}"
+        ]
+
+    [found] = await eventually(parked)
+    assert found.startswith(reason)

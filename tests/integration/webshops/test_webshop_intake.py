@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from service.adapters.common.intake import (
     signature_matches,
     webshop_webhook_route,
 )
+from service.adapters.common.translating import delivery_from
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
 
 VECTOR = json.loads((Path(__file__).parent / "data/webhook-hmac-test-vector.json").read_text())
@@ -177,7 +179,8 @@ async def test_oversized_body_is_413_and_stores_nothing(redis, unique):
 
 
 async def test_a_signed_body_that_is_not_json_is_stored(redis, unique):
-    """The intake does not parse: a signed delivery is kept for the translator to judge."""
+    """The intake does not parse: a signed delivery is kept for the translator to judge
+    (base64-encoded when it is not UTF-8, so the stream's readers can decode every entry)."""
     stream, app = _route(lambda: redis, unique)
     body = b"\xff\xfe not json"
     async with _client(app) as client:
@@ -185,5 +188,7 @@ async def test_a_signed_body_that_is_not_json_is_stored(redis, unique):
             "/webhooks/shopify", content=body, headers=_headers(body, webhook_id="nj")
         )
     assert response.status_code == 200
-    [(_, fields)] = await redis.xrange(stream)
-    assert fields[b"body"] == body
+    [(entry_id, fields)] = await redis.xrange(stream)
+    assert b"body" not in fields
+    assert base64.b64decode(fields[b"body_base64"]) == body
+    assert delivery_from("shopify", fields, entry_id.decode()).body == body
