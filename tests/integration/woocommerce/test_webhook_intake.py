@@ -190,7 +190,13 @@ async def test_signed_bodies_that_are_not_orders_are_dead_lettered_never_5xx(
 ) -> None:
     """Bad JSON, a non-order, a bad order: 200 and stored; translation parks them with a reason."""
     raw, consumer, app = _setup(redis, unique)
-    for body in (b"not json", b"[]", b'{"id": 5, "status": "processing", "line_items": []}'):
+    bodies = (
+        b"not json",
+        b"[]",
+        b'{"id": 5, "status": "processing", "line_items": []}',
+        b"\xff\xfe",
+    )
+    for body in bodies:
         headers = {
             "x-wc-webhook-signature": hmac_sha256_base64(SECRET, body),
             "x-wc-webhook-topic": "order.updated",
@@ -199,11 +205,12 @@ async def test_signed_bodies_that_are_not_orders_are_dead_lettered_never_5xx(
         assert answer.status_code == 200
     ping = await _post(app, b"webhook_id=12", {"content-type": "application/x-www-form-urlencoded"})
     assert ping.status_code == 200
-    assert await _consume_all(redis, raw, consumer) == ["dead_lettered"] * 3
+    assert await _consume_all(redis, raw, consumer) == ["dead_lettered"] * 4
     reasons = [f[b"reason"].decode() for _, f in await redis.xrange(raw.dead_letters)]
     assert reasons[0].endswith("the body is not JSON")
     assert reasons[1].startswith("not an order")
     assert reasons[2] == "order 5: the order has no line items"
+    assert reasons[3].endswith("the body is not JSON")  # not even UTF-8: stored, then parked
     letters = [f for _, f in await redis.xrange(raw.dead_letters)]
     # The service's dead-letter format: `sitoo-sync dlq` lists and replays them.
     assert letters[0][b"original:body"] == b"not json"
