@@ -90,6 +90,9 @@ def run(
     except (DevStackAlreadyRunningError, EmbeddedRedisUnavailableError) as exc:
         typer.echo(f"cannot start: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+    except ConfigurationError as exc:  # found while starting, e.g. a mapping Sitoo refutes
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
     if stopped_by is not None:
         # Everything is shut down: now die of the signal, so the exit status says why.
         signal.signal(stopped_by, signal.SIG_DFL)

@@ -125,6 +125,12 @@ async def serve(settings: Settings, *, reset: bool = False, root: Path | None = 
             )
             try:
                 await listeners.serve(servers)
+            except SystemExit:
+                # uvicorn leaves a failed start with sys.exit(3); bad configuration is
+                # reported as such, in one line, by the command.
+                if service.refusal.error is not None:
+                    raise service.refusal.error from None
+                raise
             finally:
                 if announce is not None:
                     announce.cancel()

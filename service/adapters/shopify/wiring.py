@@ -128,8 +128,7 @@ async def check_locations(settings: Settings, sitoo: SitooClient) -> None:
     warehouses = await sitoo.list_warehouses(lane=Lane.BULK)
     problem = location_map_problem(settings.shopify.locations, stores, warehouses)
     if problem is not None:
-        log.error("shopify.configuration_refused", problem=problem)
-        raise ConfigurationError(problem)
+        raise ConfigurationError(problem)  # `run` reports it in one line
 
 
 async def open_shopify(

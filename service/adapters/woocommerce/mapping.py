@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from service.adapters.woocommerce.translate import PickupMap
+from service.settings import ConfigurationError
 from service.settings_woocommerce import WooCommerceSettings
 from service.sitoo.catalog_models import Store, Warehouse
 from service.sitoo.limiter import Lane
@@ -17,7 +18,7 @@ from service.sitoo.limiter import Lane
 _PREFIX = "SITOO_SYNC_WOOCOMMERCE__"
 
 
-class MappingRefused(Exception):
+class MappingRefused(ConfigurationError):
     """The mapping names what Sitoo does not have; the message is one line naming the setting."""
 
 

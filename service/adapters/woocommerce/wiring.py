@@ -31,7 +31,7 @@ from service.adapters.common.translating import (
     register_translating_consumer,
 )
 from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
-from service.adapters.woocommerce.mapping import MappingRefused, check_mapping, pickup_map
+from service.adapters.woocommerce.mapping import check_mapping, pickup_map
 from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.webhooks import (
@@ -162,11 +162,8 @@ async def start_woocommerce(
     metrics, stop = parts.metrics.woocommerce, parts.stop_pollers
     if redis is None or sitoo is None:
         raise RuntimeError("the WooCommerce adapter started before Redis and Sitoo")
-    try:
-        await check_mapping(woo, sitoo)
-    except MappingRefused as exc:
-        log.error("woocommerce.mapping_refused", reason=str(exc))  # noqa: TRY400 - one line
-        raise
+    # A refusal (MappingRefused) stops the start; `run` reports it in one line.
+    await check_mapping(woo, sitoo)
     http = build_http_client(woo, transport)
     closers.push_async_callback(http.aclose)
     client = WooCommerceClient(http=http, settings=woo)

@@ -29,7 +29,7 @@ from service.fakes.woocommerce.config import WebhookConfig
 from service.listeners import build_servers, serve
 from service.operator.status import gather_status, render_status
 from service.sandbox import SandboxConfig, serve_sandbox
-from service.settings import HttpSettings, Settings
+from service.settings import ConfigurationError, HttpSettings, Settings
 from service.settings_woocommerce import WooCommerceSettings
 from tests.integration.examples.stack import API_ID, API_PASSWORD, stack_settings
 
@@ -348,3 +348,31 @@ async def test_a_mapping_naming_unknown_stores_stops_the_start_in_one_line(
     assert "\n" not in message
     assert "SITOO_SYNC_WOOCOMMERCE__PICKUP_LOCATIONS names unknown Sitoo stores: STORE-9" in message
     assert "SITOO_SYNC_WOOCOMMERCE__STOCK_WAREHOUSE_ID names an unknown Sitoo warehouse" in message
+
+
+async def test_sitoo_refusing_the_credentials_at_the_start_check_is_bad_configuration(
+    redis_url: str,
+) -> None:
+    """The mapping check is the first Sitoo call: a 401 there names the credential settings."""
+    unique = f"wc{uuid.uuid4().hex[:10]}"
+    sandbox_config = SandboxConfig(credentials={API_ID: SecretStr("another-password")}, seed="demo")
+    async with serve_sandbox(sandbox_config, port=0) as sandbox:
+        settings = stack_settings(sandbox, redis_url, unique, pollers=False).model_copy(
+            update={
+                "woocommerce": WooCommerceSettings(
+                    url="http://127.0.0.1:9",  # type: ignore[arg-type]
+                    consumer_key=SecretStr(KEY),
+                    consumer_secret=SecretStr(SECRET),
+                    webhook_secret=SecretStr(HOOK_SECRET),
+                    pickup_locations={"Store Stockholm": "STORE-1"},
+                )
+            }
+        )
+        app = build_service(settings).app
+        with pytest.raises(ConfigurationError) as caught:
+            async with app.start_lifespan_context():
+                pass
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("SITOO_SYNC_SITOO__API_ID / SITOO_SYNC_SITOO__API_PASSWORD: ")
+    assert "refused them (Unauthorized)" in message
