@@ -102,14 +102,14 @@ def test_the_documented_settings_load_and_pass_the_start_up_check(monkeypatch):
 
 
 def test_the_documented_refusal_is_the_one_printed():
-    """The one-line refusal shown in the guide is the check's own text."""
+    """The one line `run` prints for the refusal shown in the guide: the check's own text."""
     [block] = guide_blocks("text")
     demo = Sandbox(SandboxConfig(seed="demo"))
     mapping = {"70000000002": LocationMapping(store_id=9, warehouse_id=2, stock_master="sitoo")}
     found = location_map_problem(
         mapping, demo.catalog.stores.values(), demo.catalog.warehouses.values()
     )
-    assert found == block.text.strip()
+    assert "configuration error: " + str(found) == block.text.strip()
 
 
 @pytest.mark.parametrize("secret", ["the-app-client-secret"])
