@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +38,9 @@ from service.observability.exposition import metrics_endpoint
 from service.observability.metrics import ServiceMetrics
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import poller_intervals, run_pollers
-from service.settings import ConfigurationError, Settings
+from service.settings import Settings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
-from service.sitoo.errors import Forbidden, Unauthorized
 from service.sitoo.metrics import SitooMetrics
 from service.startup import StartRefusal, without_refusal_traceback
 from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
@@ -85,6 +84,7 @@ class Resources:
     reading_tasks: list[asyncio.Task[object]] = field(default_factory=list)
     closers: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     tracer_provider: TracerProvider | None = None
+    refusal: StartRefusal = field(default_factory=StartRefusal)
 
 
 def redis_url(settings: Settings) -> str:
@@ -143,13 +143,11 @@ class Service:
     app: AsgiFastStream
     metrics: ServiceMetrics
     settings: Settings
-    refusal: StartRefusal = field(default_factory=StartRefusal)
-    """Set when the start stopped on bad configuration (the launcher reports it)."""
+    refusal: StartRefusal  # set when the start stopped on bad configuration
 
     def listeners(self) -> list[Listener]:
         """One port for everything, or the web hook and the operations paths apart."""
-        http = self.settings.http
-        app = without_refusal_traceback(self.app, self.refusal)
+        http, app = self.settings.http, without_refusal_traceback(self.app, self.refusal)
         if http.ops_port is None:
             return [Listener("main", http.port, app)]
         webhooks = {http.webhook_path}
@@ -233,8 +231,6 @@ def build_service(
         credentials=credentials,
     )
 
-    refusal = StartRefusal()
-
     async def refresh_readiness() -> None:
         metrics.readiness.record(await ready.evaluate())
 
@@ -242,11 +238,8 @@ def build_service(
     async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
         # Runs before the broker subscribes, and closes after the broker has stopped.
         async with resources.closers:
-            try:
+            with resources.refusal.recorded():
                 await _open(resources, settings, sitoo_transport)
-            except ConfigurationError as exc:
-                refusal.error = exc
-                raise
             # Last in, first out: before the clients close, cancelled handlers finish
             # handing back (idempotency claims, limiter slots), then pollers stop.
             resources.closers.push_async_callback(_drain_handlers, resources)
@@ -263,7 +256,7 @@ def build_service(
             context.set_global("resources", resources)
             log.info(
                 "service.started",
-                sitoo=_describe_sitoo(settings),
+                sitoo=str(settings.sitoo.base_url or "not configured"),
                 consumer=settings.streams.consumer,
             )
             # Everything built at start-up lives as long as the process: moving it out of
@@ -300,7 +293,7 @@ def build_service(
             *woocommerce.woocommerce_routes(settings, lambda: resources.redis),
         ],
     )
-    return Service(app=app, metrics=metrics, settings=settings, refusal=refusal)
+    return Service(app=app, metrics=metrics, settings=settings, refusal=resources.refusal)
 
 
 async def _open(
@@ -329,18 +322,17 @@ async def _open(
     )
     resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
     resources.stop_pollers.clear()
-    with _credentials_checked(settings):
-        if shopify.enabled(settings):
-            # Before the pollers: the writer's group must exist when the first levels appear.
-            resources.shopify = await shopify.start_shopify(
-                settings,
-                resources.redis,
-                resources.sitoo,
-                resources.closers,
-                stop=resources.stop_pollers,
-                heartbeats=resources.heartbeats,
-            )
-        await woocommerce.start_woocommerce(resources, settings)  # checks its map first
+    if shopify.enabled(settings):
+        # Before the pollers: the writer's group must exist when the first levels are published.
+        resources.shopify = await shopify.start_shopify(
+            settings,
+            resources.redis,
+            resources.sitoo,
+            resources.closers,
+            stop=resources.stop_pollers,
+            heartbeats=resources.heartbeats,
+        )
+    await woocommerce.start_woocommerce(resources, settings)  # checks its map before the pollers
     resources.pollers = asyncio.create_task(
         run_pollers(
             redis=resources.redis,
@@ -369,19 +361,6 @@ async def _open(
         name="consumer-housekeeping",
     )
     resources.closers.push_async_callback(_cancel, housekeeping)
-
-
-@contextlib.contextmanager
-def _credentials_checked(settings: Settings) -> Iterator[None]:
-    """The adapters' start-up checks read Sitoo: refused credentials are bad configuration."""
-    try:
-        yield
-    except (Unauthorized, Forbidden) as exc:
-        raise ConfigurationError(
-            f"SITOO_SYNC_SITOO__API_ID / SITOO_SYNC_SITOO__API_PASSWORD: Sitoo at "
-            f"{_describe_sitoo(settings)} refused them ({type(exc).__name__}) while the "
-            "start-up checks read its stores and warehouses"
-        ) from None
 
 
 async def _stop_pollers(resources: Resources, grace_s: float) -> None:
@@ -419,7 +398,3 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def _describe_sitoo(settings: Settings) -> str:
-    return str(settings.sitoo.base_url) if settings.sitoo.base_url else "not configured"

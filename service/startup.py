@@ -9,6 +9,8 @@ launcher turns it back into the :class:`ConfigurationError` the command line rep
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +23,15 @@ class StartRefusal:
     """The configuration error that stopped this process's start, once there is one."""
 
     error: ConfigurationError | None = None
+
+    @contextlib.contextmanager
+    def recorded(self) -> Iterator[None]:
+        """Note a configuration error raised in the block (it still propagates)."""
+        try:
+            yield
+        except ConfigurationError as exc:
+            self.error = exc
+            raise
 
 
 def without_refusal_traceback(app: ASGIApp, refusal: StartRefusal) -> ASGIApp:

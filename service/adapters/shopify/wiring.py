@@ -19,6 +19,7 @@ from service.adapters.common import keys
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig, webshop_webhook_route
 from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.sitoo_directory import stores_and_warehouses
 from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
@@ -36,7 +37,6 @@ from service.consumers.wiring import dead_letter_store, inbound_streams
 from service.pollers.cursors import FencedCursors
 from service.pollers.wiring import runner_for
 from service.settings import ConfigurationError
-from service.sitoo.limiter import Lane
 
 if TYPE_CHECKING:
     import contextlib
@@ -124,8 +124,7 @@ async def check_locations(settings: Settings, sitoo: SitooClient) -> None:
     """Refuse to start, in one line, with a location map naming what Sitoo does not have."""
     if not settings.shopify.locations:
         return
-    stores = await sitoo.list_stores(lane=Lane.BULK)
-    warehouses = await sitoo.list_warehouses(lane=Lane.BULK)
+    stores, warehouses = await stores_and_warehouses(sitoo)
     problem = location_map_problem(settings.shopify.locations, stores, warehouses)
     if problem is not None:
         raise ConfigurationError(problem)  # `run` reports it in one line

@@ -7,31 +7,18 @@ have would otherwise fail order by order, long after the service looked healthy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
+from service.adapters.common.sitoo_directory import StoresAndWarehouses, stores_and_warehouses
 from service.adapters.woocommerce.translate import PickupMap
 from service.settings import ConfigurationError
 from service.settings_woocommerce import WooCommerceSettings
 from service.sitoo.catalog_models import Store, Warehouse
-from service.sitoo.limiter import Lane
 
 _PREFIX = "SITOO_SYNC_WOOCOMMERCE__"
 
 
 class MappingRefused(ConfigurationError):
     """The mapping names what Sitoo does not have; the message is one line naming the setting."""
-
-
-class StoresAndWarehouses(Protocol):
-    """The Sitoo reads the check needs."""
-
-    async def list_stores(self, *, lane: Lane = ...) -> list[Store]:
-        """Every store of the site."""
-        ...
-
-    async def list_warehouses(self, *, lane: Lane = ...) -> list[Warehouse]:
-        """Every warehouse of the site."""
-        ...
 
 
 def pickup_map(settings: WooCommerceSettings) -> PickupMap:
@@ -63,8 +50,7 @@ def mapping_problems(
 
 async def check_mapping(settings: WooCommerceSettings, sitoo: StoresAndWarehouses) -> None:
     """Raise MappingRefused (one line) when the mapping names unknown stores or warehouses."""
-    stores = await sitoo.list_stores(lane=Lane.BULK)
-    warehouses = await sitoo.list_warehouses(lane=Lane.BULK)
+    stores, warehouses = await stores_and_warehouses(sitoo)
     problems = mapping_problems(settings, stores, warehouses)
     if problems:
         raise MappingRefused("; ".join(problems))
