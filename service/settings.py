@@ -32,6 +32,7 @@ from service.settings_checks import (
 )
 from service.settings_redis import RedisSettings
 from service.settings_rules import lease_outruns_write, replicas_on_a_cluster
+from service.settings_sandbox import SandboxSettings
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -284,18 +285,6 @@ class TracingSettings(BaseModel):
     service_name: str = Field(default="sitoo-sync", description="service.name of the spans.")
     sample_ratio: float = Field(
         default=1.0, ge=0, le=1, description="Share of traces started here that are kept."
-    )
-
-
-class SandboxSettings(BaseModel):
-    """The built-in Sitoo sandbox started when no Sitoo credentials are configured."""
-
-    port: int = Field(default=8900, ge=0, le=65535, description="Sandbox port; 0 picks a free one.")
-    seed: str = Field(default="demo", description="Data the sandbox starts with: demo or empty.")
-    strict: bool = Field(
-        default=True,
-        description="Refuse requests outside Sitoo's API description with a 400, as the real "
-        "Sitoo would; false serves them and only records them (for experiments).",
     )
 
 

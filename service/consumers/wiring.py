@@ -57,11 +57,18 @@ def inbound_streams(settings: Settings) -> dict[Channel, str]:
     }
 
 
+def webshop_streams(settings: Settings) -> list[str]:
+    """The raw web-hook streams (their Redis keys) of the webshop adapters that are on."""
+    enabled = {"shopify": settings.shopify.enabled, "woocommerce": settings.woocommerce.enabled}
+    names = stream_names(settings).webshop_webhooks
+    return [stream for shop, stream in names.items() if enabled[shop]]
+
+
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
-    """The dead letters of every inbound stream."""
+    """The dead letters of every inbound stream (a webshop adapter's raw stream included)."""
     return DeadLetterStore(
         redis,
-        streams=inbound_streams(settings).values(),
+        streams=[*inbound_streams(settings).values(), *webshop_streams(settings)],
         names=stream_names(settings),
         keys=DeploymentKeys.from_settings(settings),
         retention_s=settings.idempotency.retention_days * 86_400,

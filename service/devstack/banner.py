@@ -30,6 +30,7 @@ def render_banner(
     redis_server: str | None,
     state_file: Path,
     notes: list[str],
+    webshops: list[tuple[str, str]] | None = None,
 ) -> str:
     """The banner; every URL in it answers while `run` is going."""
     me = command_name()
@@ -62,6 +63,7 @@ def render_banner(
         ]
     else:
         rows.append(("Sitoo", "the configured account (SITOO_SYNC_SITOO__BASE_URL)"))
+    rows += webshops or []
     rows += [
         (
             "Health",

@@ -166,6 +166,25 @@ class ReadinessMetrics:
             self.checks.labels(name).set(1 if passed else 0)
 
 
+class WooCommerceMetrics:
+    """The WooCommerce adapter: the disabled-web-hook alert and the writes it made."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.webhooks_disabled = Gauge(
+            "sitoo_sync_woocommerce_webhooks_disabled",
+            "WooCommerce web hooks the store disabled after failed deliveries, as the "
+            "reconciliation poller last saw (alert when above 0: re-enable them).",
+            registry=registry,
+        )
+        self.writes = Counter(
+            "sitoo_sync_woocommerce_writes",
+            "Changes written to WooCommerce, by kind (stock, pickup_ready, pickup_picked-up) "
+            "and outcome (set, not_managed, parent_manages, unknown_sku, rejected, done).",
+            ["kind", "outcome"],
+            registry=registry,
+        )
+
+
 def _build_labels() -> dict[str, str]:
     return {
         "version": __version__,
@@ -193,6 +212,7 @@ class ServiceMetrics:
         self.sitoo = SitooMetrics(self.registry)
         self.webhook = WebhookMetrics(self.registry)
         self.readiness = ReadinessMetrics(self.registry)
+        self.woocommerce = WooCommerceMetrics(self.registry)
         self.http_refused = Counter(
             "sitoo_sync_http_requests_refused",
             "Requests cut off by the HTTP limits, by listener (main, ops) and reason "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue
 from redis.exceptions import ResponseError
 
+from service.adapters.woocommerce.wiring import raw_stream
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Lease
 from service.pollers.wiring import poller_intervals
@@ -61,6 +62,7 @@ class PollerState:
     last_error_at: float | None
     cycles: int | None
     failures: int | None
+    alert: str | None = None  # a condition the poller saw that needs a person (hooks disabled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,7 @@ async def _poller_state(
         last_error_at=_number(fields, "last_error_at"),
         cycles=int(cycles) if cycles is not None else None,
         failures=int(failures) if failures is not None else None,
+        alert=fields.get("alert") or None,
     )
 
 
@@ -219,6 +222,8 @@ async def gather_status(redis: aioredis.Redis, settings: Settings) -> ServiceSta
         ("stock", streams.stock),
         ("sitoo web hooks", streams.sitoo_webhooks),
     ]
+    if settings.woocommerce.enabled:
+        watched.append(("woocommerce web hooks", raw_stream(settings).stream))
     now_s = time.time()
     return ServiceStatus(
         group=settings.streams.group,
@@ -304,6 +309,9 @@ def render_status(status: ServiceStatus) -> str:
             for p in status.pollers
         ],
     )
+    alerts = [f"ALERT {p.name}: {p.alert}" for p in status.pollers if p.alert]
+    if alerts:
+        lines += ["", *alerts]
     limiter = status.limiter
     lines += ["", "Sitoo limiter"]
     if limiter.credentials:

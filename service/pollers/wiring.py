@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
+SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation poller
+WOOCOMMERCE_POLLER = "woocommerce-orders"  # the WooCommerce adapter's reconciliation poller
 
 
 def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPublisher:
@@ -111,8 +113,13 @@ async def run_pollers(
 def poller_intervals(settings: Settings) -> dict[str, float]:
     """Each poller's interval by name, for :meth:`Heartbeats.stale`."""
     cfg = settings.pollers
-    return {
+    intervals = {
         StockPoller.name: cfg.stock_interval_s,
         OrdersPoller.name: cfg.orders_interval_s,
         GiftCardPoller.name: cfg.giftcards_interval_s,
     }
+    if settings.shopify.enabled:
+        intervals[SHOPIFY_RECONCILER] = settings.shopify.reconcile_interval_s
+    if settings.woocommerce.enabled:
+        intervals[WOOCOMMERCE_POLLER] = settings.woocommerce.poll_interval_s
+    return intervals

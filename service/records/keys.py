@@ -14,23 +14,26 @@ streams named in its settings. The base is the configured ``SITOO_SYNC_REDIS__KE
   configured name has no tag is put under the base (``{sitoo-sync}:webshop.orders``); one
   that carries the deployment's tag already is used as written.
 
-Each :class:`KeySpec` below is the one definition of a key: the builders format it, the
-key table in ``docs/architecture.md`` is checked against it, and a test hashes every one.
+Each :class:`KeySpec` (:mod:`service.records.key_specs`) is the one definition of a key:
+the builders format it, the key table in ``docs/architecture.md`` is checked against it,
+and a test hashes every one.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import hashlib
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from redis.crc import key_slot
 
+from service.records.key_specs import KEY_SPECS, PLACEHOLDER, KeySpec
+
 if TYPE_CHECKING:
     from service.settings import Settings
 
-_PLACEHOLDER = re.compile(r"<([a-z_]+)>")
+# The table of key kinds is named here too, for the callers of the builders.
+__all__ = ["KEY_SPECS", "DeploymentKeys", "KeySpec", "MisplacedStream", "hash_tag", "short_id"]
 
 
 def hash_tag(key: str) -> str | None:
@@ -48,152 +51,11 @@ def hash_tag(key: str) -> str | None:
     return key[start + 1 : end]
 
 
-@dataclass(frozen=True, slots=True)
-class KeySpec:
-    """One kind of key: its pattern (``<base>`` plus placeholders), type, owner, retention."""
-
-    name: str
-    pattern: str
-    type: str
-    owner: str
-    retention: str
-
-    def parts(self) -> list[str]:
-        """The placeholders after ``<base>``, in order."""
-        return _PLACEHOLDER.findall(self.pattern)[1:]
-
-
-# Owners and retentions shared by several keys.
-_IDEM = "service/idempotency.py"
-_SETTLE = "service/consumers/settlement.py"
-_REPLY = "service/consumers/results.py"
-_DEAD = "service/deadletters.py"
-_STATE = "service/consumers/state.py"
-_PUBLISH = "service/publisher.py"
-_INTAKE = "service/webhooks/intake.py"
-_LEASE = "service/pollers/lease.py"
-_CURSOR = "service/pollers/cursors.py"
-_RUNNER = "service/pollers/runner.py"
-_TRACKING = "service/pollers/tracking.py"
-_LIMITER = "service/sitoo/limiter.py"
-_DEVSTACK = "service/devstack/snapshot.py"
-_RETAINED = "`IDEMPOTENCY__RETENTION_DAYS` from the last write"
-_QUEUED = "members leave when granted or their heartbeat lapses"
-
-KEY_SPECS: tuple[KeySpec, ...] = (
-    KeySpec("operation", "<base>:idem:<op_key>", "hash", _IDEM, _RETAINED),
-    KeySpec("settled_event", "<base>:settled:<event_id>", "hash", _SETTLE, _RETAINED),
-    KeySpec(
-        "settled_entry", "<base>:settled:entry:<stream>/<entry_id>", "hash", _SETTLE, _RETAINED
-    ),
-    KeySpec("replied", "<base>:replied:<digest>", "string", _REPLY, _RETAINED),
-    KeySpec(
-        "dead_lettered", "<base>:dead-lettered:<stream>:<entry_id>", "string", _DEAD, _RETAINED
-    ),
-    KeySpec("order_cancelled", "<base>:order-cancelled:<order_id>", "string", _STATE, _RETAINED),
-    KeySpec("card_currency", "<base>:card-currency:<card_number>", "string", _STATE, _RETAINED),
-    KeySpec("redemption", "<base>:redemption:<redeem_event_id>", "hash", _STATE, _RETAINED),
-    KeySpec(
-        "redemptions_of_order", "<base>:redemptions-of-order:<order_id>", "set", _STATE, _RETAINED
-    ),
-    KeySpec(
-        "redemption_void", "<base>:redemption-void:<redeem_event_id>", "string", _STATE, _RETAINED
-    ),
-    KeySpec("stock_level", "<base>:stock-level:<warehouseid>:<sku>", "hash", _STATE, _RETAINED),
-    KeySpec(
-        "published",
-        "<base>:published:<event_id>",
-        "string",
-        _PUBLISH,
-        "`POLLERS__PUBLISHED_MARKER_DAYS`",
-    ),
-    KeySpec(
-        "published_state",
-        "<base>:last:<family>",
-        "hash",
-        _PUBLISH,
-        "none (one field per warehouse or card)",
-    ),
-    KeySpec(
-        "sitoo_event",
-        "<base>:sitoo-event:<event_id>",
-        "string",
-        _INTAKE,
-        "`HTTP__WEBHOOK_DEDUPE_DAYS`",
-    ),
-    KeySpec(
-        "lease",
-        "<base>:lease:<name>",
-        "string",
-        _LEASE,
-        "`POLLERS__LEASE_TTL_S`, renewed by the holder",
-    ),
-    KeySpec(
-        "lease_fence",
-        "<base>:lease:<name>:fence",
-        "string (counter)",
-        _LEASE,
-        "none (fencing numbers never repeat)",
-    ),
-    KeySpec("cursor", "<base>:cursor:<name>", "string (JSON)", _CURSOR, "none"),
-    KeySpec(
-        "poller_status",
-        "<base>:poller-status:<name>",
-        "hash",
-        _RUNNER,
-        "7 days from the last cycle",
-    ),
-    KeySpec(
-        "tracked_giftcards",
-        "<base>:giftcards:tracked",
-        "set",
-        _TRACKING,
-        "none (a card Sitoo no longer knows leaves)",
-    ),
-    KeySpec(
-        "open_pickups", "<base>:pickups:open", "set", _TRACKING, "none (orders leave when finished)"
-    ),
-    KeySpec(
-        "limiter_wait_interactive",
-        "<base>:limiter:wait:interactive",
-        "sorted set",
-        _LIMITER,
-        _QUEUED,
-    ),
-    KeySpec("limiter_wait_bulk", "<base>:limiter:wait:bulk", "sorted set", _LIMITER, _QUEUED),
-    KeySpec("limiter_alive", "<base>:limiter:alive", "sorted set", _LIMITER, _QUEUED),
-    KeySpec("limiter_counters", "<base>:limiter:counters", "hash", _LIMITER, "none (two counters)"),
-    KeySpec(
-        "limiter_arrivals",
-        "<base>:limiter:arrival-grants",
-        "hash",
-        _LIMITER,
-        "fields leave with their waiter",
-    ),
-    KeySpec(
-        "limiter_granted",
-        "<base>:limiter:granted",
-        "hash",
-        _LIMITER,
-        "fields leave when the slot is released or its lease lapses",
-    ),
-    KeySpec(
-        "limiter_slots",
-        "<base>:limiter:slots:<credential>",
-        "sorted set",
-        _LIMITER,
-        "members leave on release or when their lease lapses",
-    ),
-    KeySpec("limiter_next", "<base>:limiter:next:<credential>", "string", _LIMITER, "60 s"),
-    KeySpec("limiter_wake", "<base>:limiter:wake:<token>", "list", _LIMITER, "60 s"),
-    KeySpec(
-        "devstack_generation",
-        "<base>:devstack:generation",
-        "string",
-        _DEVSTACK,
-        "none (`sitoo-sync run` only)",
-    ),
-)
+def short_id(text: str) -> str:
+    """An id as it is when short and plain; anything else hashed (bounded key length)."""
+    if len(text) <= 120 and text.isascii() and " " not in text:  # noqa: PLR2004
+        return text
+    return "h-" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class _Template:
@@ -203,7 +65,7 @@ class _Template:
 
     def __init__(self, spec: KeySpec, base: str) -> None:
         text = spec.pattern.replace("<base>", base)
-        self.pieces = _PLACEHOLDER.split(text)[::2]
+        self.pieces = PLACEHOLDER.split(text)[::2]
 
     def format(self, *parts: str) -> str:
         pieces = self.pieces
@@ -374,3 +236,20 @@ class DeploymentKeys:
     def devstack_generation(self) -> str:
         """The dev stack's generation id (`sitoo-sync run`)."""
         return self.build("devstack_generation")
+
+    # The webshop adapters (service/adapters/).
+    def webshop_delivery(self, webshop: str, delivery_id: str) -> str:
+        """Marks a webshop's delivery id as stored (its retries and copies are dropped)."""
+        return self.build("webshop_delivery", webshop, short_id(delivery_id))
+
+    def webshop_emitted(self, event_id: str) -> str:
+        """Marks a canonical event id as appended, whichever path (web hook, poller) came first."""
+        return self.build("webshop_emitted", short_id(event_id))
+
+    def webshop_written(self, webshop: str, what: str) -> str:
+        """Records an effect made at the webshop (stock level written, pick-up marked)."""
+        return self.build("webshop_written", webshop, short_id(what))
+
+    def webshop_write_claim(self, webshop: str, what: str) -> str:
+        """Held while one replica makes an effect at the webshop."""
+        return self.build("webshop_write_claim", webshop, short_id(what))

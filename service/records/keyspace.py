@@ -30,11 +30,13 @@ class Keyspace:
     def of(cls, keys: DeploymentKeys, streams: StreamNames) -> Keyspace:
         """The keyspace of these keys and streams, every dead-letter stream included."""
         named = {*streams.consumed(), streams.results, streams.outbound}
-        return cls(keys.base, frozenset(named | {streams.dead_letters(s) for s in named}))
+        named |= set(streams.webshop_webhooks.values())
+        writes = {streams.webshop_writes_dead_letters(shop) for shop in streams.webshop_webhooks}
+        return cls(keys.base, frozenset(named | writes | {streams.dead_letters(s) for s in named}))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Keyspace:
-        """Every stream the settings name, inbound, result, outbound and web hook."""
+        """Every stream the settings name: inbound, result, outbound, web hooks (webshops too)."""
         return cls.of(DeploymentKeys.from_settings(settings), stream_names(settings))
 
     def why_reserved(self, key: str) -> str | None:

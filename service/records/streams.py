@@ -6,10 +6,12 @@ an untagged deployment uses the configured names exactly as written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from service.records.keys import DeploymentKeys, KeySpec
+from service.records.key_specs import KeySpec
+from service.records.keys import DeploymentKeys
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -26,6 +28,15 @@ STREAM_SPECS: tuple[KeySpec, ...] = (
     KeySpec("results", "<stream>", "stream", "service/consumers/settlement.py", _CAPPED),
     KeySpec("outbound", "<stream>", "stream", "service/publisher.py", _CAPPED),
     KeySpec("sitoo_webhooks", "<stream>", "stream", "service/webhooks/", "none"),
+    KeySpec("shopify_webhooks", "<stream>", "stream", "service/adapters/shopify/", "none"),
+    KeySpec("woocommerce_webhooks", "<stream>", "stream", "service/adapters/woocommerce/", "none"),
+    KeySpec(
+        "webshop_writes_dead_letters",
+        "<outbound>.<webshop>.dlq",
+        "stream",
+        "service/adapters/common/outbound.py",
+        "none",
+    ),
     KeySpec(
         "dead_letters",
         "<stream><dead_letter_suffix>",
@@ -48,10 +59,16 @@ class StreamNames:
     outbound: str
     sitoo_webhooks: str
     dead_letter_suffix: str
+    # The raw web-hook stream of each webshop adapter, by webshop (configured, on or off).
+    webshop_webhooks: Mapping[str, str] = field(default_factory=dict)
 
     def dead_letters(self, stream: str) -> str:
         """Where ``stream``'s dead letters go."""
         return stream + self.dead_letter_suffix
+
+    def webshop_writes_dead_letters(self, webshop: str) -> str:
+        """Outbound events a webshop's writer could not apply, e.g. ``sitoo.events.shopify.dlq``."""
+        return f"{self.outbound}.{webshop}.dlq"
 
     def inbound(self) -> dict[str, str]:
         """The webshop's inbound streams by event family."""
@@ -90,4 +107,18 @@ def stream_names(settings: Settings) -> StreamNames:
         outbound=keys.stream(s.outbound, setting=f"{env}OUTBOUND"),
         sitoo_webhooks=keys.stream(s.sitoo_webhooks, setting=f"{env}SITOO_WEBHOOKS"),
         dead_letter_suffix=s.dead_letter_suffix,
+        webshop_webhooks={
+            "shopify": keys.stream(
+                settings.shopify.webhook_stream, setting="SITOO_SYNC_SHOPIFY__WEBHOOK_STREAM"
+            ),
+            "woocommerce": keys.stream(
+                settings.woocommerce.webhook_stream,
+                setting="SITOO_SYNC_WOOCOMMERCE__WEBHOOK_STREAM",
+            ),
+        },
     )
+
+
+def outbound_group(webshop: str) -> str:
+    """The consumer group a webshop's writer reads the outbound stream with."""
+    return f"sitoo-sync-{webshop}"

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from service.records.keys import KEY_SPECS, KeySpec
+from service.records.key_specs import KEY_SPECS, KeySpec
 from service.records.streams import STREAM_SPECS
 
 BEGIN = "<!-- key table: rendered from service/records/keys.py and streams.py -->"
 END = "<!-- end of key table -->"
+
+
+# Streams set outside the STREAMS group.
+_SETTING = {
+    "shopify_webhooks": "SHOPIFY__WEBHOOK_STREAM",
+    "woocommerce_webhooks": "WOOCOMMERCE__WEBHOOK_STREAM",
+}
+
+
+def _setting(spec: KeySpec) -> str:
+    return _SETTING.get(spec.name, f"STREAMS__{spec.name.upper()}")
 
 
 def _row(spec: KeySpec, pattern: str) -> str:
@@ -21,7 +32,7 @@ def render_key_table() -> str:
         "|---|---|---|---|---|",
         *(_row(spec, spec.pattern) for spec in KEY_SPECS),
         *(
-            _row(spec, spec.pattern.replace("<stream>", f"[<base>:]<STREAMS__{spec.name.upper()}>"))
+            _row(spec, spec.pattern.replace("<stream>", f"[<base>:]<{_setting(spec)}>"))
             for spec in STREAM_SPECS
             if spec.name != "dead_letters"
         ),

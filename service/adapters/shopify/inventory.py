@@ -208,6 +208,15 @@ class InventoryCalls(ShopifyCalls):
                     return None
         return InventorySetResult(group_id=None, changes=())
 
+    async def inventory_item_sku(self, inventory_item_id: str) -> tuple[bool, str | None]:
+        """Whether the inventory item exists, and its SKU (None or empty: it has none)."""
+        data = await self._engine.query(queries.INVENTORY_ITEM, {"id": inventory_item_id})
+        raw = data.get("inventoryItem")
+        if not isinstance(raw, dict):
+            return False, None
+        sku = raw.get("sku")
+        return True, sku if isinstance(sku, str) and sku else None
+
     async def activate_inventory(self, inventory_item_id: str, location_id: str) -> None:
         """Stock an item at a location (needed before its quantity there can be set)."""
         answer = await self._engine.mutate(

@@ -91,6 +91,7 @@ class LineItem(ShopifyModel):
     current_quantity: int
     variant_id: str | None = None
     unit_price: Money | None = None
+    is_gift_card: bool = False
 
 
 class FulfillmentOrderLine(ShopifyModel):
@@ -118,6 +119,26 @@ class FulfillmentOrder(ShopifyModel):
     def is_pickup(self) -> bool:
         """Picked up by the customer at ``location_id`` (DeliveryMethodType PICK_UP)."""
         return self.method_type == "PICK_UP"
+
+
+class ShippingCharge(ShopifyModel):
+    """The order's shipping line."""
+
+    title: str
+    price: Money
+
+
+class MailingAddress(ShopifyModel):
+    """A shipping address (every part optional, as in Shopify)."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    country_code: str | None = None
 
 
 class OrderTransaction(ShopifyModel):
@@ -159,6 +180,8 @@ class Order(ShopifyModel):
     line_items: tuple[LineItem, ...] = ()
     fulfillment_orders: tuple[FulfillmentOrder, ...] = ()
     transactions: tuple[OrderTransaction, ...] = ()
+    shipping: ShippingCharge | None = None
+    shipping_address: MailingAddress | None = None
 
 
 class OrderSummary(ShopifyModel):
