@@ -25,8 +25,8 @@ async def test_a_stuck_cluster_is_cut_off_by_the_deadline_with_503(
 ) -> None:
     """Redis blocked past the handler's deadline means 503, whichever node serves the slot.
 
-    Every master is paused for every command: a cluster client that has not met the
-    cluster yet reads the slot map first, which a pause of writes alone would let through.
+    Every master is paused for every command: pausing writes alone let a store through
+    now and then on the cluster (cause not pinned down).
     """
     settings = _settings(unique, webhook_deadline_s=0.2)
     admins = [aioredis.Redis(port=port) for port in redis_cluster.ports]
