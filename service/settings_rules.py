@@ -19,7 +19,8 @@ def lease_outruns_write(settings: Settings) -> str | None:
     """
     lease_s = settings.idempotency.lease_s
     deadline_s = settings.sitoo.call_deadline_s
-    wait_s = settings.redis.claim_replica_timeout_s if settings.redis.claim_replicas else 0.0
+    waits = settings.redis.claim_replicas or settings.redis.claim_fsync
+    wait_s = settings.redis.claim_replica_timeout_s if waits else 0.0
     if lease_s > deadline_s + wait_s:
         return None
     waited = f" plus {_PREFIX}REDIS__CLAIM_REPLICA_TIMEOUT_S ({wait_s:g}s)" if wait_s else ""

@@ -178,3 +178,11 @@ def test_a_claim_must_outlast_its_replica_wait_and_its_call(
     assert "SITOO_SYNC_SITOO__CALL_DEADLINE_S" in message
     assert ("SITOO_SYNC_REDIS__CLAIM_REPLICA_TIMEOUT_S" in message) == (replicas != "0")
     assert "\n" not in message
+
+
+def test_claim_fsync_counts_its_wait_against_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WAITAOF waits too (even with no replica to wait for): the lease must cover it."""
+    monkeypatch.setenv("SITOO_SYNC_IDEMPOTENCY__LEASE_S", "60.5")
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_FSYNC", "true")
+    with pytest.raises(ConfigurationError, match="CLAIM_REPLICA_TIMEOUT_S"):
+        load_settings()
