@@ -117,6 +117,7 @@ def build_sitoo_client(
             keys=keys,
             replicas=settings.redis.claim_replicas,
             replica_timeout_s=settings.redis.claim_replica_timeout_s,
+            fsync=settings.redis.claim_fsync,
         ),
         settings=settings.sitoo,
         metrics=metrics,

@@ -11,9 +11,11 @@ Batched writes claim many keys in one script call (:meth:`RedisIdempotencyStore.
 a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of waited for.
 
 With ``replicas`` set, a claim also waits (Redis ``WAIT``, on the connection that made
-it) until that many replicas hold it. A claim they did not acknowledge in time comes back
-with ``acknowledged`` False: the primary alone holds it, a failover could lose it, and the
-write it guards must not be sent (the caller releases it and tries later).
+it) until that many replicas hold it; with ``fsync``, until the primary's append-only file
+and that many replicas' have it on disk (``WAITAOF``, Redis 7.2 and later). A claim not
+acknowledged in time comes back with ``acknowledged`` False: a failover (or a crash, with
+``fsync``) could lose it, and the write it guards must not be sent (the caller releases
+it and tries later).
 """
 
 from __future__ import annotations
@@ -172,10 +174,12 @@ class RedisIdempotencyStore:
         max_wait_s: float = 5.0,
         replicas: int = 0,
         replica_timeout_s: float = 1.0,
+        fsync: bool = False,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._replicas = replicas
+        self._fsync = fsync
         self._replica_timeout_ms = max(1, int(replica_timeout_s * 1000))
         self._retention_ms = int(retention_s * 1000)
         self._lease_ms = int(lease_s * 1000)
@@ -194,8 +198,9 @@ class RedisIdempotencyStore:
         keys: DeploymentKeys,
         replicas: int = 0,
         replica_timeout_s: float = 1.0,
+        fsync: bool = False,
     ) -> RedisIdempotencyStore:
-        """The store as configured: retention in days, lease in seconds, replicas to wait for."""
+        """The store as configured: retention in days, lease in seconds, what claims wait for."""
         return cls(
             redis,
             keys=keys,
@@ -203,6 +208,7 @@ class RedisIdempotencyStore:
             lease_s=settings.lease_s,
             replicas=replicas,
             replica_timeout_s=replica_timeout_s,
+            fsync=fsync,
         )
 
     def redis_key(self, op_key: str) -> str:
@@ -276,14 +282,21 @@ class RedisIdempotencyStore:
         keys = [self.redis_key(op_key) for op_key in op_keys]
         args: list[str | int] = [token, self._lease_ms, self._retention_ms]
         acknowledged = True
-        if self._replicas:
-            # WAIT counts the writes of its own connection: the claim and the wait go
-            # down one connection, in one round trip.
+        if self._replicas or self._fsync:
+            # WAIT and WAITAOF count the writes of their own connection: the claim and the
+            # wait go down one connection, in one round trip.
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.eval(_CLAIM, len(keys), *keys, *args)
-                pipe.wait(self._replicas, self._replica_timeout_ms)
+                if self._fsync:
+                    pipe.execute_command("WAITAOF", 1, self._replicas, self._replica_timeout_ms)
+                else:
+                    pipe.wait(self._replicas, self._replica_timeout_ms)
                 reply, acked = await pipe.execute()
-            acknowledged = int(acked) >= self._replicas
+            if self._fsync:
+                local, remote = (int(n) for n in acked)
+                acknowledged = local >= 1 and remote >= self._replicas
+            else:
+                acknowledged = int(acked) >= self._replicas
         else:
             reply = await self._claim(keys=keys, args=args)
         flat: list[str] = json.loads(reply)

@@ -29,6 +29,9 @@ class RedisSettings(BaseModel):
         "write is sent (else it is retried later); 0 does not wait. Single Redis only.",
     )
     claim_replica_timeout_s: float = Field(default=1.0, gt=0, description="Seconds a claim waits.")
+    claim_fsync: bool = Field(
+        default=False, description="Also wait for AOF fsync (WAITAOF, 7.2+). Single Redis only."
+    )
 
     @field_validator("url")
     @classmethod

@@ -19,7 +19,8 @@ def lease_outruns_write(settings: Settings) -> str | None:
     """
     lease_s = settings.idempotency.lease_s
     deadline_s = settings.sitoo.call_deadline_s
-    wait_s = settings.redis.claim_replica_timeout_s if settings.redis.claim_replicas else 0.0
+    waits = settings.redis.claim_replicas or settings.redis.claim_fsync
+    wait_s = settings.redis.claim_replica_timeout_s if waits else 0.0
     if lease_s > deadline_s + wait_s:
         return None
     waited = f" plus {_PREFIX}REDIS__CLAIM_REPLICA_TIMEOUT_S ({wait_s:g}s)" if wait_s else ""
@@ -31,15 +32,19 @@ def lease_outruns_write(settings: Settings) -> str | None:
 
 
 def replicas_on_a_cluster(settings: Settings) -> str | None:
-    """Why the claims cannot wait for replicas, or None when they can.
+    """Why the claims cannot wait for replicas or disks, or None when they can.
 
-    The claim and its WAIT must go down one connection to the claim's master; the cluster
-    client sends WAIT to every master on connections of its own, so the count it returns
-    says nothing about the claim.
+    The claim and its WAIT (WAITAOF) must go down one connection to the claim's master; the
+    cluster client sends them to every master on connections of its own, so the count it
+    returns says nothing about the claim.
     """
-    if settings.redis.cluster and settings.redis.claim_replicas:
-        return (
-            f"{_PREFIX}REDIS__CLAIM_REPLICAS must be 0 with {_PREFIX}REDIS__CLUSTER=true: "
-            "a cluster client cannot wait for the replicas of one claim"
-        )
-    return None
+    redis = settings.redis
+    if not redis.cluster:
+        return None
+    waits = "CLAIM_REPLICAS" if redis.claim_replicas else "CLAIM_FSYNC" if redis.claim_fsync else ""
+    if not waits:
+        return None
+    return (
+        f"{_PREFIX}REDIS__{waits} must be off with {_PREFIX}REDIS__CLUSTER=true: "
+        "a cluster client cannot wait for the replicas or disks of one claim"
+    )

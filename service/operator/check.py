@@ -240,6 +240,7 @@ async def _check_redis(settings: Settings) -> Finding:
         await client.ping()
         version = (await client.info("server")).get("redis_version", "?")
         replicas = int((await client.info("replication")).get("connected_slaves", 0))
+        aof = int((await client.info("persistence")).get("aof_enabled", 0))
     except (RedisError, OSError) as exc:
         # The exception text can carry the URL, password included: name the type only.
         message = f"cannot reach {target} ({type(exc).__name__})"
@@ -247,6 +248,13 @@ async def _check_redis(settings: Settings) -> Finding:
     finally:
         await client.aclose()
     wanted = settings.redis.claim_replicas
+    if settings.redis.claim_fsync and not aof:
+        return Finding(
+            "redis",
+            f"reached {target} (Redis {version}), but {ENV_PREFIX}REDIS__CLAIM_FSYNC needs "
+            "`appendonly yes` there: no Sitoo write would be sent",
+            Failure.CONFIGURATION,
+        )
     if replicas < wanted:
         # Every claim would wait for replicas that are not there: no Sitoo write is sent.
         return Finding(

@@ -233,6 +233,7 @@ def _resync(kind: str, label: str, work: Work) -> None:
                     keys=keys,
                     replicas=settings.redis.claim_replicas,
                     replica_timeout_s=settings.redis.claim_replica_timeout_s,
+                    fsync=settings.redis.claim_fsync,
                 ),
                 settings=settings.sitoo,
             )

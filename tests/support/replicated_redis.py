@@ -146,11 +146,16 @@ def redis_server_or_reason() -> tuple[str | None, str]:
 
 
 @contextlib.contextmanager
-def replicated_redis(workdir: Path) -> Iterator[ReplicatedRedis]:
-    """A primary with AOF and one replica of it, linked, stopped afterwards."""
-    executable, reason = redis_server_or_reason()
+def replicated_redis(workdir: Path, executable: str | None = None) -> Iterator[ReplicatedRedis]:
+    """A primary with AOF and one replica of it, linked, stopped afterwards.
+
+    ``executable``: the server binary to run (default: redis-server from PATH, or the
+    embedded one).
+    """
     if executable is None:
-        raise RuntimeError(reason)
+        executable, reason = redis_server_or_reason()
+        if executable is None:
+            raise RuntimeError(reason)
     pair = ReplicatedRedis(
         primary=Server(_free_port(), workdir / "primary"),
         replica=Server(_free_port(), workdir / "replica"),

@@ -180,13 +180,24 @@ def test_a_claim_must_outlast_its_replica_wait_and_its_call(
     assert "\n" not in message
 
 
-def test_claims_wait_for_replicas_only_on_a_single_redis(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cluster client cannot WAIT on the claim's own connection: the pair is refused."""
+@pytest.mark.parametrize(
+    "waits", ["SITOO_SYNC_REDIS__CLAIM_REPLICAS", "SITOO_SYNC_REDIS__CLAIM_FSYNC"]
+)
+def test_claims_wait_only_on_a_single_redis(monkeypatch: pytest.MonkeyPatch, waits: str) -> None:
+    """A cluster client cannot WAIT(AOF) on the claim's own connection: the pair is refused."""
     monkeypatch.setenv("SITOO_SYNC_REDIS__CLUSTER", "true")
     assert load_settings().redis.claim_replicas == 0
-    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_REPLICAS", "1")
+    monkeypatch.setenv(waits, "1")
     with pytest.raises(ConfigurationError) as caught:
         load_settings()
     message = str(caught.value)
-    assert message.startswith("SITOO_SYNC_REDIS__CLAIM_REPLICAS must be 0")
+    assert message.startswith(f"{waits} must be off")
     assert "\n" not in message
+
+
+def test_claim_fsync_counts_its_wait_against_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WAITAOF waits too (even with no replica to wait for): the lease must cover it."""
+    monkeypatch.setenv("SITOO_SYNC_IDEMPOTENCY__LEASE_S", "60.5")
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_FSYNC", "true")
+    with pytest.raises(ConfigurationError, match="CLAIM_REPLICA_TIMEOUT_S"):
+        load_settings()

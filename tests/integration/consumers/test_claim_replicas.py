@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.app import build_sitoo_client
+from service.embedded import EmbeddedRedisUnavailableError, server_executable
 from service.operator.check import run_checks
 from service.sandbox import RunningSandbox
 from service.settings import IdempotencySettings, Settings
@@ -45,14 +46,19 @@ def pair(tmp_path: Path) -> Iterator[ReplicatedRedis]:
         yield running
 
 
-def _on(settings: Settings, pair: ReplicatedRedis, replicas: int) -> Settings:
+def _on(
+    settings: Settings, pair: ReplicatedRedis, replicas: int, *, fsync: bool = False
+) -> Settings:
     return settings.model_copy(
         update={
             "redis": settings.redis.model_copy(
                 update={
                     "url": SecretStr(pair.primary.url),
                     "claim_replicas": replicas,
-                    "claim_replica_timeout_s": 0.3,
+                    # AOF fsync happens once a second (appendfsync everysec): WAITAOF may wait
+                    # that long, WAIT only for a round trip.
+                    "claim_replica_timeout_s": 1.5 if fsync else 0.3,
+                    "claim_fsync": fsync,
                 }
             ),
             "idempotency": IdempotencySettings(lease_s=30.0),
@@ -137,3 +143,38 @@ async def test_check_reports_the_replicas_claims_wait_for(
     assert redis_finding.ok, redis_finding.line()
     assert "1 replicas, claims wait for 1" in redis_finding.message
     assert all(finding.ok for finding in sitoo)
+
+
+@pytest.fixture
+def aof_pair(tmp_path: Path) -> Iterator[ReplicatedRedis]:
+    """A primary and replica of a server that has WAITAOF (the embedded Valkey speaks 7.2)."""
+    try:
+        executable = str(server_executable())
+    except EmbeddedRedisUnavailableError as error:
+        pytest.skip(f"no server with WAITAOF (Redis 7.2+) to run: {error}")
+    with replicated_redis(tmp_path, executable) as running:
+        yield running
+
+
+async def test_claim_fsync_waits_for_the_replicas_append_only_file(
+    settings: Settings, sandbox: RunningSandbox, aof_pair: ReplicatedRedis
+) -> None:
+    """CLAIM_FSYNC: written once the AOFs have the claim; nothing sent while the replica is cut."""
+    configured = _on(settings, aof_pair, replicas=1, fsync=True)
+    redis = aioredis.Redis.from_url(aof_pair.primary.url)
+    charge = [GiftCardTransactionIn(moneyamount=Decimal("-10.00"))]
+    try:
+        async with build_http_client(configured.sitoo) as http:
+            client = build_sitoo_client(configured, redis, http)
+            await client.add_giftcard_transactions(CARD, charge, op_key="fsynced:redeem")
+            sent = sandbox.sandbox.counters.total
+            aof_pair.replica.freeze()
+            try:
+                with pytest.raises(ClaimNotReplicated):
+                    await client.add_giftcard_transactions(CARD, charge, op_key="cut:redeem")
+            finally:
+                aof_pair.replica.thaw()
+            assert sandbox.sandbox.counters.total == sent
+    finally:
+        await redis.aclose()
+    assert _card_writes(sandbox) == 1
