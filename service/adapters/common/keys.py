@@ -24,6 +24,11 @@ def outbound_group(webshop: str) -> str:
     return f"sitoo-sync-{webshop}"
 
 
+def snapshot_due_key(prefix: str, webshop: str) -> str:
+    """Notes that a webshop writer's first snapshot of stock levels is still to be applied."""
+    return f"{prefix}:webshop-snapshot-due:{webshop}"
+
+
 def written_key(prefix: str, webshop: str, what: str) -> str:
     """Records an outbound effect made at the webshop (stock level written, pick-up marked)."""
     return f"{prefix}:webshop-written:{webshop}:{_short(what)}"

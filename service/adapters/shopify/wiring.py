@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from service.adapters.common import keys
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig, webshop_webhook_route
-from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.levels_snapshot import last_published_levels
+from service.adapters.common.outbound import FirstSnapshot, OutboundReading, OutboundWriter
 from service.adapters.common.sitoo_directory import stores_and_warehouses
 from service.adapters.common.translating import (
     RawStream,
@@ -164,6 +165,10 @@ async def open_shopify(
             max_deliveries=settings.streams.max_deliveries,
         ),
         ShopifyWriter(client, settings.shopify, redis, prefix=settings.redis.key_prefix),
+        snapshot=FirstSnapshot(
+            keys.snapshot_due_key(settings.redis.key_prefix, WEBSHOP),
+            lambda: last_published_levels(redis, settings.redis.key_prefix),
+        ),
     )
     await writer.ensure_group()
     reconciler = ShopifyOrdersReconciler(

@@ -23,7 +23,8 @@ from starlette.applications import Starlette
 from service.adapters.common import keys
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig
-from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.levels_snapshot import last_published_levels
+from service.adapters.common.outbound import FirstSnapshot, OutboundReading, OutboundWriter
 from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
@@ -228,6 +229,9 @@ async def start_woocommerce(
                 ),
             ),
             writes=metrics.writes,
+        ),
+        snapshot=FirstSnapshot(
+            keys.snapshot_due_key(prefix, WEBSHOP), lambda: last_published_levels(redis, prefix)
         ),
     )
     # Before the Sitoo pollers start: the group must exist when the first levels appear.
