@@ -182,6 +182,13 @@ KEY_SPECS: tuple[KeySpec, ...] = (
         _WRITTEN,
     ),
     KeySpec(
+        "webshop_snapshot_due",
+        "<base>:webshop-snapshot-due:<webshop>",
+        "string",
+        _WEBSHOP + "common/outbound.py",
+        "none (until the writer's first snapshot is applied)",
+    ),
+    KeySpec(
         "webshop_write_claim",
         "<base>:webshop-written:<webshop>:<what>:claim",
         "string",

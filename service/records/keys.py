@@ -253,3 +253,7 @@ class DeploymentKeys:
     def webshop_write_claim(self, webshop: str, what: str) -> str:
         """Held while one replica makes an effect at the webshop."""
         return self.build("webshop_write_claim", webshop, short_id(what))
+
+    def webshop_snapshot_due(self, webshop: str) -> str:
+        """Notes that a webshop writer's first snapshot of stock levels is still to be applied."""
+        return self.build("webshop_snapshot_due", webshop)

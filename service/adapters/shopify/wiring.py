@@ -17,7 +17,8 @@ from starlette.applications import Starlette
 
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig, webshop_webhook_route
-from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.levels_snapshot import last_published_levels
+from service.adapters.common.outbound import FirstSnapshot, OutboundReading, OutboundWriter
 from service.adapters.common.sitoo_directory import stores_and_warehouses
 from service.adapters.common.translating import (
     RawStream,
@@ -168,6 +169,9 @@ async def open_shopify(
             max_deliveries=settings.streams.max_deliveries,
         ),
         ShopifyWriter(client, settings.shopify, redis, keys=keys),
+        snapshot=FirstSnapshot(
+            keys.webshop_snapshot_due(WEBSHOP), lambda: last_published_levels(redis, keys)
+        ),
     )
     await writer.ensure_group()
     reconciler = ShopifyOrdersReconciler(

@@ -22,7 +22,8 @@ from starlette.applications import Starlette
 
 from service.adapters.common.emitting import EventAppender
 from service.adapters.common.intake import IntakeConfig
-from service.adapters.common.outbound import OutboundReading, OutboundWriter
+from service.adapters.common.levels_snapshot import last_published_levels
+from service.adapters.common.outbound import FirstSnapshot, OutboundReading, OutboundWriter
 from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
@@ -230,6 +231,9 @@ async def start_woocommerce(
                 ),
             ),
             writes=metrics.writes,
+        ),
+        snapshot=FirstSnapshot(
+            keys.webshop_snapshot_due(WEBSHOP), lambda: last_published_levels(redis, keys)
         ),
     )
     # Before the Sitoo pollers start: the group must exist when the first levels appear.
