@@ -27,7 +27,7 @@ from service.adapters.common.translating import (
 )
 from service.adapters.shopify.client import ShopifyClient
 from service.adapters.shopify.locations import location_map_problem
-from service.adapters.shopify.reconcile import ShopifyOrdersReconciler
+from service.adapters.shopify.reconcile import ShopifyLevelsReconciler, ShopifyOrdersReconciler
 from service.adapters.shopify.translator import ShopifyTranslator
 from service.adapters.shopify.transport import build_http_client
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
@@ -104,6 +104,7 @@ class ShopifyRuntime:
     translating: TranslatingDeps
     writer: OutboundWriter
     reconciler: ShopifyOrdersReconciler
+    levels: ShopifyLevelsReconciler
 
 
 def register_shopify(
@@ -179,7 +180,25 @@ async def open_shopify(
         margin_s=settings.shopify.reconcile_margin_s,
         start_s=settings.shopify.reconcile_start_s,
     )
+    shopify_mastered = [
+        location
+        for location, mapping in sorted(settings.shopify.locations.items())
+        if mapping.stock_master == "shopify"
+    ]
+    levels = ShopifyLevelsReconciler(
+        client,
+        redis,
+        FencedCursors(redis, prefix=settings.redis.key_prefix),
+        locations=shopify_mastered,
+        stream=raw.stream,
+        key_prefix=settings.redis.key_prefix,
+        dedupe_ms=_dedupe_ms(settings),
+        interval_s=settings.shopify.levels_interval_s,
+        margin_s=settings.shopify.reconcile_margin_s,
+        start_s=settings.shopify.reconcile_start_s,
+    )
     return ShopifyRuntime(
+        levels=levels,
         client=client,
         translating=TranslatingDeps(
             redis=redis,
@@ -208,8 +227,9 @@ async def run_shopify(
     async with asyncio.TaskGroup() as group:
         group.create_task(runtime.writer.run(stop), name="shopify-writer")
         if settings.pollers.enabled:
-            runner = runner_for(runtime.reconciler, redis, settings, heartbeats)
-            group.create_task(runner.run(stop), name="poller:shopify-orders")
+            for poller in (runtime.reconciler, runtime.levels):
+                runner = runner_for(poller, redis, settings, heartbeats)
+                group.create_task(runner.run(stop), name=f"poller:{poller.name}")
 
 
 async def start_shopify(
