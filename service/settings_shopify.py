@@ -93,6 +93,12 @@ class ShopifySettings(BaseModel):
         gt=0,
         description="How often the reconciliation poller reads orders changed since its cursor.",
     )
+    levels_interval_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often every level of the Shopify-mastered locations is read, in case "
+        "an inventory_levels/update web hook was lost.",
+    )
     reconcile_margin_s: float = Field(
         default=120.0,
         ge=0,

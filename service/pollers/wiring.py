@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
-SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation poller
+SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation pollers
+SHOPIFY_LEVELS_RECONCILER = "shopify-levels"
 WOOCOMMERCE_POLLER = "woocommerce-orders"  # the WooCommerce adapter's reconciliation poller
 
 
@@ -120,6 +121,7 @@ def poller_intervals(settings: Settings) -> dict[str, float]:
     }
     if settings.shopify.enabled:
         intervals[SHOPIFY_RECONCILER] = settings.shopify.reconcile_interval_s
+        intervals[SHOPIFY_LEVELS_RECONCILER] = settings.shopify.levels_interval_s
     if settings.woocommerce.enabled:
         intervals[WOOCOMMERCE_POLLER] = settings.woocommerce.poll_interval_s
     return intervals

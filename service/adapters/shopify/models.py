@@ -64,6 +64,22 @@ class QuantityChange:
     change_from: int | None
 
 
+class LocationLevel(ShopifyModel):
+    """An item's ``available`` at a location and when the level last changed."""
+
+    inventory_item_legacy_id: int
+    available: int
+    updated_at: datetime
+
+
+class LocationLevelPage(ShopifyModel):
+    """One page of a location's levels and where the next starts."""
+
+    levels: tuple[LocationLevel, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
 class AppliedChange(ShopifyModel):
     """One change of an inventory adjustment group."""
 

@@ -120,6 +120,25 @@ def set_quantities(version: str) -> Operation:
     return Operation("SetQuantities", document, mutation=True, cost=10)
 
 
+LOCATION_LEVELS_PAGE = 100
+
+LOCATION_LEVELS = Operation(
+    "LocationLevels",
+    """query LocationLevels($id: ID!, $first: Int!, $after: String) {
+  location(id: $id) {
+    inventoryLevels(first: $first, after: $after) {
+      nodes {
+        updatedAt item { legacyResourceId }
+        quantities(names: ["available"]) { name quantity }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}""",
+    mutation=False,
+    cost=1 + 2 + LOCATION_LEVELS_PAGE * 3,
+)
+
 INVENTORY_ITEM = Operation(
     "InventoryItem",
     "query InventoryItem($id: ID!) { inventoryItem(id: $id) { id sku } }",

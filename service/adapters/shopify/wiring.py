@@ -28,7 +28,7 @@ from service.adapters.common.translating import (
 )
 from service.adapters.shopify.client import ShopifyClient
 from service.adapters.shopify.locations import location_map_problem
-from service.adapters.shopify.reconcile import ShopifyOrdersReconciler
+from service.adapters.shopify.reconcile import ShopifyLevelsReconciler, ShopifyOrdersReconciler
 from service.adapters.shopify.translator import ShopifyTranslator
 from service.adapters.shopify.transport import build_http_client
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
@@ -107,6 +107,7 @@ class ShopifyRuntime:
     translating: TranslatingDeps
     writer: OutboundWriter
     reconciler: ShopifyOrdersReconciler
+    levels: ShopifyLevelsReconciler
 
 
 def register_shopify(
@@ -185,7 +186,25 @@ async def open_shopify(
         margin_s=settings.shopify.reconcile_margin_s,
         start_s=settings.shopify.reconcile_start_s,
     )
+    shopify_mastered = [
+        location
+        for location, mapping in sorted(settings.shopify.locations.items())
+        if mapping.stock_master == "shopify"
+    ]
+    levels = ShopifyLevelsReconciler(
+        client,
+        redis,
+        FencedCursors(redis, keys=keys),
+        locations=shopify_mastered,
+        stream=raw.stream,
+        keys=keys,
+        dedupe_ms=_dedupe_ms(settings),
+        interval_s=settings.shopify.levels_interval_s,
+        margin_s=settings.shopify.reconcile_margin_s,
+        start_s=settings.shopify.reconcile_start_s,
+    )
     return ShopifyRuntime(
+        levels=levels,
         client=client,
         translating=TranslatingDeps(
             redis=redis,
@@ -214,8 +233,9 @@ async def run_shopify(
     async with asyncio.TaskGroup() as group:
         group.create_task(runtime.writer.run(stop), name="shopify-writer")
         if settings.pollers.enabled:
-            runner = runner_for(runtime.reconciler, redis, settings, heartbeats)
-            group.create_task(runner.run(stop), name="poller:shopify-orders")
+            for poller in (runtime.reconciler, runtime.levels):
+                runner = runner_for(poller, redis, settings, heartbeats)
+                group.create_task(runner.run(stop), name=f"poller:{poller.name}")
 
 
 async def start_shopify(

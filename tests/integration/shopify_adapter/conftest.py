@@ -72,7 +72,15 @@ def webhook_config() -> WebhookConfig:
 
 
 @pytest.fixture
-async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> AsyncIterator[Stack]:
+def levels_interval_s() -> float:
+    """How often the levels poller reads (each read takes 303 points of the bucket)."""
+    return 3600.0
+
+
+@pytest.fixture
+async def stack(
+    redis_url: str, unique: str, webhook_config: WebhookConfig, levels_interval_s: float
+) -> AsyncIterator[Stack]:
     """Sandbox, fake Shopify and the service (uvicorn, lifespan on), wired together."""
     sandbox_config = SandboxConfig(credentials={API_ID: SecretStr(API_PASSWORD)}, seed="demo")
     async with (
@@ -144,9 +152,14 @@ async def stack(redis_url: str, unique: str, webhook_config: WebhookConfig) -> A
                 read_timeout_s=5.0,
                 call_deadline_s=20.0,
                 reconcile_interval_s=0.5,
-                reconcile_margin_s=5.0,
+                levels_interval_s=levels_interval_s,
+                # Start at the test's start: the seeded levels are not a change to catch up on.
+                reconcile_margin_s=0.5,
+                reconcile_start_s=0.5,
             ),
         )
+        # The seeded levels must be older than the pollers' start (times are in whole seconds).
+        await asyncio.sleep(2.0)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
