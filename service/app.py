@@ -19,6 +19,9 @@ from faststream.redis import RedisBroker
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 
 from service import health
+from service.adapters.shopify import wiring as shopify
+from service.adapters.woocommerce import wiring as woocommerce
+from service.adapters.woocommerce.wiring import WooCommerceRuntime
 from service.consumers.housekeeping import keep_groups_tidy
 from service.consumers.wiring import (
     ConsumerRuntime,
@@ -26,6 +29,7 @@ from service.consumers.wiring import (
     ensure_groups,
     inbound_streams,
     register_consumers,
+    webshop_streams,
 )
 from service.idempotency import RedisIdempotencyStore
 from service.listeners import Listener
@@ -35,10 +39,14 @@ from service.observability.exposition import metrics_endpoint
 from service.observability.metrics import ServiceMetrics
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import poller_intervals, run_pollers
+from service.records.connection import broker_for, redis_for
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 from service.settings import Settings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
 from service.sitoo.metrics import SitooMetrics
+from service.startup import StartRefusal, without_refusal_traceback
 from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
 from service.webhooks.consumer import (
     SitooEventDeps,
@@ -72,12 +80,15 @@ class Resources:
     sitoo: SitooClient | None = None
     consumers: ConsumerRuntime = field(default_factory=ConsumerRuntime)
     sitoo_events: SitooEventDeps | None = None
+    shopify: shopify.ShopifyRuntime | None = None
+    woocommerce: WooCommerceRuntime = field(default_factory=WooCommerceRuntime)
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
     stop_pollers: asyncio.Event = field(default_factory=asyncio.Event)
     pollers: asyncio.Task[None] | None = None
     reading_tasks: list[asyncio.Task[object]] = field(default_factory=list)
     closers: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     tracer_provider: TracerProvider | None = None
+    refusal: StartRefusal = field(default_factory=StartRefusal)
 
 
 def redis_url(settings: Settings) -> str:
@@ -96,12 +107,17 @@ def build_sitoo_client(
     credential_observer: CredentialObserver | None = None,
 ) -> SitooClient:
     """The idempotent Sitoo client sharing the replicas' budget and idempotency records."""
-    prefix = settings.redis.key_prefix
+    keys = DeploymentKeys.from_settings(settings)
     return SitooClient(
         http=http,
-        limiter=RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix),
+        limiter=RedisLimiter.from_settings(redis, settings.sitoo, keys=keys),
         idempotency=RedisIdempotencyStore.from_settings(
-            redis, settings.idempotency, key_prefix=prefix
+            redis,
+            settings.idempotency,
+            keys=keys,
+            replicas=settings.redis.claim_replicas,
+            replica_timeout_s=settings.redis.claim_replica_timeout_s,
+            fsync=settings.redis.claim_fsync,
         ),
         settings=settings.sitoo,
         metrics=metrics,
@@ -111,15 +127,13 @@ def build_sitoo_client(
 
 def watched_streams(settings: Settings) -> WatchedStreams:
     """The streams whose length, pending entries and dead letters /metrics reports."""
-    streams = settings.streams
+    streams = stream_names(settings)
     inbound = list(inbound_streams(settings).values())
+    consumed = [*inbound, streams.sitoo_webhooks, *webshop_streams(settings)]
     return WatchedStreams(
-        group=streams.group,
-        consumed=[*inbound, streams.sitoo_webhooks],
-        dead_letters={
-            stream: stream + streams.dead_letter_suffix
-            for stream in [*inbound, streams.sitoo_webhooks]
-        },
+        group=settings.streams.group,
+        consumed=consumed,
+        dead_letters={stream: streams.dead_letters(stream) for stream in consumed},
         produced=[streams.results, streams.outbound],
     )
 
@@ -131,15 +145,20 @@ class Service:
     app: AsgiFastStream
     metrics: ServiceMetrics
     settings: Settings
+    refusal: StartRefusal  # set when the start stopped on bad configuration
 
     def listeners(self) -> list[Listener]:
         """One port for everything, or the web hook and the operations paths apart."""
-        http = self.settings.http
+        http, app = self.settings.http, without_refusal_traceback(self.app, self.refusal)
         if http.ops_port is None:
-            return [Listener("main", http.port, self.app)]
+            return [Listener("main", http.port, app)]
+        webhooks = {http.webhook_path}
+        if shopify.enabled(self.settings):
+            webhooks.add(shopify.WEBHOOK_PATH)
+        webhooks |= {woocommerce.WEBHOOK_PATH} if self.settings.woocommerce.enabled else set()
         return [
-            Listener("main", http.port, self.app, frozenset({http.webhook_path})),
-            Listener("ops", http.ops_port, self.app, OPS_PATHS),
+            Listener("main", http.port, app, frozenset(webhooks)),
+            Listener("ops", http.ops_port, app, OPS_PATHS),
         ]
 
 
@@ -186,7 +205,8 @@ def build_service(
     ]
     if tracer_provider is not None:
         middlewares.append(consume_middleware(tracer_provider))
-    broker = RedisBroker(
+    broker = broker_for(
+        settings.redis,
         redis_url(settings),
         logger=faststream_logger,
         # On shutdown every subscriber stops reading at once, then in-flight handlers get
@@ -204,6 +224,8 @@ def build_service(
     )
     register_consumers(broker, settings, resources.consumers)
     register_sitoo_event_consumer(broker, settings, lambda: resources.sitoo_events)
+    shopify.register_shopify(broker, settings, lambda: resources.shopify)
+    woocommerce.register_woocommerce(broker, settings, resources.woocommerce)
     depth = StreamDepth(metrics.registry, watched_streams(settings), lambda: resources.redis)
     ready = health.Readiness(
         broker,
@@ -219,7 +241,8 @@ def build_service(
     async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
         # Runs before the broker subscribes, and closes after the broker has stopped.
         async with resources.closers:
-            await _open(resources, settings, sitoo_transport)
+            with resources.refusal.recorded():
+                await _open(resources, settings, sitoo_transport)
             # Last in, first out: before the clients close, cancelled handlers finish
             # handing back (idempotency claims, limiter slots), then pollers stop.
             resources.closers.push_async_callback(_drain_handlers, resources)
@@ -236,7 +259,7 @@ def build_service(
             context.set_global("resources", resources)
             log.info(
                 "service.started",
-                sitoo=_describe_sitoo(settings),
+                sitoo=str(settings.sitoo.base_url or "not configured"),
                 consumer=settings.streams.consumer,
             )
             # Everything built at start-up lives as long as the process: moving it out of
@@ -269,16 +292,18 @@ def build_service(
                 (path, metrics.webhook.observe(route))
                 for path, route in webhook_routes(settings, lambda: resources.redis)
             ),
+            *shopify.shopify_routes(settings, lambda: resources.redis),
+            *woocommerce.woocommerce_routes(settings, lambda: resources.redis),
         ],
     )
-    return Service(app=app, metrics=metrics, settings=settings)
+    return Service(app=app, metrics=metrics, settings=settings, refusal=resources.refusal)
 
 
 async def _open(
     resources: Resources, settings: Settings, sitoo_transport: httpx.AsyncBaseTransport | None
 ) -> None:
     """Open the clients, create the groups, build the handlers and start the pollers."""
-    resources.redis = aioredis.Redis.from_url(redis_url(settings))
+    resources.redis = redis_for(settings.redis, redis_url(settings))
     resources.closers.push_async_callback(resources.redis.aclose)
     resources.http = build_http_client(settings.sitoo, sitoo_transport)
     resources.closers.push_async_callback(resources.http.aclose)
@@ -300,6 +325,17 @@ async def _open(
     )
     resources.sitoo_events = SitooEventDeps(redis=resources.redis, sitoo=resources.sitoo)
     resources.stop_pollers.clear()
+    if shopify.enabled(settings):
+        # Before the pollers: the writer's group must exist when the first levels are published.
+        resources.shopify = await shopify.start_shopify(
+            settings,
+            resources.redis,
+            resources.sitoo,
+            resources.closers,
+            stop=resources.stop_pollers,
+            heartbeats=resources.heartbeats,
+        )
+    await woocommerce.start_woocommerce(resources, settings)  # checks its map before the pollers
     resources.pollers = asyncio.create_task(
         run_pollers(
             redis=resources.redis,
@@ -314,7 +350,7 @@ async def _open(
     housekeeping = asyncio.create_task(
         keep_groups_tidy(
             resources.redis,
-            streams=[*inbound_streams(settings).values(), streams.sitoo_webhooks],
+            streams=[*stream_names(settings).consumed(), *webshop_streams(settings)],
             group=streams.group,
             idle_s=streams.remove_idle_consumers_s,
             own=streams.consumer,
@@ -361,7 +397,3 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def _describe_sitoo(settings: Settings) -> str:
-    return str(settings.sitoo.base_url) if settings.sitoo.base_url else "not configured"

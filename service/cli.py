@@ -15,6 +15,7 @@ from service.contracts.reference import docs_events
 from service.dlq_cli import dlq_cli
 from service.fakes.commands import fake_woocommerce
 from service.logs import configure_logging
+from service.masking import mask_document
 from service.operator import commands as operator
 from service.operator.send import send as send_command
 from service.operator.tail import tail as tail_command
@@ -69,6 +70,22 @@ def run(
             help="Dev stack only: start over with a fresh sandbox and an empty embedded Redis.",
         ),
     ] = False,
+    with_shopify: Annotated[
+        bool,
+        typer.Option(
+            "--with-shopify",
+            help="Dev stack only: also serve the fake Shopify and connect the Shopify adapter "
+            "to it (fixed development credentials; a fresh dev state).",
+        ),
+    ] = False,
+    with_woocommerce: Annotated[
+        bool,
+        typer.Option(
+            "--with-woocommerce",
+            help="Dev stack only: also serve the fake WooCommerce and connect the WooCommerce "
+            "adapter to it (fixed development credentials; a fresh dev state).",
+        ),
+    ] = False,
 ) -> None:
     """Run the service: consumers, pollers and the HTTP endpoints.
 
@@ -76,19 +93,27 @@ def run(
     Redis is started. Both are for trying the service out, never for production: `run` then
     prints where everything is and writes .local/devstack.json, by which the other commands
     find this dev stack. The sandbox and the embedded Redis keep their data across restarts,
-    together; --reset throws both away.
+    together; --reset throws both away. --with-shopify and --with-woocommerce serve the fake
+    webshops beside the sandbox, their adapters connected (docs/shopify.md, docs/woocommerce.md).
     """
     settings = _settings()
     _configure_logs(settings)
     # Imported here: keeps `config` and `--help` fast.
     from service.devstack.stack import DevStackAlreadyRunningError  # noqa: PLC0415
+    from service.devstack.webshops import WebshopChoice  # noqa: PLC0415
     from service.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
     from service.launcher import serve  # noqa: PLC0415
 
     try:
-        stopped_by = asyncio.run(serve(settings, reset=reset))
+        webshops = WebshopChoice(shopify=with_shopify, woocommerce=with_woocommerce)
+        # The fakes start afresh every run, their order ids too: kept marks of earlier
+        # orders would take new ones for repeats, so their dev state starts afresh as well.
+        stopped_by = asyncio.run(serve(settings, reset=reset or webshops.any, webshops=webshops))
     except (DevStackAlreadyRunningError, EmbeddedRedisUnavailableError) as exc:
         typer.echo(f"cannot start: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
+    except ConfigurationError as exc:  # found while starting, e.g. a mapping Sitoo refutes
+        typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_CONFIGURATION) from None
     if stopped_by is not None:
         # Everything is shut down: now die of the signal, so the exit status says why.
@@ -275,9 +300,11 @@ def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
 
 def masked_configuration(settings: Settings) -> dict[str, Any]:
     """The effective configuration as JSON-ready data, every secret masked."""
-    # Every secret, the Redis URL included, is a SecretStr and dumps as "**********".
+    # Every secret, the Redis URL included, is a SecretStr and dumps as "**********"; URLs
+    # that are not secrets (Sitoo's base URL, endpoints) may still carry a user and password.
     data: dict[str, Any] = settings.model_dump(mode="json")
-    return data
+    masked: dict[str, Any] = mask_document(data)  # type: ignore[assignment]
+    return masked
 
 
 @cli.command()

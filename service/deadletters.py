@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+    from service.records.streams import StreamNames
+
 ORIGINAL_PREFIX = "original:"
 _META = frozenset(
     b"stream entry_id type event_id reason_code reason deliveries dead_lettered_at".split()
@@ -147,22 +150,22 @@ class DeadLetterStore:
         redis: aioredis.Redis,
         *,
         streams: Iterable[str],
-        suffix: str,
-        key_prefix: str,
+        names: StreamNames,
+        keys: DeploymentKeys,
         retention_s: float,
         max_length: int = 1_000_000,
     ) -> None:
         self._redis = redis
         self._streams = list(dict.fromkeys(streams))
-        self._suffix = suffix
-        self._marker_prefix = f"{key_prefix}:dead-lettered:"
+        self._names = names
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
         self._max_length = max_length
         self._park = redis.register_script(_PARK)
 
     def dead_letter_stream(self, stream: str) -> str:
         """Where ``stream``'s dead letters go."""
-        return stream + self._suffix
+        return self._names.dead_letters(stream)
 
     async def park(
         self,
@@ -199,7 +202,7 @@ class DeadLetterStore:
         for name, value in fields.items():
             args.extend((ORIGINAL_PREFIX.encode() + name, value))
         parked = await self._park(
-            keys=[self.dead_letter_stream(stream), f"{self._marker_prefix}{stream}:{entry_id}"],
+            keys=[self.dead_letter_stream(stream), self._keys.dead_lettered(stream, entry_id)],
             args=args,
         )
         return _text(parked) if parked is not None else None

@@ -11,6 +11,7 @@ import typer
 
 from service.consumers.wiring import dead_letter_store
 from service.deadletters import DeadLetter, DeadLetterFilter, DeadLetterStore
+from service.masking import mask_document, mask_text
 
 T = TypeVar("T")
 EXIT_NOT_FOUND = 3
@@ -63,14 +64,24 @@ def _run(work: Callable[[DeadLetterStore], Awaitable[T]]) -> T:
     from service.operator.commands import redis_session, with_redis  # noqa: PLC0415 - keeps --help fast
 
     settings, url = redis_session()
-    return with_redis(url, lambda client: work(dead_letter_store(client, settings)))
+    return with_redis(
+        url,
+        lambda client: work(dead_letter_store(client, settings)),
+        cluster=settings.redis.cluster,
+    )
 
 
 def _line(letter: DeadLetter) -> str:
-    return (
+    return mask_text(
         f"{letter.id}  {letter.stream}  {letter.type or '-'}  {letter.event_id or '-'}  "
         f"{letter.reason_code}: {letter.reason}"
     )
+
+
+def _masked_json(letter: DeadLetter, *, indent: int | None = None) -> str:
+    """The dead letter as printed: the stored original keeps its PIN for a replay, the
+    output never shows it."""
+    return json.dumps(mask_document(letter.to_json()), indent=indent)
 
 
 @dlq_cli.command("list")
@@ -87,7 +98,7 @@ def list_letters(  # noqa: PLR0917 - one typer option per filter
     flt = _filter(stream, event_type, reason, older_than, newer_than)
     letters = _run(lambda store: store.list(flt, limit=limit))
     for letter in letters:
-        typer.echo(json.dumps(letter.to_json()) if as_json else _line(letter))
+        typer.echo(_masked_json(letter) if as_json else _line(letter))
 
 
 @dlq_cli.command()
@@ -100,7 +111,7 @@ def show(
     if letter is None:
         typer.echo(f"no dead letter {dead_letter_id}", err=True)
         raise typer.Exit(EXIT_NOT_FOUND)
-    typer.echo(json.dumps(letter.to_json(), indent=2))
+    typer.echo(_masked_json(letter, indent=2))
 
 
 async def _replay(

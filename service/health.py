@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 import structlog
@@ -23,11 +23,17 @@ _JSON = {"content-type": "application/json"}
 REDIS_PING_TIMEOUT_S = 1.0
 
 
-def _respond(checks: dict[str, bool], details: dict[str, list[str]] | None = None) -> AsgiResponse:
+def _respond(
+    checks: dict[str, bool],
+    details: dict[str, list[str]] | None = None,
+    sitoo: dict[str, list[str]] | None = None,
+) -> AsgiResponse:
     ok = all(checks.values())
     document: dict[str, object] = {"status": "ok" if ok else "unavailable", "checks": checks}
     if details:
         document["details"] = details
+    if sitoo:
+        document["sitoo"] = sitoo
     return AsgiResponse(json.dumps(document).encode(), 200 if ok else 503, headers=_JSON)
 
 
@@ -61,10 +67,11 @@ async def redis_answers(client: aioredis.Redis | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The readiness checks by name, and what failed them."""
+    """The readiness checks by name, what failed them, and Sitoo's state beside them."""
 
     checks: dict[str, bool]
     details: dict[str, list[str]]
+    sitoo: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -74,10 +81,14 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
-    """Redis answers, every subscriber runs, no poller is stale, Sitoo takes a credential.
+    """Ready when Redis answers and every subscriber runs: what this replica itself needs.
 
-    Nothing here calls Sitoo: the credential verdicts are the ones the client recorded from
-    the answers to real traffic. /readyz answers with it and /metrics exports it.
+    Sitoo is not part of it. Every replica shares the same Sitoo, so an outage there (or
+    credentials it refuses) would take every replica out of the load balancer at once,
+    and with them the web hook that keeps Sitoo's events; work that needs Sitoo waits and
+    retries on its own. What Sitoo is doing is still reported, under ``sitoo`` (refused
+    credentials, pollers without a good cycle for three intervals), without changing the
+    status; /metrics exports the same (and alerts on it). Nothing here calls Sitoo.
     """
 
     broker: RedisBroker
@@ -91,24 +102,20 @@ class Readiness:
         # so each subscriber's running flag is checked as well.
         subscribers = self.broker.subscribers
         stopped = [_name(sub) for sub in subscribers if not sub.running]
-        stale = self.stale_pollers()
-        refused = self.credentials.refused()
         checks = {
             "redis": await redis_answers(self.resources_redis()),
             "subscribers": bool(subscribers) and not stopped,
-            "pollers": not stale,
-            "sitoo_credentials": not self.credentials.all_refused(),
         }
-        details = {
+        details = {"stopped_subscribers": stopped} if stopped else {}
+        sitoo = {
             name: values
             for name, values in (
-                ("stopped_subscribers", stopped),
-                ("stale_pollers", stale),
-                ("refused_credentials", refused),
+                ("refused_credentials", self.credentials.refused()),
+                ("stale_pollers", self.stale_pollers()),
             )
             if values
         }
-        return Verdict(checks, details)
+        return Verdict(checks, details, sitoo)
 
 
 def readiness(check: Readiness) -> GetHandler:
@@ -117,7 +124,7 @@ def readiness(check: Readiness) -> GetHandler:
     @get(include_in_schema=False)
     async def readyz(scope: Scope) -> AsgiResponse:  # noqa: ARG001 - ASGI signature
         verdict = await check.evaluate()
-        return _respond(verdict.checks, verdict.details)
+        return _respond(verdict.checks, verdict.details, verdict.sitoo)
 
     return readyz
 

@@ -1,7 +1,7 @@
 """Exactly-once bookkeeping for Sitoo writes: claim an operation, then record its result.
 
-Each operation key (``"{event_id}:{step}"``) has one Redis hash. A claim takes a lease
-(token + expiry, checked against Redis' own clock); only the holder of that token can
+Each operation key (``"{event_id}:{step}"``) has one Redis hash. A claim takes the
+service's one lease on it (:mod:`service.records.lease`); only the holder of that token can
 record the result or release the claim (Lua scripts). A finished operation keeps its
 result for the retention period, so a duplicate delivery gets it without calling Sitoo.
 A claim taken over from a holder that died, or that gave up with the write's outcome
@@ -9,79 +9,39 @@ unknown, is reported as a *takeover*: the new holder must look the write up firs
 
 Batched writes claim many keys in one script call (:meth:`RedisIdempotencyStore.claim_many`):
 a key held by another claimant is reported as ``IN_FLIGHT`` at once instead of waited for.
+
+With ``replicas`` set, a claim also waits (Redis ``WAIT``, on the connection that made
+it) until that many replicas hold it; with ``fsync``, until the primary's append-only file
+and that many replicas' have it on disk (``WAITAOF``, Redis 7.2 and later). A claim not
+acknowledged in time comes back with ``acknowledged`` False: a failover (or a crash, with
+``fsync``) could lose it, and the write it guards must not be sent (the caller releases
+it and tries later).
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import JsonValue
+from service.records.lease import LEASE_LUA
+from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.errors import OperationInFlight
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from pydantic import JsonValue
 
+    from service.records.keys import DeploymentKeys
     from service.settings import IdempotencySettings
 
+# The port is the client's; it is named here too for the callers that build the store.
+__all__ = ["Claim", "ClaimStatus", "IdempotencyStore", "RedisIdempotencyStore"]
 T = TypeVar("T")
 # Keys per script call: a script blocks Redis while it runs, so a huge batch goes in runs.
 KEYS_PER_CALL = 1000
-
-
-class ClaimStatus(enum.Enum):
-    """What the caller of :meth:`IdempotencyStore.claim` must do."""
-
-    ACQUIRED = "acquired"  # first attempt: do the work, then complete()
-    TAKEOVER = "takeover"  # an earlier attempt may have written: reconcile, then complete()
-    DONE = "done"  # finished before: use Claim.result and call nothing
-    IN_FLIGHT = "in_flight"  # held by another claimant right now (claim_many only): do nothing
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """The answer to a claim: a lease to act on, or the recorded result."""
-
-    key: str
-    status: ClaimStatus
-    token: str = ""
-    result: JsonValue = None
-    first_claimed_at: float = 0.0  # Unix seconds of the operation's first claim
-    attempt: int = 0  # how many times the operation has been claimed, this one included
-
-
-class IdempotencyStore(Protocol):
-    """Where write operations are claimed and their results remembered."""
-
-    lease_s: float  # how long a claim is held; must outlast one whole client call
-
-    async def claim(self, op_key: str) -> Claim:
-        """Lease ``op_key``, or return its result; raises OperationInFlight if held too long."""
-        ...
-
-    async def complete(self, claim: Claim, result: JsonValue) -> bool:
-        """Record the result; False when the lease was lost to another claimant."""
-        ...
-
-    async def release(self, claim: Claim, *, outcome_unknown: bool) -> bool:
-        """Give the lease back; with ``outcome_unknown`` the next claim is a takeover."""
-        ...
-
-    async def claim_many(self, op_keys: Sequence[str]) -> list[Claim]:
-        """Claim every key at once, without waiting: a held key is ``IN_FLIGHT``."""
-        ...
-
-    async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
-        """Record each claim's result; per claim, False when its lease was lost."""
-        ...
-
-    async def release_many(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> None:
-        """Give every lease back (see :meth:`release`)."""
-        ...
 
 
 # Each script works on any number of keys in one call and answers with one string, so a
@@ -91,9 +51,9 @@ class IdempotencyStore(Protocol):
 # KEYS: records. ARGV: token, lease ms, retention ms.
 # A JSON array with four strings per key: status, payload (the result, or ms until the
 # lease runs out), first claim ms, attempt.
-_CLAIM = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_CLAIM = (
+    LEASE_LUA
+    + """
 local replies = {}
 local n = 0
 local function answer(status, payload, first, attempt)
@@ -101,15 +61,17 @@ local function answer(status, payload, first, attempt)
   n = n + 4
 end
 for _, key in ipairs(KEYS) do
-  local r = redis.call('HMGET', key, 'result', 'first', 'token', 'expires', 'attempts', 'unknown')
-  local result, first, holder, expires = r[1], r[2], r[3], tonumber(r[4] or '0')
+  local r = redis.call('HMGET', key, 'result', 'first', 'attempts', 'unknown')
+  local result, first = r[1], r[2]
+  local holder, expires = lease_state(key)
   if result then
-    answer('done', result, first or '0', r[5] or '0')
+    answer('done', result, first or '0', r[3] or '0')
   elseif holder and expires > now then
     answer('busy', tostring(expires - now), first or '0', '0')
   else
+    -- A token left on a lease that ran out: its holder died or gave up mid-write.
     local status = 'acquired'
-    if holder or r[6] then
+    if holder or r[4] then
       status = 'takeover'
       redis.call('HSET', key, 'unknown', '1')
     end
@@ -118,22 +80,25 @@ for _, key in ipairs(KEYS) do
       redis.call('HSET', key, 'first', first)
     end
     local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-    redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+    lease_take(key, ARGV[1], tonumber(ARGV[2]))
     redis.call('PEXPIRE', key, ARGV[3])
     answer(status, '', first, tostring(attempt))
   end
 end
 return cjson.encode(replies)
 """
+)
 
 # KEYS: records. ARGV: retention ms, a JSON array of each key's claim token and result.
 # Per key one character: 1 when recorded, 0 when the lease was lost.
-_COMPLETE = """
+_COMPLETE = (
+    LEASE_LUA
+    + """
 local args = cjson.decode(ARGV[2])
 local done = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == args[2 * i - 1] then
-    redis.call('HDEL', key, 'token', 'expires', 'unknown')
+  if lease_drop(key, args[2 * i - 1]) then
+    redis.call('HDEL', key, 'unknown')
     redis.call('HSET', key, 'result', args[2 * i])
     redis.call('PEXPIRE', key, ARGV[1])
     done[i] = '1'
@@ -143,15 +108,17 @@ for i, key in ipairs(KEYS) do
 end
 return table.concat(done)
 """
+)
 
 # KEYS: records. ARGV: '1' when the outcome is unknown, a JSON array of each key's token.
 # Per key one character: 1 when released, 0 when the lease was lost.
-_RELEASE = """
+_RELEASE = (
+    LEASE_LUA
+    + """
 local tokens = cjson.decode(ARGV[2])
 local released = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == tokens[i] then
-    redis.call('HDEL', key, 'token', 'expires')
+  if lease_drop(key, tokens[i]) then
     if ARGV[1] == '1' then redis.call('HSET', key, 'unknown', '1') end
     released[i] = '1'
   else
@@ -160,6 +127,7 @@ for i, key in ipairs(KEYS) do
 end
 return table.concat(released)
 """
+)
 
 
 def _text(value: bytes | str) -> str:
@@ -171,7 +139,7 @@ def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
     return [items[i : i + KEYS_PER_CALL] for i in range(0, len(items), KEYS_PER_CALL)]
 
 
-def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
+def _answer(op_key: str, token: str, reply: tuple[str, ...], *, acknowledged: bool) -> Claim:
     """The Claim for one reply (status, payload, first, attempt) of the claim script."""
     status, payload, first, attempt = reply
     first_s = int(first) / 1000
@@ -184,7 +152,12 @@ def _answer(op_key: str, token: str, reply: tuple[str, ...]) -> Claim:
             attempt=int(attempt),
         )
     return Claim(
-        op_key, ClaimStatus(status), token=token, first_claimed_at=first_s, attempt=int(attempt)
+        op_key,
+        ClaimStatus(status),
+        token=token,
+        first_claimed_at=first_s,
+        attempt=int(attempt),
+        acknowledged=acknowledged,
     )
 
 
@@ -195,13 +168,19 @@ class RedisIdempotencyStore:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         retention_s: float,
         lease_s: float,
         max_wait_s: float = 5.0,
+        replicas: int = 0,
+        replica_timeout_s: float = 1.0,
+        fsync: bool = False,
     ) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:idem:"
+        self._keys = keys
+        self._replicas = replicas
+        self._fsync = fsync
+        self._replica_timeout_ms = max(1, int(replica_timeout_s * 1000))
         self._retention_ms = int(retention_s * 1000)
         self._lease_ms = int(lease_s * 1000)
         self.lease_s = lease_s
@@ -212,19 +191,29 @@ class RedisIdempotencyStore:
 
     @classmethod
     def from_settings(
-        cls, redis: aioredis.Redis, settings: IdempotencySettings, *, key_prefix: str
+        cls,
+        redis: aioredis.Redis,
+        settings: IdempotencySettings,
+        *,
+        keys: DeploymentKeys,
+        replicas: int = 0,
+        replica_timeout_s: float = 1.0,
+        fsync: bool = False,
     ) -> RedisIdempotencyStore:
-        """The store as configured: retention in days, lease in seconds."""
+        """The store as configured: retention in days, lease in seconds, what claims wait for."""
         return cls(
             redis,
-            key_prefix=key_prefix,
+            keys=keys,
             retention_s=settings.retention_days * 86_400,
             lease_s=settings.lease_s,
+            replicas=replicas,
+            replica_timeout_s=replica_timeout_s,
+            fsync=fsync,
         )
 
     def redis_key(self, op_key: str) -> str:
         """The Redis key that holds ``op_key``'s record."""
-        return self._prefix + op_key
+        return self._keys.operation(op_key)
 
     async def claim(self, op_key: str) -> Claim:
         """Lease ``op_key``, waiting (bounded, with backoff) while another holder works on it."""
@@ -233,15 +222,12 @@ class RedisIdempotencyStore:
         give_up_at = loop.time() + self._max_wait_s
         pause = 0.01
         while True:
-            [reply] = await self._claim_chunk([op_key], token)
+            [reply], acknowledged = await self._claim_chunk([op_key], token)
             status, payload, _, _ = reply
             if status != "busy":
-                return _answer(op_key, token, reply)
+                return _answer(op_key, token, reply, acknowledged=acknowledged)
             remaining = give_up_at - loop.time()
             if remaining <= 0:
-                # Imported here: service.sitoo's package init imports this module.
-                from service.sitoo.errors import OperationInFlight  # noqa: PLC0415
-
                 raise OperationInFlight(f"operation {op_key!r} is being processed elsewhere")
             held_for_s = int(payload) / 1000
             await asyncio.sleep(min(pause, remaining, held_for_s))
@@ -252,11 +238,12 @@ class RedisIdempotencyStore:
         token = secrets.token_hex(16)
         claims: list[Claim] = []
         for chunk in _chunks(op_keys):
-            for op_key, reply in zip(chunk, await self._claim_chunk(chunk, token), strict=True):
+            replies, acknowledged = await self._claim_chunk(chunk, token)
+            for op_key, reply in zip(chunk, replies, strict=True):
                 if reply[0] == "busy":
                     claims.append(Claim(op_key, ClaimStatus.IN_FLIGHT))
                 else:
-                    claims.append(_answer(op_key, token, reply))
+                    claims.append(_answer(op_key, token, reply, acknowledged=acknowledged))
         return claims
 
     async def complete_many(self, done: Sequence[tuple[Claim, JsonValue]]) -> list[bool]:
@@ -289,14 +276,32 @@ class RedisIdempotencyStore:
 
     async def _claim_chunk(
         self, op_keys: Sequence[str], token: str
-    ) -> list[tuple[str, str, str, str]]:
-        """The claim script's reply (status, payload, first, attempt) per key."""
-        reply = await self._claim(
-            keys=[self.redis_key(op_key) for op_key in op_keys],
-            args=[token, self._lease_ms, self._retention_ms],
-        )
+    ) -> tuple[list[tuple[str, str, str, str]], bool]:
+        """The claim script's reply (status, payload, first, attempt) per key, and whether
+        enough replicas acknowledged the claims."""
+        keys = [self.redis_key(op_key) for op_key in op_keys]
+        args: list[str | int] = [token, self._lease_ms, self._retention_ms]
+        acknowledged = True
+        if self._replicas or self._fsync:
+            # WAIT and WAITAOF count the writes of their own connection: the claim and the
+            # wait go down one connection, in one round trip.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.eval(_CLAIM, len(keys), *keys, *args)
+                if self._fsync:
+                    pipe.execute_command("WAITAOF", 1, self._replicas, self._replica_timeout_ms)
+                else:
+                    pipe.wait(self._replicas, self._replica_timeout_ms)
+                reply, acked = await pipe.execute()
+            if self._fsync:
+                local, remote = (int(n) for n in acked)
+                acknowledged = local >= 1 and remote >= self._replicas
+            else:
+                acknowledged = int(acked) >= self._replicas
+        else:
+            reply = await self._claim(keys=keys, args=args)
         flat: list[str] = json.loads(reply)
-        return [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+        replies = [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+        return replies, acknowledged
 
     async def _release_all(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> list[bool]:
         released: list[bool] = []

@@ -19,6 +19,7 @@ from service.app import build_service
 from service.devstack.banner import render_banner
 from service.devstack.stack import StandIns, local_stand_ins
 from service.devstack.state import DevStack, SandboxEndpoint, remove_state, write_state
+from service.devstack.webshops import WebshopChoice, subscribe_webhooks
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -82,6 +83,7 @@ def _announce(stand_ins: StandIns) -> None:
         redis_server=stand_ins.redis.version if stand_ins.redis is not None else None,
         state_file=shown,
         notes=stand_ins.notes,
+        webshops=[row for shop in stand_ins.webshops for row in shop.rows],
     )
     sys.stdout.write(banner + "\n")
     sys.stdout.flush()
@@ -93,16 +95,25 @@ async def _announce_when_started(server: uvicorn.Server, stand_ins: StandIns) ->
     # uvicorn only offers a flag for "started", no event to wait on.
     while not server.started:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
+    await subscribe_webhooks(stand_ins.webshops, _dev_stack(stand_ins).service_url)
     _announce(stand_ins)
 
 
-async def serve(settings: Settings, *, reset: bool = False, root: Path | None = None) -> int | None:
+async def serve(
+    settings: Settings,
+    *,
+    reset: bool = False,
+    root: Path | None = None,
+    webshops: WebshopChoice = WebshopChoice(),  # noqa: B008 - frozen, never mutated
+) -> int | None:
     """Run the service until it is told to stop; the stop signal received, if any."""
     received: list[int] = []
     servers: list[uvicorn.Server] = []
     here = (root or Path.cwd()).resolve()
     with _signals_noted(received, servers):
-        async with local_stand_ins(settings, root=here, reset=reset) as stand_ins:
+        async with local_stand_ins(
+            settings, root=here, reset=reset, webshops=webshops
+        ) as stand_ins:
             effective = stand_ins.settings
 
             def request_exit() -> None:
@@ -125,6 +136,12 @@ async def serve(settings: Settings, *, reset: bool = False, root: Path | None = 
             )
             try:
                 await listeners.serve(servers)
+            except SystemExit:
+                # uvicorn leaves a failed start with sys.exit(3); bad configuration is
+                # reported as such, in one line, by the command.
+                if service.refusal.error is not None:
+                    raise service.refusal.error from None
+                raise
             finally:
                 if announce is not None:
                     announce.cancel()

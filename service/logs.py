@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Iterable, MutableMapping
 from types import TracebackType
@@ -12,19 +11,14 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-_SECRET_KEY = re.compile(
-    r"pass|secret|token|api_key|authorization|cookie|credential", re.IGNORECASE
-)
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
-_AUTH_HEADER = re.compile(r"\b(?P<kind>Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+", re.IGNORECASE)
-MASK = "**********"
+from service.masking import MASK, is_secret_name, mask_text
 
 # Libraries whose stdlib loggers must go through our pipeline instead of their own handlers.
 _ROUTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream", "httpx")
 
 
 class SecretRedactor:
-    """Masks known secret values, secret-looking keys, URL passwords and auth headers."""
+    """Masks known secret values, and whatever :mod:`service.masking` masks by shape."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = {s for s in secrets if s}
@@ -37,11 +31,10 @@ class SecretRedactor:
         """Return the text with every known secret masked."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
-        text = _URL_USERINFO.sub(rf"\g<scheme>{MASK}:{MASK}@", text)
-        return _AUTH_HEADER.sub(rf"\g<kind> {MASK}", text)
+        return mask_text(text)
 
     def _clean(self, key: str, value: object) -> object:
-        if isinstance(key, str) and _SECRET_KEY.search(key) and value not in (None, ""):
+        if is_secret_name(key) and value not in (None, ""):
             return MASK
         if isinstance(value, str):
             return self.scrub(value)

@@ -18,6 +18,8 @@ from service.contracts.envelope import EVENT_FIELD, Envelope
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+
 # Approximate cap on the outbound stream, as for results and dead letters: a webshop that
 # stops reading must not let it grow without bound. Far above any sane reading lag.
 OUTBOUND_MAX_LENGTH = 1_000_000
@@ -64,22 +66,22 @@ class OutboundPublisher:
     """Writes plain entries (one field ``event`` with the JSON envelope) to the outbound stream."""
 
     def __init__(
-        self, redis: aioredis.Redis, *, stream: str, prefix: str, marker_ttl_s: float
+        self, redis: aioredis.Redis, *, stream: str, keys: DeploymentKeys, marker_ttl_s: float
     ) -> None:
         self.stream = stream
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._marker_ttl_ms = max(1, round(marker_ttl_s * 1000))
         self._once = redis.register_script(_PUBLISH_ONCE)
         self._changes = redis.register_script(_PUBLISH_CHANGES)
 
     def marker_key(self, event_id: str) -> str:
         """The key remembering that ``event_id`` was published."""
-        return f"{self._prefix}:published:{event_id}"
+        return self._keys.published(event_id)
 
     def state_key(self, name: str) -> str:
         """The hash holding the last published state of a family of values (per warehouse…)."""
-        return f"{self._prefix}:last:{name}"
+        return self._keys.published_state(name)
 
     async def publish_once(self, envelope: Envelope) -> bool:
         """Append ``envelope`` unless its event id was published within the retention."""

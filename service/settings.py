@@ -6,15 +6,33 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from service.http_settings import HttpSettings
+from service.records.streams import stream_names
+from service.settings_checks import (
+    env_name,
+    our_variables,
+    unknown_setting,
+    unparsable_variable,
+)
+from service.settings_redis import RedisSettings
+from service.settings_rules import lease_outruns_write, replicas_on_a_cluster
+from service.settings_sandbox import SandboxSettings
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -103,26 +121,6 @@ class SitooSettings(BaseModel):
         if self.api_id is not None and self.api_password is not None:
             shared.insert(0, SitooCredential(api_id=self.api_id, api_password=self.api_password))
         return [*shared, *self.interactive_credentials]
-
-
-class RedisSettings(BaseModel):
-    """The Redis that holds the streams, the idempotency records and the leases."""
-
-    url: SecretStr | None = Field(
-        default=None,
-        description="redis:// or rediss:// URL (may carry a password). Unset: an embedded "
-        "Redis is started (development only).",
-    )
-    key_prefix: str = Field(default="sitoo-sync", description="Prefix of every key we own.")
-
-    @field_validator("url")
-    @classmethod
-    def _url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(
-            ("redis://", "rediss://", "unix://")
-        ):
-            raise ValueError("must start with redis://, rediss:// or unix://")
-        return value
 
 
 class StreamSettings(BaseModel):
@@ -290,18 +288,6 @@ class TracingSettings(BaseModel):
     )
 
 
-class SandboxSettings(BaseModel):
-    """The built-in Sitoo sandbox started when no Sitoo credentials are configured."""
-
-    port: int = Field(default=8900, ge=0, le=65535, description="Sandbox port; 0 picks a free one.")
-    seed: str = Field(default="demo", description="Data the sandbox starts with: demo or empty.")
-    strict: bool = Field(
-        default=True,
-        description="Refuse requests outside Sitoo's API description with a 400, as the real "
-        "Sitoo would; false serves them and only records them (for experiments).",
-    )
-
-
 class Settings(BaseSettings):
     """All configuration of sitoo-sync."""
 
@@ -329,6 +315,14 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = SandboxSettings()
     shopify: ShopifySettings = ShopifySettings()
     woocommerce: WooCommerceSettings = WooCommerceSettings()
+
+    @model_validator(mode="after")
+    def _rules_across_groups(self) -> Settings:
+        stream_names(self)  # raises naming the setting
+        for rule in (lease_outruns_write, replicas_on_a_cluster):
+            if (problem := rule(self)) is not None:
+                raise ValueError(problem)
+        return self
 
     def secret_values(self) -> list[str]:
         """Every configured secret in clear, for the log redactor to mask."""
@@ -366,19 +360,21 @@ class ConfigurationError(Exception):
     """Configuration is invalid; the message is one line naming the setting."""
 
 
-def env_name(location: tuple[int | str, ...]) -> str:
-    """The environment variable that sets the field at a pydantic error location."""
-    parts = [str(part).upper() for part in location if not isinstance(part, int)]
-    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(parts)
-
-
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning the first validation error into one readable line."""
-    from pydantic import ValidationError  # noqa: PLC0415 - keeps the import local to the error path
-
+    """Read the settings; any problem is one :class:`ConfigurationError` naming the variable:
+    a bad value, JSON that does not parse, a name of a group that is no setting (a typo)."""
+    variables = our_variables(ENV_PREFIX)
+    unknown = unknown_setting(variables, Settings, prefix=ENV_PREFIX, delimiter="__")
+    if unknown is not None:
+        raise ConfigurationError(f"{unknown}: no such setting (docs/configuration.md lists all)")
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigurationError(f"{env_name(first['loc'])}: {message}") from None
+        name = env_name(first["loc"], prefix=ENV_PREFIX, delimiter=ENV_NESTED_DELIMITER)
+        where = f"{name}: " if first["loc"] else ""  # rules across groups name their own
+        raise ConfigurationError(f"{where}{message}") from None
+    except SettingsError as exc:
+        problem = unparsable_variable(str(exc), variables, prefix=ENV_PREFIX, delimiter="__")
+        raise ConfigurationError(problem) from None

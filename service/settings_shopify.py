@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
+from typing import Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 _PREFIX = "SITOO_SYNC_SHOPIFY__"  # settings.ENV_PREFIX + "SHOPIFY" + the nested delimiter
+
+
+_GID_LOCATION = "gid://shopify/Location/"
+
+
+class LocationMapping(BaseModel):
+    """Where one Shopify location's orders and stock live in Sitoo, and who masters its stock."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    store_id: int | None = Field(
+        default=None, ge=1, description="The Sitoo store customers collect pick-up orders in."
+    )
+    warehouse_id: int = Field(ge=1, description="The Sitoo warehouse holding the location's stock.")
+    stock_master: Literal["sitoo", "shopify"] = Field(
+        description="The one side whose stock counts are copied to the other."
+    )
 
 
 class ShopifySettings(BaseModel):
@@ -45,6 +72,57 @@ class ShopifySettings(BaseModel):
         description="Quantities per inventorySetQuantities call (Shopify caps inputs at 250).",
     )
 
+    webhook_stream: str = Field(
+        default="shopify.webhooks",
+        description="Stream the web-hook deliveries are stored in before they are translated.",
+    )
+    locations: dict[str, LocationMapping] = Field(
+        default_factory=dict,
+        description="Shopify location id (numeric or gid) -> Sitoo store, warehouse and stock "
+        'master, as JSON; e.g. {"70000000001": {"store_id": 1, "warehouse_id": 1, '
+        '"stock_master": "sitoo"}}.',
+    )
+    vat_rate: float = Field(
+        default=25.0,
+        ge=0,
+        le=100,
+        description="VAT rate (percent) of order lines and shipping; prices include it.",
+    )
+    reconcile_interval_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often the reconciliation poller reads orders changed since its cursor.",
+    )
+    levels_interval_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often every level of the Shopify-mastered locations is read, in case "
+        "an inventory_levels/update web hook was lost.",
+    )
+    reconcile_margin_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Overlap of each reconciliation read with the one before (clock skew).",
+    )
+    reconcile_start_s: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="How far back the reconciliation poller starts when it has no cursor.",
+    )
+
+    @field_validator("locations", mode="before")
+    @classmethod
+    def _location_ids(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        normalised: dict[str, object] = {}
+        for key, mapping in value.items():
+            text = str(key).removeprefix(_GID_LOCATION)
+            if not text.isdigit():
+                raise ValueError(f"location id {key!r} is not a Shopify location id")
+            normalised[text] = mapping
+        return normalised
+
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> ShopifySettings:
         if not self.enabled:
@@ -69,6 +147,10 @@ class ShopifySettings(BaseModel):
             value is not None
             for value in (self.shop_domain, self.admin_url, self.access_token, self.webhook_secret)
         )
+
+    def location(self, location_id: str | int) -> LocationMapping | None:
+        """The mapping of a location given by numeric id or gid (None: not mapped)."""
+        return self.locations.get(str(location_id).removeprefix(_GID_LOCATION))
 
     @property
     def graphql_url(self) -> str:

@@ -43,6 +43,85 @@ class WooCommerceSettings(BaseModel):
         description="Items per products batch request (WooCommerce accepts at most 100).",
     )
 
+    webhook_stream: str = Field(
+        default="woocommerce.webhooks",
+        min_length=1,
+        description="The stream WooCommerce's web-hook deliveries are stored in before they are "
+        "translated (its dead letters: the same name plus the dead-letter suffix).",
+    )
+    pickup_locations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Pick-up location name -> Sitoo store externalid, as JSON, e.g. "
+        '{"Store Stockholm": "STORE-1"}. WooCommerce names a pick-up location only by its '
+        "name: renaming it in WooCommerce needs the same change here.",
+    )
+    local_pickup_store: str | None = Field(
+        default=None,
+        description="Sitoo store externalid for the legacy local_pickup shipping method, which "
+        "names no location (unset: such orders are dead-lettered with the reason).",
+    )
+    stock_warehouse_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="The Sitoo warehouse whose available stock is the shop's single stock "
+        "figure (Sitoo is the stock master). Unset: no stock is written to WooCommerce.",
+    )
+    ready_status: str | None = Field(
+        default=None,
+        description="Order status set when the store marks a pick-up order ready (core has no "
+        "pick-up statuses; a plugin's status slug, without wc-). Unset: only the note.",
+    )
+    ready_note: str = Field(
+        default="Your order is ready for pickup.",
+        min_length=1,
+        description="The order note added when the store marks the order ready.",
+    )
+    picked_up_status: str | None = Field(
+        default="completed",
+        description="Order status set when the customer has picked the order up (empty: none).",
+    )
+    picked_up_note: str = Field(
+        default="Picked up in the store.",
+        min_length=1,
+        description="The order note added when the order was picked up.",
+    )
+    notify_customer: bool = Field(
+        default=True,
+        description="Add the ready note as a customer note (WooCommerce e-mails the customer).",
+    )
+    poll_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the reconciliation poller reads changed orders."
+    )
+    poll_overlap_s: float = Field(
+        default=300.0,
+        ge=1,
+        description="How far before its cursor each scan starts again: WooCommerce compares whole "
+        "seconds, and an order saved while a scan runs must not be missed.",
+    )
+    start_lookback_s: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="On the very first scan, how far back orders modified are read.",
+    )
+
+    @field_validator("ready_status", "picked_up_status", "local_pickup_store")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("pickup_locations")
+    @classmethod
+    def _names_unique(cls, value: dict[str, str]) -> dict[str, str]:
+        seen: set[str] = set()
+        for name, store in value.items():
+            key = name.strip().casefold()
+            if not key or not store.strip():
+                raise ValueError("a pick-up location name and its store must not be empty")
+            if key in seen:
+                raise ValueError(f"pick-up location {name!r} is listed twice (names ignore case)")
+            seen.add(key)
+        return value
+
     @field_validator("consumer_key")
     @classmethod
     def _key_prefix(cls, value: SecretStr | None) -> SecretStr | None:

@@ -89,6 +89,12 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture
+def redis_cluster_mode() -> bool:
+    """Whether ``redis_url`` names a Redis Cluster node (tests/integration/cluster says yes)."""
+    return False
+
+
+@pytest.fixture
 def unique() -> str:
     """A short id to keep this test's keys and streams apart from every other test's."""
     return f"t{uuid.uuid4().hex[:10]}"

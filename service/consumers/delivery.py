@@ -9,7 +9,15 @@ entry pending, and a delivery of an event settled before repeats the recorded re
 (and reply) instead of computing a new one. An event id first seen with other content is
 a conflict: the first event stands and the entry is dead-lettered.
 
-Whatever fails, the delivery numbered ``max_deliveries`` ends the entry: what escapes the
+Only deliveries that run the event count towards ``max_deliveries``: one that found it
+busy did nothing that could fail again. A run after an earlier one (or after a delivery
+the stream remembers) looks its writes up before making them, since their records may
+have been lost with a Redis that failed over (:mod:`service.sitoo.caution`). An event
+whose ``max_deliveries`` runs all died without a result (a replica killed each time) is
+never given up blind: its next runs only look its writes up, and it settles with what
+they find, or is dead-lettered saying which write was not found and so not made.
+
+Whatever fails, the run numbered ``max_deliveries`` ends the entry: what escapes the
 decisions above is caught here, and on that delivery the entry is parked (or, when its
 outcome was recorded already, acknowledged).
 """
@@ -17,6 +25,7 @@ outcome was recorded already, acknowledged).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import time
 from collections.abc import Sequence
@@ -36,13 +45,13 @@ from service.consumers.entries import (
     entry_ref,
 )
 from service.consumers.outcomes import Outcomes
-from service.consumers.parking import Parking, ReusedEventId, verdict
+from service.consumers.parking import Parking, ReusedEventId, UnsettledEvent, verdict
 from service.consumers.reading import EntryReader
 from service.consumers.results import Replier
 from service.consumers.settlement import Begun, Settlements
-from service.contracts.envelope import InvalidEntry
 from service.deadletters import DeadLetterStore
 from service.logs import bind_message_context, clear_message_context
+from service.sitoo.caution import Caution, caution
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
 
@@ -51,6 +60,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 _YIELD_EVERY = 50  # entries parsed between two chances for other handlers to run
+# Look-up-only runs granted an event after max_deliveries runs died without a result; if
+# these die too (the event itself kills its consumer), it is parked for a person.
+LOOK_UP_RUNS = 2
 __all__ = ["DeliveryHandler", "DeliveryObserver", "Entry", "Settlement"]
 
 
@@ -131,12 +143,14 @@ class DeliveryHandler:
         [begun] = await self._results.begin([(key, entry_ref(entry), parsed.event.digest)], token)
         if await self._not_to_run(entry, parsed, begun):
             return
+        run, level = self._as_run(entry, begun)
         try:
             async with self._results.holding([key], token):
-                result: Result = await self._run_one(parsed.event)
+                with caution(level):
+                    result: Result = await self._run_one(parsed.event)
         except Exception as error:  # noqa: BLE001 - every failure is settled below
             result = error
-        await self._outcomes.settle(entry, parsed, result, token=token)
+        await self._outcomes.settle(run, parsed, result, token=token)
 
     async def handle_batch(self, entries: Sequence[Entry]) -> None:
         """Settle a batch of stock entries, applying the valid ones together."""
@@ -175,33 +189,45 @@ class DeliveryHandler:
             ],
             token,
         )
-        runnable: list[tuple[Entry, Parsed]] = []
+        runnable: list[tuple[Entry, Parsed, Caution]] = []
         acks: list[Entry] = []
         for (entry, parsed), answer in zip(valid, begun, strict=True):
             if answer.status == "settled" and answer.result is not None:
                 if await self._outcomes.repeat(entry, parsed, answer.result):
                     acks.append(entry)
-            elif answer.status == "run":
-                runnable.append((entry, parsed))
-            else:
-                await self._not_to_run(entry, parsed, answer)
+            elif not await self._not_to_run(entry, parsed, answer):
+                run, level = self._as_run(entry, answer)
+                runnable.append((run, parsed, level))
         if runnable:
             acks.extend(await self._run_and_settle(runnable, token))
         await self._outcomes.ack_many(acks)
 
     async def _run_and_settle(
-        self, runnable: list[tuple[Entry, Parsed]], token: str
+        self, runnable: list[tuple[Entry, Parsed, Caution]], token: str
     ) -> list[Entry]:
-        """Run the batch under its leases and settle every entry; the entries to ack."""
-        keys = [self._results.event_key(p.event.event_id) for _, p in runnable]
+        """Run the batch under its leases and settle every entry; the entries to ack.
+
+        Events run in one batch per caution level, so an event that may only be looked
+        up never makes its batch-mates look-up-only too.
+        """
+        keys = [self._results.event_key(p.event.event_id) for _, p, _ in runnable]
+        results: dict[str, Result] = {}
         try:
             async with self._results.holding(keys, token):
-                results = await self._run_batch([p.event for _, p in runnable])
+                for level in Caution:
+                    events = [p.event for _, p, c in runnable if c is level]
+                    if not events:
+                        continue
+                    try:
+                        with caution(level):
+                            results.update(await self._run_batch(events))
+                    except Exception as error:  # noqa: BLE001 - the group failed the same way
+                        results.update({event.event_id: error for event in events})
         except Exception as error:  # noqa: BLE001 - the whole batch failed the same way
-            results = {p.event.event_id: error for _, p in runnable}
+            results = {p.event.event_id: error for _, p, _ in runnable}
         settled: list[Decided] = []
         failed: list[tuple[Entry, Parsed, BaseException]] = []
-        for entry, parsed in runnable:
+        for entry, parsed, _ in runnable:
             result = results.get(parsed.event.event_id) or RuntimeError("no result for the event")
             if isinstance(result, Outcome):
                 settled.append(Decided(entry, parsed, result))
@@ -251,15 +277,35 @@ class DeliveryHandler:
                 deliveries=entry.deliveries,
             )
             return True  # stays pending; it finds the recorded result when delivered again
-        if entry.deliveries > self._max_deliveries:
-            exhausted = InvalidEntry(
-                f"delivered {entry.deliveries} times without being settled "
-                "(a consumer may have crashed on it)",
-                envelope=parsed.event.envelope,
+        if begun.runs > self._max_deliveries + LOOK_UP_RUNS:
+            # Its runs died and so did the runs that only looked its writes up: whatever
+            # kills the consumer is in the event. Parked for a person, saying so.
+            error = UnsettledEvent(
+                f"run {begun.runs - 1} times without a result, the last {LOOK_UP_RUNS} only "
+                "looking its writes up, and every run ended with its consumer (killed or "
+                "crashed); writes of it may have been made in Sitoo: look them up before "
+                "replaying"
             )
-            await self._outcomes.settle(entry, parsed, exhausted)
+            run, _ = self._as_run(entry, begun)
+            await self._outcomes.settle(run, parsed, error)
             return True
         return False
+
+    def _as_run(self, entry: Entry, begun: Begun) -> tuple[Entry, Caution]:
+        """The delivery counted by the runs of its event, and how carefully it may write.
+
+        Runs, not deliveries, count towards ``max_deliveries``. Past them, the event's
+        writes are only looked up; after an earlier run (or any earlier delivery, which
+        the stream remembers even when a failover lost the event's records) they are
+        looked up before being made.
+        """
+        if begun.runs > self._max_deliveries:
+            level = Caution.LOOK_ONLY
+        elif begun.runs > 1 or entry.deliveries > 1:
+            level = Caution.LOOK_FIRST
+        else:
+            level = Caution.FIRST
+        return dataclasses.replace(entry, deliveries=begun.runs), level
 
     def _consumed(self, entry: Entry, read: Parsed | Unparsed) -> None:
         if self._observer is None:

@@ -10,6 +10,7 @@ from service.contracts.envelope import InvalidEntry
 from service.contracts.giftcards import GiftCardReply
 from service.contracts.registry import Channel, InboundEvent
 from service.contracts.results import ResultData
+from service.masking import mask_text
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
 
@@ -75,7 +76,9 @@ class Decided:
 
 
 def short(text: str) -> str:
-    """``text`` cut to the length a reason may have."""
+    """``text`` as a reason may hold it: secrets masked (a PIN, a URL's password; reasons
+    go to results, replies, dead letters and logs), cut to the length a reason may have."""
+    text = mask_text(text)
     return text if len(text) <= _REASON_LIMIT else text[: _REASON_LIMIT - 1] + "…"
 
 

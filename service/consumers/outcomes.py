@@ -25,7 +25,7 @@ from service.consumers.entries import (
     reply_from,
     short,
 )
-from service.consumers.parking import Parking, verdict
+from service.consumers.parking import WAITED, Parking, verdict
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.registry import InboundEvent
 from service.contracts.results import ResultData
@@ -162,7 +162,11 @@ class Outcomes:
         verdict = self._verdict(entry, result)
         if verdict is None:
             if token is not None and event is not None:
-                await self._results.release([self._results.event_key(event.event_id)], token)
+                await self._results.release(
+                    [self._results.event_key(event.event_id)],
+                    token,
+                    uncount=isinstance(result, WAITED),
+                )
             self.observed(entry, event, "retried")
             log.warning(
                 "event.retry_later",

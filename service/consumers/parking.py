@@ -21,9 +21,16 @@ from service.consumers.results import Replier, ReplyNotDelivered
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event_id
 from service.contracts.giftcards import GiftCardReply
+from service.contracts.registry import known_type
 from service.contracts.results import UNKNOWN_TYPE, ResultData
 from service.deadletters import DeadLetterStore
-from service.sitoo.errors import Disposition, SitooError
+from service.sitoo.errors import (
+    ClaimNotReplicated,
+    Disposition,
+    OperationInFlight,
+    SitooError,
+    WriteWithheld,
+)
 from service.usecases.outcome import Rejected
 
 log = structlog.get_logger(__name__)
@@ -42,8 +49,39 @@ class ReusedEventId(Exception):
         self.digest = digest
 
 
+# Runs that sent nothing and only waited: for a write claimed by another delivery (its
+# claim runs out within its lease), or for replicas to acknowledge a claim (the write is
+# not sent while they do not). They stay pending and do not count as runs.
+WAITED = (OperationInFlight, ClaimNotReplicated)
+
+
+class UnsettledEvent(Exception):
+    """Every run of the event ended with its consumer, the look-up-only runs included."""
+
+
 def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple[str, str] | None:
-    """(code, reason) to dead-letter with, or None to leave the entry pending."""
+    """(code, reason) to dead-letter with, or None to leave the entry pending.
+
+    ``entry.deliveries`` counts the runs of its event. A run that did nothing but wait
+    (:data:`WAITED`) stays pending whatever the count.
+    """
+    if isinstance(error, WAITED):
+        return None
+    at_once = _dead_at_once(error)
+    if at_once is not None:
+        return at_once
+    if entry.deliveries >= max_deliveries:
+        return (
+            "retries_exhausted",
+            short(f"still failing after {entry.deliveries} deliveries: {describe(error)}"),
+        )
+    return None
+
+
+def _dead_at_once(error: BaseException) -> tuple[str, str] | None:
+    """(code, reason) for failures that repeating cannot mend."""
+    if isinstance(error, UnsettledEvent | WriteWithheld):
+        return "retries_exhausted", describe(error)
     if isinstance(error, InvalidEntry):
         return "invalid", short(error.reason)
     if isinstance(error, ReusedEventId):
@@ -52,11 +90,6 @@ def verdict(entry: Entry, error: BaseException, *, max_deliveries: int) -> tuple
         return error.code, short(error.reason)
     if isinstance(error, SitooError) and error.disposition is Disposition.DEAD_LETTER:
         return "sitoo_refused", describe(error)
-    if entry.deliveries >= max_deliveries:
-        return (
-            "retries_exhausted",
-            short(f"still failing after {entry.deliveries} deliveries: {describe(error)}"),
-        )
     return None
 
 
@@ -90,7 +123,8 @@ class Parking:
         event = parsed.event if parsed is not None else None
         envelope = event.envelope if event is not None else getattr(error, "envelope", None)
         event_id = envelope.event_id if envelope is not None else best_effort_event_id(entry.fields)
-        event_type = envelope.type if envelope is not None else None
+        # Only a known type is named outward (result type, dead letter, reply, metrics).
+        event_type = known_type(envelope.type) if envelope is not None else None
         extra: dict[str, str] = {}
         if isinstance(error, ReusedEventId):
             extra = {"digest": error.digest, "first_digest": error.first_digest}

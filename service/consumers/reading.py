@@ -15,7 +15,7 @@ import structlog
 from service.consumers.entries import Entry, Parsed, Unparsed
 from service.consumers.results import InvalidReplyTo, Replier
 from service.contracts.envelope import REPLY_TO_FIELD, Envelope, InvalidEntry, decode_envelope
-from service.contracts.registry import validate_payload
+from service.contracts.registry import Channel, validate_payload
 from service.contracts.sanity import TimeBounds
 
 log = structlog.get_logger(__name__)
@@ -73,9 +73,15 @@ class EntryReader:
         return read
 
     def _reply_target(self, entry: Entry) -> tuple[str | None, str | None]:
-        """(usable reply target, None) or (None, the problem); (None, None) when absent."""
+        """(usable reply target, None) or (None, the problem); (None, None) when absent.
+
+        A request on the requests stream exists to be answered: without a reply target no
+        one would hear its outcome, so it is refused before it runs.
+        """
         raw = entry.fields.get(REPLY_TO_FIELD.encode())
         if raw is None:
+            if entry.channel is Channel.GIFTCARD_REQUESTS:
+                return None, f"a request must name the list to answer on in '{REPLY_TO_FIELD}'"
             return None, None
         try:
             return self._replier.check(raw), None

@@ -1,8 +1,9 @@
 """Gift-card replies: reply targets checked before any effect, one JSON reply per request.
 
 A ``reply_to`` may name any key that is 1-200 printable ASCII characters without spaces,
-does not start with the service's key prefix, is none of the streams the service uses,
-and, when the request is delivered, either does not exist or is a list. Anything else is
+is not one of the service's own keys (:class:`service.records.keyspace.Keyspace`), on a
+Redis Cluster carries the deployment's hash tag (``replies:{sitoo-sync}:<id>``), and, when
+the request is delivered, either does not exist or is a list. Anything else is
 refused before the request runs (its entry is dead-lettered): a reply that could never
 be pushed must not leave an effect behind that no one hears about.
 """
@@ -12,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from service.contracts.giftcards import GiftCardReply
+from service.records.keyspace import Keyspace
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+    from service.records.keys import DeploymentKeys
 
 # LPUSH the reply only if this request was never answered on this list. The marker is
 # set last, as a failing command does not undo the ones before it in a script. A key
@@ -55,31 +58,35 @@ class Replier:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         ttl_s: int,
         retention_s: float,
-        reserved: Iterable[str] = (),
+        keyspace: Keyspace | None = None,
+        same_slot: bool = False,
     ) -> None:
+        """``same_slot``: on a Redis Cluster a reply list must share the deployment's slot."""
         self._redis = redis
-        self._own_prefix = f"{key_prefix}:"
-        self._marker_prefix = f"{key_prefix}:replied:"
-        self._reserved = frozenset(reserved)
+        self._keys = keys
+        self._same_slot = same_slot
+        self._keyspace = keyspace or Keyspace(keys.base, frozenset())
         self._ttl_s = ttl_s
         self._retention_ms = int(retention_s * 1000)
         self._reply_once = redis.register_script(_REPLY_ONCE)
 
     def check(self, reply_to: bytes) -> str:
-        """The reply list's key; refuses odd keys, our own namespace and our streams."""
+        """The reply list's key; refuses odd keys and the service's own keys."""
         try:
             key = reply_to.decode("ascii")
         except UnicodeDecodeError:
             raise InvalidReplyTo("reply_to must be printable ASCII") from None
         if not _REPLY_KEY.fullmatch(key):
             raise InvalidReplyTo("reply_to must be 1-200 printable ASCII characters, no spaces")
-        if key.startswith(self._own_prefix):
-            raise InvalidReplyTo(f"reply_to must not start with {self._own_prefix!r}")
-        if key in self._reserved:
-            raise InvalidReplyTo("reply_to must not name a stream the service uses")
+        reserved = self._keyspace.why_reserved(key)
+        if reserved is not None:
+            raise InvalidReplyTo(f"reply_to {reserved}")
+        if self._same_slot and not self._keys.in_slot(key):
+            # The reply and its marker are written by one script: one slot on a cluster.
+            raise InvalidReplyTo(f"reply_to must carry the hash tag {{{self._keys.tag}}}")
         return key
 
     async def check_usable(self, key: str) -> None:
@@ -99,7 +106,7 @@ class Replier:
         digest = hashlib.blake2b(f"{identity}\n{key}".encode(), digest_size=16).hexdigest()
         pushed = int(
             await self._reply_once(
-                keys=[key, self._marker_prefix + digest],
+                keys=[key, self._keys.replied(digest)],
                 args=[json.dumps(reply.model_dump(mode="json")), self._ttl_s, self._retention_ms],
             )
         )

@@ -1,7 +1,7 @@
 """One final result per inbound event: a working lease, then the result recorded and emitted once.
 
-Each inbound event has a hash ``{prefix}:settled:{event_id}``. A delivery that starts on
-the event takes a lease on it (token and expiry against Redis' clock, renewed while it
+Each inbound event has a hash (:meth:`DeploymentKeys.settled_event`). A delivery that starts on
+the event takes the service's one lease on it (:mod:`service.records.lease`, renewed while it
 works), so two replicas never work on the same event at once: a delivery that finds the
 lease held leaves its entry pending. Settling writes the result event to the results
 stream and records its data in the hash in one script; whoever settles first wins, and
@@ -24,22 +24,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-import structlog
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.results import ResultData, result_envelope
+from service.records.lease import LEASE_LUA, keep_renewed
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
-log = structlog.get_logger(__name__)
-_HANDBACK_S = 2.0  # bound on releasing leases while being cancelled
+    from service.records.keys import DeploymentKeys
 
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
+_HANDBACK_S = 2.0  # bound on releasing leases while being cancelled
 
 # A recorded result binds every delivery, except a dead-lettered one binds only its entry.
 _BINDING = """
@@ -59,11 +55,14 @@ end
 
 # KEYS: records. ARGV: token, lease ms, retention ms, a JSON array of each record's entry
 # ref, a JSON array of each event's content digest. A JSON array with two strings per
-# record: 'run', 'busy', 'settled' (then the recorded result) or 'conflict' (then the
-# digest recorded first). The first digest seen for an event id stays with it: content that
-# differs from it is a conflict, whatever state the event is in.
+# record: 'run' (then how many deliveries have run the event, this one included), 'busy',
+# 'settled' (then the recorded result) or 'conflict' (then the digest recorded first).
+# Only deliveries that run count: one that finds the event busy (leased by a delivery
+# that is alive, or died moments ago) has done nothing that could fail again. The first
+# digest seen for an event id stays with it: content that differs from it is a conflict,
+# whatever state the event is in.
 _BEGIN = (
-    _NOW
+    LEASE_LUA
     + _BINDING
     + """
 local refs = cjson.decode(ARGV[4])
@@ -75,18 +74,18 @@ for i, key in ipairs(KEYS) do
     replies[2 * i - 1], replies[2 * i] = 'conflict', first
   else
     local result = binding(key, refs[i])
-    local holder = redis.call('HGET', key, 'token')
-    local expires = tonumber(redis.call('HGET', key, 'expires') or '0')
+    local holder = lease_holder(key)
     if result then
       redis.call('HSETNX', key, 'digest', digests[i])
       replies[2 * i - 1], replies[2 * i] = 'settled', result
-    elseif holder and holder ~= ARGV[1] and expires > now then
+    elseif holder and holder ~= ARGV[1] then
       replies[2 * i - 1], replies[2 * i] = 'busy', ''
     else
-      redis.call('HSET', key, 'token', ARGV[1], 'expires', tostring(now + tonumber(ARGV[2])))
+      lease_take(key, ARGV[1], tonumber(ARGV[2]))
       redis.call('HSETNX', key, 'digest', digests[i])
+      local runs = redis.call('HINCRBY', key, 'runs', 1)
       redis.call('PEXPIRE', key, ARGV[3])
-      replies[2 * i - 1], replies[2 * i] = 'run', ''
+      replies[2 * i - 1], replies[2 * i] = 'run', tostring(runs)
     end
   end
 end
@@ -104,26 +103,27 @@ return binding(KEYS[1], ARGV[1])
 
 # KEYS: records. ARGV: token, lease ms.
 _RENEW = (
-    _NOW
+    LEASE_LUA
     + """
 for _, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == ARGV[1] then
-    redis.call('HSET', key, 'expires', tostring(now + tonumber(ARGV[2])))
-  end
+  lease_renew(key, ARGV[1], tonumber(ARGV[2]))
 end
 return 1
 """
 )
 
-# KEYS: records. ARGV: token.
-_RELEASE = """
+# KEYS: records. ARGV: token, '1' when the run is not to count (it only found a write busy).
+_RELEASE = (
+    LEASE_LUA
+    + """
 for _, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 'token') == ARGV[1] then
-    redis.call('HDEL', key, 'token', 'expires')
+  if lease_drop(key, ARGV[1]) and ARGV[2] == '1' then
+    redis.call('HINCRBY', key, 'runs', -1)
   end
 end
 return 1
 """
+)
 
 # KEYS: the results stream, then the records. ARGV: retention ms, stream max length,
 # field name, a JSON array of four strings per record: entry ref, result data, dead flag,
@@ -133,14 +133,17 @@ return 1
 # record is only written once the result event is. Each record settles under its own
 # pcall, so one that fails (it gets the error) does not keep the others from settling.
 _SETTLE = (
-    _BINDING
+    LEASE_LUA
+    + _BINDING
     + """
 local function settle(key, entry, data, dead, envelope)
   local result = binding(key, entry)
   if result then return 'settled', result end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], envelope)
   redis.call('HSET', key, 'result', data, 'entry', entry, 'dead', dead)
-  redis.call('HDEL', key, 'token', 'expires')
+  lease_end(key)
+  -- A dead letter binds only its entry: a replay of the event starts counting afresh.
+  if dead == '1' then redis.call('HDEL', key, 'runs') end
   redis.call('PEXPIRE', key, ARGV[1])
   return 'new', ''
 end
@@ -166,11 +169,14 @@ class Begun:
     """What a delivery may do with its event: run it, repeat the settled result, or wait.
 
     ``conflict``: the event id was first seen with other content (``first_digest``).
+    ``runs``: for ``run``, how many deliveries have run the event, this one included
+    (deliveries that found it busy are not counted).
     """
 
     status: Literal["run", "settled", "busy", "conflict"]
     result: ResultData | None = None
     first_digest: str | None = None
+    runs: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +201,14 @@ class Settlements:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: DeploymentKeys,
         results_stream: str,
         retention_s: float,
         lease_s: float,
         max_length: int = 1_000_000,
     ) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:settled:"
+        self._keys = keys
         self._stream = results_stream
         self._retention_ms = int(retention_s * 1000)
         self._lease_s = lease_s
@@ -216,11 +222,11 @@ class Settlements:
 
     def event_key(self, event_id: str) -> str:
         """The record of an event that could be read."""
-        return self._prefix + event_id
+        return self._keys.settled_event(event_id)
 
     def entry_key(self, stream: str, entry_id: str) -> str:
         """The record of an entry that could not be read (no event id to trust)."""
-        return f"{self._prefix}entry:{stream}/{entry_id}"
+        return self._keys.settled_entry(stream, entry_id)
 
     async def begin(self, items: Sequence[tuple[str, str, str]], token: str) -> list[Begun]:
         """Per (key, entry ref, content digest): lease it for this delivery, or say why not.
@@ -250,7 +256,7 @@ class Settlements:
             elif status == "busy":
                 begun.append(Begun("busy"))
             else:
-                begun.append(Begun("run"))
+                begun.append(Begun("run", runs=int(flat[i + 1])))
         return begun
 
     async def recorded(self, key: str, entry_ref: str) -> ResultData | None:
@@ -263,36 +269,30 @@ class Settlements:
         if keys:
             await self._renew(keys=list(keys), args=[token, self._lease_ms])
 
-    async def release(self, keys: Sequence[str], token: str) -> None:
-        """Drop this delivery's leases so the next delivery can start at once."""
+    async def release(self, keys: Sequence[str], token: str, *, uncount: bool = False) -> None:
+        """Drop this delivery's leases so the next delivery can start at once.
+
+        ``uncount``: the run found one of its writes busy elsewhere and did nothing, so
+        it does not count as a run of the event.
+        """
         if keys:
-            await self._release(keys=list(keys), args=[token])
+            await self._release(keys=list(keys), args=[token, "1" if uncount else "0"])
 
     @contextlib.asynccontextmanager
     async def holding(self, keys: Sequence[str], token: str) -> AsyncIterator[None]:
         """Keep the leases alive (renewed every third of the lease) while the block runs."""
-
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(self._lease_s / 3)
-                try:
-                    await self.renew(keys, token)
-                except (RedisError, OSError) as error:
-                    log.warning("settlement.lease_renewal_failed", error=str(error))
-
-        task = asyncio.create_task(heartbeat())
-        try:
-            yield
-        except asyncio.CancelledError:
-            # Cut off (e.g. the shutdown grace ran out): hand the events back now, so the
-            # next delivery need not wait for the lease to run out.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.wait_for(self.release(keys, token), _HANDBACK_S))
-            raise
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        renewing = keep_renewed(
+            lambda: self.renew(keys, token), every_s=self._lease_s / 3, what="settlement"
+        )
+        async with renewing:
+            try:
+                yield
+            except asyncio.CancelledError:
+                # Cut off (e.g. the shutdown grace ran out): hand the events back now, so
+                # the next delivery need not wait for the lease to run out.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(asyncio.wait_for(self.release(keys, token), _HANDBACK_S))
+                raise
 
     async def settle(self, items: Sequence[Settling]) -> list[ResultData | Exception | None]:
         """Record and emit each result unless one is recorded already; one script call.

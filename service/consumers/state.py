@@ -11,6 +11,8 @@ from service.ports import LevelStamp, Redemption
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+
 # Store the stamp only if it is newer than, or the same as, the stored one; compares
 # (occurred_at_ms, event_id) so a redelivered event wins again and an older one never does.
 _OFFER = """
@@ -33,54 +35,55 @@ def _text(value: bytes | str) -> str:
 class RedisOrderTombstones:
     """OrderTombstones on Redis: one key per cancelled webshop order."""
 
-    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys, retention_s: float) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:order-cancelled:"
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
 
     async def mark_cancelled(self, order_id: str) -> None:
         """Record the cancel."""
-        await self._redis.set(self._prefix + order_id, "1", px=self._retention_ms)
+        await self._redis.set(self._keys.order_cancelled(order_id), "1", px=self._retention_ms)
 
     async def is_cancelled(self, order_id: str) -> bool:
         """True once cancelled."""
-        return bool(await self._redis.exists(self._prefix + order_id))
+        return bool(await self._redis.exists(self._keys.order_cancelled(order_id)))
 
 
 class RedisCardCurrencies:
     """CardCurrencies on Redis: one small key per card, kept as long as other records."""
 
-    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys, retention_s: float) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:card-currency:"
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
 
     async def remember(self, card_number: str, currency: str) -> None:
         """Store (or refresh) the card's currency."""
-        await self._redis.set(self._prefix + card_number, currency, px=self._retention_ms)
+        key = self._keys.card_currency(card_number)
+        await self._redis.set(key, currency, px=self._retention_ms)
 
     async def known(self, card_number: str) -> str | None:
         """The stored currency, or None."""
-        value = await self._redis.get(self._prefix + card_number)
+        value = await self._redis.get(self._keys.card_currency(card_number))
         return None if value is None else _text(value)
 
 
 class RedisRedemptionLedger:
     """RedemptionLedger on Redis: a JSON record per redeem, a set per order, void markers."""
 
-    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys, retention_s: float) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:redemption"
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
 
     def _record_key(self, redeem_event_id: str) -> str:
-        return f"{self._prefix}:{redeem_event_id}"
+        return self._keys.redemption(redeem_event_id)
 
     def _order_key(self, order_id: str) -> str:
-        return f"{self._prefix}s-of-order:{order_id}"
+        return self._keys.redemptions_of_order(order_id)
 
     def _void_key(self, redeem_event_id: str) -> str:
-        return f"{self._prefix}-void:{redeem_event_id}"
+        return self._keys.redemption_void(redeem_event_id)
 
     async def record(self, redemption: Redemption) -> None:
         """Remember the redemption (and index it by order)."""
@@ -142,14 +145,14 @@ class RedisRedemptionLedger:
 class RedisStockLevelStamps:
     """StockLevelStamps on Redis: a hash per (warehouse, sku), compared and set in Lua."""
 
-    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, retention_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys, retention_s: float) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}:stock-level"
+        self._keys = keys
         self._retention_ms = int(retention_s * 1000)
         self._offer = redis.register_script(_OFFER)
 
     def _key(self, warehouseid: int, sku: str) -> str:
-        return f"{self._prefix}:{warehouseid}:{sku}"
+        return self._keys.stock_level(warehouseid, sku)
 
     async def offer(self, warehouseid: int, sku: str, stamp: LevelStamp) -> bool:
         """Store the stamp unless a newer one is stored."""

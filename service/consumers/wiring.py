@@ -25,6 +25,9 @@ from service.consumers.state import (
 )
 from service.contracts.registry import Channel
 from service.deadletters import DeadLetterStore
+from service.records.keys import DeploymentKeys
+from service.records.keyspace import Keyspace
+from service.records.streams import stream_names
 from service.usecases.directory import Directory
 
 if TYPE_CHECKING:
@@ -44,8 +47,8 @@ OriginalParser = Callable[[Mapping[str, Any]], Awaitable["StreamMessage[Any]"]]
 
 
 def inbound_streams(settings: Settings) -> dict[Channel, str]:
-    """The stream name of every inbound channel."""
-    streams = settings.streams
+    """The stream (its Redis key) of every inbound channel."""
+    streams = stream_names(settings)
     return {
         Channel.ORDERS: streams.orders,
         Channel.GIFTCARDS: streams.giftcards,
@@ -54,26 +57,20 @@ def inbound_streams(settings: Settings) -> dict[Channel, str]:
     }
 
 
-def service_streams(settings: Settings) -> set[str]:
-    """Every stream the service reads or writes, dead-letter streams included."""
-    streams = settings.streams
-    named = {
-        *inbound_streams(settings).values(),
-        streams.results,
-        streams.outbound,
-        streams.sitoo_webhooks,
-    }
-    inbound = {*inbound_streams(settings).values(), streams.sitoo_webhooks}
-    return named | {stream + streams.dead_letter_suffix for stream in inbound}
+def webshop_streams(settings: Settings) -> list[str]:
+    """The raw web-hook streams (their Redis keys) of the webshop adapters that are on."""
+    enabled = {"shopify": settings.shopify.enabled, "woocommerce": settings.woocommerce.enabled}
+    names = stream_names(settings).webshop_webhooks
+    return [stream for shop, stream in names.items() if enabled[shop]]
 
 
 def dead_letter_store(redis: aioredis.Redis, settings: Settings) -> DeadLetterStore:
-    """The dead letters of every inbound stream."""
+    """The dead letters of every inbound stream (a webshop adapter's raw stream included)."""
     return DeadLetterStore(
         redis,
-        streams=inbound_streams(settings).values(),
-        suffix=settings.streams.dead_letter_suffix,
-        key_prefix=settings.redis.key_prefix,
+        streams=[*inbound_streams(settings).values(), *webshop_streams(settings)],
+        names=stream_names(settings),
+        keys=DeploymentKeys.from_settings(settings),
         retention_s=settings.idempotency.retention_days * 86_400,
     )
 
@@ -111,7 +108,7 @@ def build_delivery_handler(
 ) -> DeliveryHandler:
     """The delivery handler with every store and use-case dependency."""
     retention_s = settings.idempotency.retention_days * 86_400
-    prefix = settings.redis.key_prefix
+    keys = DeploymentKeys.from_settings(settings)
     consumers = settings.consumers
     cache = timedelta(seconds=consumers.directory_cache_s)
 
@@ -121,19 +118,20 @@ def build_delivery_handler(
     deps = UseCaseDeps(
         sitoo=sitoo,
         directory=Directory(sitoo, clock, ttl=cache, min_refresh=min(cache, timedelta(seconds=30))),
-        tombstones=RedisOrderTombstones(redis, key_prefix=prefix, retention_s=retention_s),
-        redemptions=RedisRedemptionLedger(redis, key_prefix=prefix, retention_s=retention_s),
-        currencies=RedisCardCurrencies(redis, key_prefix=prefix, retention_s=retention_s),
-        stamps=RedisStockLevelStamps(redis, key_prefix=prefix, retention_s=retention_s),
+        tombstones=RedisOrderTombstones(redis, keys=keys, retention_s=retention_s),
+        redemptions=RedisRedemptionLedger(redis, keys=keys, retention_s=retention_s),
+        currencies=RedisCardCurrencies(redis, keys=keys, retention_s=retention_s),
+        stamps=RedisStockLevelStamps(redis, keys=keys, retention_s=retention_s),
         clock=clock,
         pickup_reservation=timedelta(hours=consumers.pickup_reservation_hours),
     )
     replier = Replier(
         redis,
-        key_prefix=prefix,
+        keys=keys,
         ttl_s=consumers.reply_ttl_s,
         retention_s=retention_s,
-        reserved=service_streams(settings),
+        keyspace=Keyspace.of(keys, stream_names(settings)),
+        same_slot=settings.redis.cluster,
     )
     reader = EntryReader(
         replier,
@@ -149,8 +147,8 @@ def build_delivery_handler(
         dead_letters=dead_letter_store(redis, settings),
         results=Settlements(
             redis,
-            key_prefix=prefix,
-            results_stream=settings.streams.results,
+            keys=keys,
+            results_stream=stream_names(settings).results,
             retention_s=retention_s,
             # Renewed while an event runs; a replica that dies holds it this long at most.
             lease_s=settings.idempotency.lease_s,
@@ -235,7 +233,7 @@ def register_consumers(broker: RedisBroker, settings: Settings, runtime: Consume
 def _register_stock(broker: RedisBroker, settings: Settings, runtime: ConsumerRuntime) -> None:
     """The stock stream's batch readers and reclaimer."""
     streams = settings.streams
-    group, consumer, stock = streams.group, streams.consumer, streams.stock
+    group, consumer, stock = streams.group, streams.consumer, stream_names(settings).stock
 
     def stock_handler(*, reclaimed: bool) -> Callable[[RedisBatchStreamMessage], Awaitable[None]]:
         async def on_stock(message: RedisBatchStreamMessage) -> None:

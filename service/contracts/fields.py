@@ -14,12 +14,22 @@ MAX_MONEY = Decimal("10000000.00")  # ten million per amount: far above any real
 MAX_QUANTITY = 100_000
 MAX_STOCK_LEVEL = Decimal(10_000_000)
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_DECIMAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+"""How a number may be spelled as a string: ``249``, ``249.00``, ``-1.5``; nothing else."""
 
 
 def _decimal(value: object, *, places: int, kind: str) -> Decimal:
-    """Strings and numbers to an exact Decimal, refusing floats' guesses and extra decimals."""
+    """Strings and numbers to an exact Decimal, refusing floats' guesses and extra decimals.
+
+    The one money and quantity rule: inbound JSON numbers arrive as exact decimals (see
+    :func:`service.contracts.sanity.load_json`), so ``249.001`` is seen as written; a
+    string must be plain decimal notation (no spaces, signs other than ``-``, exponents,
+    ``_`` separators, leading zeros, ``NaN`` or ``Infinity``).
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError(f"{kind} must be a number or a numeric string")  # noqa: TRY004 - pydantic wants ValueError
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueError(f"{kind} must be written like 249 or 249.00")
     text = repr(value) if isinstance(value, float) else value
     try:
         number = Decimal(text) if not isinstance(text, Decimal) else text

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from service.contracts.envelope import Envelope
 from service.contracts.examples import EXAMPLES, REDIS_CLI, Example, primary
 from service.contracts.giftcards import GiftCardReply
+from service.contracts.reference_ordering import ORDERING
+from service.contracts.reference_strict import STRICT_VALUES
 from service.contracts.registry import EVENT_KINDS, Channel
 from service.contracts.results import ResultData
 from service.contracts.sanity import MAX_DEPTH, MAX_KEY_CHARS, MAX_STRING_CHARS
@@ -64,12 +66,18 @@ Rules every producer should know:
   content** is refused (see *Reused event ids* below).
 * Money is a JSON string or number with at most two decimals (`"249.00"`, `249`), never more.
   Prices include VAT. Quantities are bounded integers (order lines) or decimals with at most
-  three places (stock). Currencies are ISO 4217 in upper case.
+  three places (stock). Currencies are ISO 4217 in upper case. See *Strict values* below.
 * Unknown fields are refused (a typo never goes unnoticed). Unknown types, malformed JSON,
   missing or mistyped fields, anything breaking the input rules below, entries above the
   size limit (`SITOO_SYNC_STREAMS__MAX_ENTRY_BYTES`) are dead-lettered at once with the
   reason (`reason_code: invalid`), and a `<type>.failed` result is emitted; the entries
   behind them are not held up.
+* Each entry is judged alone: in a batch (stock is read up to 1000 entries at a time) a bad
+  entry gets its own outcome and the others are applied as if it were not there.
+* What an entry claims is never used as a name: `<type>` in a result (and in a reply, a dead
+  letter's `type` and the metrics' `type` label) is one of the types below, or `unknown`
+  for an entry whose type is unknown, too long or unreadable (`unknown.failed`). Reasons do
+  not repeat what was sent; the dead letter keeps the entry.
 
 ## Input rules
 
@@ -91,7 +99,8 @@ looked at; the field tables below only narrow them further.
   when it is delivered. There is no other lower bound: an old event is processed like any
   other; for `stock.set`, where the newest `occurred_at` wins, an old one is applied only if
   nothing newer was applied for that SKU, and is otherwise skipped and listed in the result.
-"""
+
+{strict_values}"""
 
 _SEMANTICS = """\
 ## Delivery semantics
@@ -110,59 +119,42 @@ _SEMANTICS = """\
   dead-lettered result binds just its own entry, so a replay from the dead letters runs again.
 * Transient failures (Sitoo 429/5xx, timeouts, Redis hiccups) are retried inside the Sitoo
   client first; if they persist the entry stays pending and is redelivered, up to
-  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` deliveries, then dead-lettered with reason
-  `retries_exhausted`.
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs of the event, then dead-lettered with reason
+  `retries_exhausted`. Only deliveries that run the event count: one that finds it leased
+  by another replica (alive, or died moments ago) stays pending without counting.
+* **An event that may have been written is looked up, never given up blind.** A run after
+  an earlier one looks each write up (order `externalid`, gift-card transaction reference,
+  warehouse transaction `externalid`) before making it. An event whose
+  `SITOO_SYNC_STREAMS__MAX_DELIVERIES` runs all ended with their replica (killed each
+  time) gets runs that only look its writes up: it settles with what they find, or is
+  dead-lettered (`retries_exhausted`, `WriteWithheld`) naming the write not found, which
+  was then not made.
 * Permanent failures (invalid entry, unknown SKU/store/warehouse, Sitoo refusing the data)
   are dead-lettered at once with a `<type>.failed` result (`dead_lettered: true`).
-* **No entry is delivered more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times**, whatever
-  fails: before the effect, after it, while replying or while recording. The delivery with
-  that number ends the entry: if its outcome was recorded, it is acknowledged; otherwise it
-  is dead-lettered (`retries_exhausted`) with what failed as the reason. Only a Redis that
-  refuses every write keeps an entry pending (nothing can be recorded then).
+* **No event runs more than `SITOO_SYNC_STREAMS__MAX_DELIVERIES` times** with writes,
+  whatever fails: before the effect, after it, while replying or while recording. The run
+  with that number ends the entry: if its outcome was recorded, it is acknowledged;
+  otherwise it is dead-lettered (`retries_exhausted`) with what failed as the reason. Only
+  a Redis that refuses every write keeps an entry pending (nothing can be recorded then).
 * Declines (gift cards: insufficient funds, expired, not redeemable, wrong PIN, unknown
   card, currency mismatch, voided; orders: cancelled before placed) are answers, not
   errors: a `<type>.failed` result with `reason_code`, `dead_lettered: false`.
 
-## Ordering per aggregate
+{ordering}## Reused event ids
 
-* **`order.cancelled` before its `order.placed`.** The cancel writes a tombstone for the
-  webshop order id first, then cancels whatever Sitoo order has that externalid. A placement
-  checks the tombstone before creating the order and again right after. So: a cancel that
-  arrives first makes the later placement create **no Sitoo order at all** (result
-  `order.placed.failed`, `reason_code: cancelled`), and sets to state 20 any order with that
-  externalid that an earlier attempt of the placement created before it died; a cancel that
-  lands while the order is being created makes the placement set the new order to state 20
-  (Cancelled) itself. Either way no live order remains. A cancel of an order Sitoo already
-  closed (picked up) is dead-lettered with `order_closed`.
-* **Cancelling an order rolls back its gift-card redemptions** (those whose `order_id` names
-  it), and a redeem naming an already cancelled order is declined with `voided`.
-* **A redeem retried after its refund never re-spends.** A redeem that was applied answers a
-  redelivery from its record (the same result as the first time), even after a refund rolled
-  it back. A `giftcard.refund` naming a redemption that has not happened (yet) leaves a
-  tombstone: when that redeem arrives it is declined with `voided`; if they race, the redeem
-  notices the tombstone after writing and rolls itself back. A redemption is rolled back at
-  most once, whoever asks (cancel, refund or the redeem itself).
-* **`stock.set`**: per (warehouse, SKU) the newest `occurred_at` wins (ties: the larger
-  event id). An older event arriving later is skipped for that SKU and listed in the
-  result's `skipped_older`.
-* **`stock.adjusted`** events are independent deltas; each is applied exactly once, in
-  whatever batch it arrives: each becomes its own warehouse transaction, claimed under the
-  event's own key (`<event_id>:stock-adjust`) and tagged with an externalid derived from it.
-
-## Reused event ids
-
-An event id belongs to the content it was first seen with, as an idempotency key does to
-the parameters of its first request. Content is the event's `type` and `data` as
-validated, compared by a digest: `sha256:` and the SHA-256 of the canonical JSON of
-`{{"data": ..., "schema_version": 1, "type": ...}}` (keys sorted, no whitespace, UTF-8,
-defaults filled in, amounts in their JSON form, so key order, spacing, `249` against
-`"249.00"` or an omitted default do not count as different content; `occurred_at`,
-`source` and `correlation_id` are not content). An entry whose event id was first seen with
-another digest changes nothing: the first event's effect and result stand, and the entry
-gets its own `<type>.failed` result with `reason_code: conflict` (its result id is derived
-from the entry, so it never hides the first event's result) and a dead letter carrying both
-digests (`digest`, `first_digest`); a request is answered `declined` / `conflict`. Entries
-that were invalid never claim an event id.
+An event id belongs to the content it was first seen with, as an idempotency key does to the
+parameters of its first request. Content is the event's `type` and `data` as validated,
+compared by a digest: `sha256:` and the SHA-256 of the canonical JSON of `{{"data": ...,
+"schema_version": 1, "type": ...}}` (keys sorted, no whitespace, UTF-8 without escapes,
+defaults filled in, every number as its shortest exact decimal), so key order, spacing,
+`\\u` escapes, `249` against `"249.00"`, `7` against `"7.000"` or an omitted default do not
+count as different content, and any changed value does; `occurred_at`, `source` and
+`correlation_id` are not content. An entry whose event id was first seen with another digest
+changes nothing: the first event's effect and result stand, and the entry gets its own
+`<type>.failed` result with `reason_code: conflict` (its result id is derived from the
+entry, so it never hides the first event's result) and a dead letter carrying both digests
+(`digest`, `first_digest`); a request is answered `declined` / `conflict`. Entries that were
+invalid never claim an event id.
 
 ## Gift-card request-reply
 
@@ -175,13 +167,19 @@ checkout lost it), send the same event with a new `reply_to`: the recorded outco
 back and nothing is applied twice. Requests use Sitoo's interactive lane, ahead of stock
 and other bulk work.
 
-**Which keys may be reply targets.** `reply_to` must be 1-200 printable ASCII characters
-without spaces, must not start with the service's key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`
-and `:`, default `sitoo-sync:`), must not be the name of a stream the service uses (the
-inbound, result, outbound and web-hook streams and their dead-letter streams), and when the
-request is delivered it must not exist or be a list. It is checked before anything is
-applied; a request with any other `reply_to` is dead-lettered (`invalid`) without an effect
-and without a reply. A good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
+**Which keys may be reply targets.** Every entry on `webshop.giftcard-requests` must carry
+`reply_to`: a request no one waits for is refused. `reply_to` must be 1-200 printable ASCII
+characters without spaces and must not be one of the service's own keys: nothing starting
+with its key prefix (`SITOO_SYNC_REDIS__KEY_PREFIX`, default `sitoo-sync`; that covers its
+records, leases and markers and the default result stream), and none of the configured
+streams (inbound, result, outbound and web-hook) or their dead-letter streams (the stream
+name and `SITOO_SYNC_STREAMS__DEAD_LETTER_SUFFIX`). On a Redis Cluster
+(`SITOO_SYNC_REDIS__CLUSTER=true`) it must carry the deployment's hash tag (e.g.
+`checkout:{{sitoo-sync}}:<id>:reply`). When the request is delivered the key must not exist
+or be a list. All of this is checked before anything is applied; a request with no
+`reply_to`, an empty one or any other unusable one is dead-lettered (`invalid`, the reason
+names the problem) with a `<type>.failed` result, without an effect and without a reply. A
+good habit: one fresh key per request, e.g. `checkout:<id>:reply`.
 
 **Every request with a usable `reply_to` gets exactly one reply**, whatever its outcome:
 `approved`, `declined` with the card's reason, `declined` with `invalid_request` (the entry
@@ -320,6 +318,7 @@ def render_events_reference() -> str:
         max_string=MAX_STRING_CHARS,
         max_key=MAX_KEY_CHARS,
         skew=defaults.max_future_skew_s,
+        strict_values=STRICT_VALUES,
     )
     request = EXAMPLES[_REQUEST]
     lines = [intro, *_model_section("Envelope", Envelope, "##")]
@@ -359,6 +358,7 @@ def render_events_reference() -> str:
         _SEMANTICS.format(
             request_example="\n".join(_shell(request, defaults)[:-1]),
             request_result=_result(request),
+            ordering=ORDERING,
         )
     ]
     lines += _catalogue(defaults)

@@ -6,6 +6,8 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +19,7 @@ from service.contracts.giftcards import (
     GiftCardRefund,
 )
 from service.contracts.orders import OrderCancelled, OrderPlaced
+from service.contracts.results import UNKNOWN_TYPE
 from service.contracts.sanity import TIME_BOUNDS, TimeBounds
 from service.contracts.stock import StockAdjusted, StockSet
 
@@ -62,21 +65,52 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 
 
+def known_type(event_type: str | None) -> str:
+    """The type as it may be named outward: a known event type, otherwise ``unknown``.
+
+    What an inbound entry claims to be is untrusted: as a result event's type, a dead
+    letter's type, a reply's type or a metric label it would let any producer mint new
+    names (and new metric series). Only the registry's names pass.
+    """
+    return event_type if event_type in EVENT_KINDS else UNKNOWN_TYPE
+
+
 def content_digest(event_type: str, payload: BaseModel) -> str:
     """``sha256:<hex>`` of the event's content in canonical form.
 
     The content is the type, the schema version and the payload as validated (defaults
-    filled in, amounts and quantities in their JSON form), serialised with sorted keys, no
-    whitespace and UTF-8: key order, spacing and ``249`` against ``"249.00"`` do not make
-    two events different. ``occurred_at``, ``source`` and ``correlation_id`` are not content.
+    filled in), in one spelling (:func:`canonical`): sorted keys, no whitespace, UTF-8,
+    every number as its shortest exact decimal. Key order, spacing, escapes and ``7`` against
+    ``"7.000"`` do not make two events different; any changed value does. ``occurred_at``,
+    ``source`` and ``correlation_id`` are not content.
     """
-    canonical = json.dumps(
-        {"type": event_type, "schema_version": 1, "data": payload.model_dump(mode="json")},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    text = canonical({"type": event_type, "schema_version": 1, "data": payload.model_dump()})
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def canonical(value: object) -> str:
+    """One JSON spelling of validated values: equal values, equal text."""
+    return json.dumps(
+        _canonical_values(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical_values(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _canonical_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_values(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        # Exact and shortest: 7, 7.0 and "7.000" are one number; -0 is 0.
+        number = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))
+        return {"#": f"{number.normalize():f}" if number else "0"}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, enum.Enum):
+        return _canonical_values(value.value)
+    raise TypeError(f"no canonical form for {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +142,21 @@ def validate_payload(
     """The typed event, or InvalidEntry naming what is wrong (unknown type, bad field, …)."""
     kind = EVENT_KINDS.get(envelope.type)
     if kind is None:
-        raise InvalidEntry(f"unknown event type {envelope.type!r}", envelope=envelope)
+        # Not echoed: the entry kept in the dead letter shows what was sent.
+        raise InvalidEntry(
+            "unknown event type (known: " + ", ".join(sorted(EVENT_KINDS)) + ")",
+            envelope=envelope,
+        )
     if channel not in kind.channels:
         raise InvalidEntry(
             f"event type {envelope.type!r} is not accepted on the {channel.value} stream",
             envelope=envelope,
         )
     try:
-        payload = kind.payload.model_validate(envelope.data, context={TIME_BOUNDS: bounds})
+        # Strict, like the envelope: no lax conversions ("1" to 1, true to 1, 1.0 to 1).
+        payload = kind.payload.model_validate(
+            envelope.data, strict=True, context={TIME_BOUNDS: bounds}
+        )
     except ValidationError as exc:
         raise InvalidEntry(
             f"invalid {envelope.type}: " + describe_validation_error(exc, prefix="data."),

@@ -5,6 +5,9 @@ whatever field it sits in. It runs on the raw document before any model sees it,
 field added to the contract later is covered without anyone remembering to cover it:
 
 * nesting deeper than :data:`MAX_DEPTH` is refused before the JSON is parsed;
+* the JSON itself is strict (:func:`load_json`): an object naming a key twice (which
+  producers' parsers would resolve differently), ``NaN`` and ``Infinity`` are refused, and
+  numbers with a fraction are read as exact decimals, never as binary floats;
 * every string and every object key, at any depth, must be free of
   :data:`FORBIDDEN_CHARACTERS` and at most :data:`MAX_STRING_CHARS` (keys
   :data:`MAX_KEY_CHARS`) characters long;
@@ -15,14 +18,17 @@ Nothing here echoes the offending input: reasons name the place and the code poi
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 MAX_DEPTH = 16  # the deepest inbound event (an order's line) is 5 levels down
 MAX_STRING_CHARS = 1000  # every field has its own, lower bound; this one catches the rest
 MAX_KEY_CHARS = 100
+_SHOWN_KEY_CHARS = 40  # a repeated key is named in the reason only when short and clean
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 _NONCHARACTERS = "".join(
@@ -97,6 +103,62 @@ def check_depth(raw: bytes, *, limit: int = MAX_DEPTH) -> None:
             raise InsaneInput("brackets do not balance: not JSON")
         skeleton = reduced
     raise InsaneInput(f"nested too deeply (more than {limit} levels)")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) == len(pairs):
+        return document
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            clean = len(key) <= _SHOWN_KEY_CHARS and not FORBIDDEN_CHARACTERS.search(key)
+            shown = key if clean else "…"
+            raise InsaneInput(f"an object names the key {shown!r} more than once")
+        seen.add(key)
+    raise AssertionError("unreachable: fewer keys than pairs means one repeats")
+
+
+def _refuse_constant(name: str) -> Any:  # noqa: ANN401 - json's hook signature
+    raise InsaneInput(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise InsaneInput("a number is too large to be finite")
+    return number
+
+
+def load_json(raw: bytes, *, exact_numbers: bool = True) -> Any:  # noqa: ANN401 - any JSON
+    """Parse inbound JSON text under the sanity rule; raises InsaneInput saying why not.
+
+    Refuses text that is not UTF-8, nesting deeper than :data:`MAX_DEPTH`, a key named
+    twice in one object, ``NaN``/``Infinity``, and any string or key breaking
+    :func:`check_document`. ``exact_numbers`` reads ``249.99`` as ``Decimal('249.99')``
+    (the contract's amounts); without it fractions are floats (documents passed on as
+    they came, such as Sitoo's web-hook events).
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InsaneInput("not UTF-8") from None
+    check_depth(raw)
+    try:
+        document = json.loads(
+            text,
+            object_pairs_hook=_refuse_duplicate_keys,
+            parse_constant=_refuse_constant,
+            parse_float=Decimal if exact_numbers else _finite_float,
+        )
+    except InsaneInput:
+        raise
+    except RecursionError:  # cannot pass check_depth; kept so no input can raise it out
+        raise InsaneInput(f"nested more than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise InsaneInput(f"not JSON: {str(exc)[:120]}") from None
+    check_document(document)
+    return document
 
 
 def check_document(document: object, *, where: str = "") -> None:

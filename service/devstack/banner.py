@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from service.devstack.state import DevStack
+from service.masking import mask_url
 
 
 def command_name() -> str:
@@ -29,18 +30,24 @@ def render_banner(
     redis_server: str | None,
     state_file: Path,
     notes: list[str],
+    webshops: list[tuple[str, str]] | None = None,
 ) -> str:
     """The banner; every URL in it answers while `run` is going."""
     me = command_name()
     rows: list[tuple[str, str]] = []
     if stack.redis_url is not None:
-        rows.append(("Redis", f"{stack.redis_url}   (embedded {redis_server}, development only)"))
+        rows.append(
+            ("Redis", f"{mask_url(stack.redis_url)}   (embedded {redis_server}, development only)")
+        )
     else:
         rows.append(("Redis", "the configured one (SITOO_SYNC_REDIS__URL)"))
     if stack.sandbox is not None:
         sandbox = stack.sandbox
         rows += [
-            ("Sitoo sandbox", f"{sandbox.base_url}   (built-in stand-in, NOT a real Sitoo)"),
+            (
+                "Sitoo sandbox",
+                f"{mask_url(sandbox.base_url)}   (built-in stand-in, NOT a real Sitoo)",
+            ),
             (
                 "  API user",
                 f"{sandbox.api_id} / password {sandbox.api_password}   (fixed, for development)",
@@ -56,6 +63,7 @@ def render_banner(
         ]
     else:
         rows.append(("Sitoo", "the configured account (SITOO_SYNC_SITOO__BASE_URL)"))
+    rows += webshops or []
     rows += [
         (
             "Health",

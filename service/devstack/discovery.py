@@ -8,6 +8,7 @@ import typer
 from pydantic import AnyHttpUrl, SecretStr
 
 from service.devstack.state import DevStack, find_state
+from service.masking import mask_url
 from service.settings import ENV_PREFIX, ConfigurationError, Settings, load_settings
 
 EXIT_BAD_CONFIGURATION = 2
@@ -19,7 +20,7 @@ def with_dev_stack(settings: Settings, stack: DevStack) -> tuple[Settings, list[
     if settings.redis.url is None and stack.redis_url is not None:
         redis = settings.redis.model_copy(update={"url": SecretStr(stack.redis_url)})
         settings = settings.model_copy(update={"redis": redis})
-        used.append(f"Redis {stack.redis_url}")
+        used.append(f"Redis {mask_url(stack.redis_url)}")
     if settings.sitoo.uses_sandbox and stack.sandbox is not None:
         sitoo = settings.sitoo.model_copy(
             update={
@@ -29,7 +30,7 @@ def with_dev_stack(settings: Settings, stack: DevStack) -> tuple[Settings, list[
             }
         )
         settings = settings.model_copy(update={"sitoo": sitoo})
-        used.append(f"the Sitoo sandbox {stack.sandbox.base_url}")
+        used.append(f"the Sitoo sandbox {mask_url(stack.sandbox.base_url)}")
     return settings, used
 
 

@@ -30,11 +30,6 @@ _FORMAT = 1
 _RUNTIME_ATTRIBUTES = frozenset({"config", "counters", "fault_plan", "staff"})
 
 
-def generation_key(prefix: str) -> str:
-    """The Redis key holding the dev stack's generation id."""
-    return f"{prefix}:devstack:generation"
-
-
 def code_fingerprint() -> str:
     """A digest of the sandbox's source: a snapshot from other code is not restored."""
     package = Path(sys.modules[Sandbox.__module__].__file__ or ".").parent

@@ -20,8 +20,10 @@ from service.devstack.state import (
     SANDBOX_API_PASSWORD,
     find_state,
 )
+from service.devstack.webshops import FakeWebshop, WebshopChoice, start_fake_webshops
 from service.embedded import DEFAULT_PORT, EmbeddedRedis, embedded_redis, port_is_free
-from service.settings import ENV_PREFIX, Settings
+from service.records.keys import DeploymentKeys
+from service.settings import ENV_PREFIX, ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from service.sandbox import RunningSandbox, SandboxConfig
@@ -42,6 +44,7 @@ class StandIns:
     redis: EmbeddedRedis | None = None
     sandbox: RunningSandbox | None = None
     sandbox_port_wanted: int | None = None
+    webshops: list[FakeWebshop] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -81,7 +84,7 @@ async def _pair_sandbox_with_redis(stand_ins: StandIns, redis_url: str, *, reset
     settings, running = stand_ins.settings, stand_ins.sandbox
     assert running is not None  # noqa: S101 - only called with a sandbox
     path = stand_ins.root / LOCAL_DIR / snapshot.SNAPSHOT_FILE
-    key = snapshot.generation_key(settings.redis.key_prefix)
+    key = DeploymentKeys.from_settings(settings).devstack_generation
     client = aioredis.Redis.from_url(redis_url)
     try:
         raw = await client.get(key)
@@ -130,10 +133,23 @@ def _wipe_embedded_redis(data_dir: Path) -> None:
 
 @contextlib.asynccontextmanager
 async def local_stand_ins(
-    settings: Settings, *, root: Path, reset: bool = False
+    settings: Settings,
+    *,
+    root: Path,
+    reset: bool = False,
+    webshops: WebshopChoice = WebshopChoice(),  # noqa: B008 - frozen, never mutated
 ) -> AsyncIterator[StandIns]:
-    """Yield the settings completed with an embedded Redis and the sandbox where none is set."""
+    """Yield the settings completed with an embedded Redis and the sandbox where none is set.
+
+    With ``webshops``, the fake Shopify and/or WooCommerce are served beside the sandbox and
+    their adapters configured to use them (only with the sandbox: their maps name its stores).
+    """
     stand_ins = StandIns(settings=settings, root=root)
+    if webshops.any and not settings.sitoo.uses_sandbox:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}SITOO__BASE_URL is set: the fake webshops of --with-shopify and "
+            "--with-woocommerce run only beside the sandbox"
+        )
     if settings.redis.url is not None and not settings.sitoo.uses_sandbox:
         yield stand_ins
         return
@@ -204,6 +220,10 @@ async def local_stand_ins(
                 }
             )
             settings = settings.model_copy(update={"sitoo": sitoo})
+            if webshops.any:
+                settings, stand_ins.webshops = await start_fake_webshops(
+                    stack, settings, running, webshops, stand_ins.notes
+                )
         elif reset and stand_ins.redis is not None:
             stand_ins.notes.append("dev state reset (--reset was given): empty Redis")
         stand_ins.settings = settings

@@ -22,8 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from service import __version__
-from service.contracts.registry import EVENT_KINDS
-from service.contracts.results import UNKNOWN_TYPE
+from service.contracts.registry import known_type
 from service.observability.credentials import CredentialCollector, CredentialHealth
 from service.observability.webhook import WebhookMetrics
 from service.pollers.runner import Heartbeats
@@ -39,7 +38,7 @@ _HANDLER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 12
 
 def type_label(event_type: str | None) -> str:
     """The event type as a label value: a known type or "unknown", so producers add no series."""
-    return event_type if event_type in EVENT_KINDS else UNKNOWN_TYPE
+    return known_type(event_type)
 
 
 class ConsumerMetrics:
@@ -155,8 +154,7 @@ class ReadinessMetrics:
         )
         self.checks = Gauge(
             "sitoo_sync_readiness_check",
-            "1 while the named readiness check (redis, subscribers, pollers, "
-            "sitoo_credentials) passes.",
+            "1 while the named readiness check (redis, subscribers) passes.",
             ["check"],
             registry=registry,
         )
@@ -166,6 +164,25 @@ class ReadinessMetrics:
         self.ready.set(1 if verdict.ready else 0)
         for name, passed in verdict.checks.items():
             self.checks.labels(name).set(1 if passed else 0)
+
+
+class WooCommerceMetrics:
+    """The WooCommerce adapter: the disabled-web-hook alert and the writes it made."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.webhooks_disabled = Gauge(
+            "sitoo_sync_woocommerce_webhooks_disabled",
+            "WooCommerce web hooks the store disabled after failed deliveries, as the "
+            "reconciliation poller last saw (alert when above 0: re-enable them).",
+            registry=registry,
+        )
+        self.writes = Counter(
+            "sitoo_sync_woocommerce_writes",
+            "Changes written to WooCommerce, by kind (stock, pickup_ready, pickup_picked-up) "
+            "and outcome (set, not_managed, parent_manages, unknown_sku, rejected, done).",
+            ["kind", "outcome"],
+            registry=registry,
+        )
 
 
 def _build_labels() -> dict[str, str]:
@@ -195,6 +212,7 @@ class ServiceMetrics:
         self.sitoo = SitooMetrics(self.registry)
         self.webhook = WebhookMetrics(self.registry)
         self.readiness = ReadinessMetrics(self.registry)
+        self.woocommerce = WooCommerceMetrics(self.registry)
         self.http_refused = Counter(
             "sitoo_sync_http_requests_refused",
             "Requests cut off by the HTTP limits, by listener (main, ops) and reason "

@@ -20,6 +20,7 @@ import stamina
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from service.masking import mask_url
 from service.settings import ENV_PREFIX, Settings, SitooCredential
 from service.sitoo.errors import NotApplied, SitooError
 from service.sitoo.models import Page, Site
@@ -45,6 +46,7 @@ class Failure(enum.Enum):
     ACCESS_DENIED = ("access_denied", 9)
     SITOO_ERROR = ("sitoo_error", 10)
     NOT_READY = ("not_ready_for_go_live", 11)
+    TOO_FEW_REPLICAS = ("too_few_redis_replicas", 12)
 
     @property
     def code(self) -> str:
@@ -195,7 +197,7 @@ async def _check_credential(
     http: httpx.AsyncClient, credential: SitooCredential, settings: Settings
 ) -> Finding:
     sitoo = settings.sitoo
-    base_url = str(sitoo.base_url).rstrip("/")
+    base_url = mask_url(str(sitoo.base_url).rstrip("/"))
     subject = f"sitoo ({credential.api_id})"
     probe = Probe(http, credential)
     try:
@@ -219,8 +221,8 @@ def _redis_target(url: str) -> str:
     """host:port/db of a Redis URL, without user or password."""
     parsed = httpx.URL(url)
     if parsed.scheme == "unix":
-        return f"unix:{parsed.path}"
-    return f"{parsed.host}:{parsed.port or 6379}{parsed.path or ''}"
+        return mask_url(f"unix:{parsed.path}")
+    return mask_url(f"{parsed.host}:{parsed.port or 6379}{parsed.path or ''}")
 
 
 async def _check_redis(settings: Settings) -> Finding:
@@ -237,13 +239,32 @@ async def _check_redis(settings: Settings) -> Finding:
     try:
         await client.ping()
         version = (await client.info("server")).get("redis_version", "?")
+        replicas = int((await client.info("replication")).get("connected_slaves", 0))
+        aof = int((await client.info("persistence")).get("aof_enabled", 0))
     except (RedisError, OSError) as exc:
         # The exception text can carry the URL, password included: name the type only.
         message = f"cannot reach {target} ({type(exc).__name__})"
         return Finding("redis", message, Failure.REDIS_UNREACHABLE)
     finally:
         await client.aclose()
-    return Finding("redis", f"reached {target} (Redis {version})")
+    wanted = settings.redis.claim_replicas
+    if settings.redis.claim_fsync and not aof:
+        return Finding(
+            "redis",
+            f"reached {target} (Redis {version}), but {ENV_PREFIX}REDIS__CLAIM_FSYNC needs "
+            "`appendonly yes` there: no Sitoo write would be sent",
+            Failure.CONFIGURATION,
+        )
+    if replicas < wanted:
+        # Every claim would wait for replicas that are not there: no Sitoo write is sent.
+        return Finding(
+            "redis",
+            f"reached {target} (Redis {version}) with {replicas} connected replicas, but "
+            f"{ENV_PREFIX}REDIS__CLAIM_REPLICAS is {wanted}: no Sitoo write would be sent",
+            Failure.TOO_FEW_REPLICAS,
+        )
+    waits = f", {replicas} replicas, claims wait for {wanted}" if wanted else ""
+    return Finding("redis", f"reached {target} (Redis {version}{waits})")
 
 
 async def run_checks(

@@ -39,6 +39,8 @@ from service.operator.resync import (
 )
 from service.operator.status import gather_status, render_status
 from service.pollers.wiring import outbound_publisher
+from service.records.connection import open_redis
+from service.records.keys import DeploymentKeys
 from service.settings import ENV_PREFIX, Settings
 from service.sitoo import RedisLimiter, SitooClient, SitooError, build_http_client
 
@@ -76,11 +78,14 @@ def redis_session() -> tuple[Settings, str]:
     return settings, _redis_url(settings)
 
 
-def with_redis(url: str, work: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
-    """Run ``work`` with a client of ``url``; exit status 3 when Redis cannot be reached."""
+def with_redis(url: str, work: Callable[[aioredis.Redis], Awaitable[T]], *, cluster: bool) -> T:
+    """Run ``work`` with a client of ``url``; exit status 3 when Redis cannot be reached.
+
+    ``cluster``: ``url`` names a node of a Redis Cluster.
+    """
 
     async def main() -> T:
-        client = aioredis.Redis.from_url(url, socket_connect_timeout=5)
+        client = open_redis(url, cluster=cluster, socket_connect_timeout=5)
         try:
             return await work(client)
         finally:
@@ -102,7 +107,11 @@ def status(
     Reads the configured Redis only; the service need not be running.
     """
     settings = _settings()
-    result = with_redis(_redis_url(settings), lambda redis: gather_status(redis, settings))
+    result = with_redis(
+        _redis_url(settings),
+        lambda redis: gather_status(redis, settings),
+        cluster=settings.redis.cluster,
+    )
     typer.echo(json.dumps(result.to_json(), indent=2) if as_json else render_status(result))
 
 
@@ -213,13 +222,18 @@ def _resync(kind: str, label: str, work: Work) -> None:
         raise typer.Exit(EXIT_BAD_CONFIGURATION)
 
     async def run(redis: aioredis.Redis) -> ResyncSummary:
-        prefix = settings.redis.key_prefix
+        keys = DeploymentKeys.from_settings(settings)
         async with build_http_client(settings.sitoo) as http:
             client = SitooClient(
                 http=http,
-                limiter=RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix),
+                limiter=RedisLimiter.from_settings(redis, settings.sitoo, keys=keys),
                 idempotency=RedisIdempotencyStore.from_settings(
-                    redis, settings.idempotency, key_prefix=prefix
+                    redis,
+                    settings.idempotency,
+                    keys=keys,
+                    replicas=settings.redis.claim_replicas,
+                    replica_timeout_s=settings.redis.claim_replica_timeout_s,
+                    fsync=settings.redis.claim_fsync,
                 ),
                 settings=settings.sitoo,
             )
@@ -227,7 +241,7 @@ def _resync(kind: str, label: str, work: Work) -> None:
                 return await work(client, redis, settings, bar)
 
     try:
-        summary = with_redis(url, run)
+        summary = with_redis(url, run, cluster=settings.redis.cluster)
     except SitooError as exc:
         typer.echo(f"resync {kind} stopped: {exc.message}", err=True)
         raise typer.Exit(EXIT_UNAVAILABLE) from None
@@ -283,7 +297,7 @@ def resync_orders_command(
             client,
             outbound_publisher(redis, settings),
             redis,
-            prefix=settings.redis.key_prefix,
+            keys=DeploymentKeys.from_settings(settings),
             # Without --since: every order, from the first.
             from_order_id=since if since is not None else settings.pollers.orders_start_id or 1,
             progress=bar,
@@ -307,7 +321,7 @@ def resync_giftcards_command() -> None:
             client,
             outbound_publisher(redis, settings),
             redis,
-            prefix=settings.redis.key_prefix,
+            keys=DeploymentKeys.from_settings(settings),
             progress=bar,
         )
 

@@ -22,11 +22,18 @@ Two more sources are read, and the environment wins over both:
    `/run/secrets/{ENV_PREFIX}SITOO{ENV_NESTED_DELIMITER}API_PASSWORD`.
 
 An invalid value stops every command at start with one line naming the variable and exit
-status 2. `sitoo-sync config` prints the effective configuration with every secret masked;
+status 2, no traceback; so do JSON that does not parse (`EXTRA_CREDENTIALS`, `CHANNELS`, a
+whole group given as JSON) and a variable of a known group that names no setting (a typo
+such as `SITOO_SYNC_STREAMS__MAX_DELIVERY` is refused, not ignored). Variables without the
+`__` delimiter, such as the `SITOO_SYNC_PORT` Kubernetes sets for a Service of that name,
+are not settings and are left alone. `sitoo-sync config` prints the effective configuration with every secret masked;
 `sitoo-sync check` also reaches Redis and Sitoo with it (see [operations](operations.md)).
 
-Secrets (`SecretStr` below) never appear in logs, in `config` or in error messages: the Sitoo
-API passwords, the Redis URL (it may carry a password) and the web-hook password.
+Secrets (`SecretStr` below) never appear in logs, in any command's output or in error
+messages: the Sitoo API passwords, the Redis URL (it may carry a password) and the web-hook
+password. Every URL the service prints (Redis, Sitoo's base URL, endpoints) is printed
+without its user and password, and values of secret-named fields that come with events
+(a gift-card `pin`) are masked the same way (see [operations](operations.md)).
 
 Leaving `{ENV_PREFIX}SITOO{ENV_NESTED_DELIMITER}BASE_URL` or `{ENV_PREFIX}REDIS{ENV_NESTED_DELIMITER}URL`
 unset makes `run` start the built-in sandbox or an embedded Redis: for trying the service

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 from redis.exceptions import RedisError
 
+from service.masking import mask_url
 from service.operator.check import Failure, Finding, Probe, exit_status, run_checks
 from service.operator.golive_account import (
     GoLivePlan,
@@ -122,15 +123,16 @@ async def webhook_items(
     return [ready("web hooks", served), await _probe_webhook(url, transport)]
 
 
-async def _probe_webhook(url: str, transport: httpx.AsyncBaseTransport | None) -> Finding:
+async def _probe_webhook(given: str, transport: httpx.AsyncBaseTransport | None) -> Finding:
     subject = "web-hook url"
-    if not url.startswith("https://"):
+    url = mask_url(given)  # as printed; the probe goes to the URL as given
+    if not given.startswith("https://"):
         return not_ready(
             subject, f"{url} is not HTTPS: Sitoo posts only to HTTPS with a valid certificate"
         )
     try:
         async with httpx.AsyncClient(transport=transport, timeout=10) as client:
-            answer = await client.post(url, content=b"[]")  # no credentials: must be refused
+            answer = await client.post(given, content=b"[]")  # no credentials: must be refused
     except httpx.HTTPError as exc:
         return not_ready(subject, f"{url} cannot be reached from here ({type(exc).__name__})")
     challenge = answer.headers.get("www-authenticate", "").lower().startswith("basic")

@@ -81,7 +81,8 @@ _REQUESTS = """\
 
 A checkout that waits for the answer sends `giftcard.redeem` or `giftcard.balance` to
 `{stream}` with a second field, `reply_to`, naming a list of its own (not under the
-service's key prefix), then blocks on that list. The reply is one JSON document
+service's key prefix, not one of its streams; a request without `reply_to` is refused),
+then blocks on that list. The reply is one JSON document
 (`GiftCardReply` in the [event reference](events.md)); the list expires after
 `SITOO_SYNC_CONSUMERS__REPLY_TTL_S` seconds.
 
@@ -96,6 +97,56 @@ or not.
 {node}
 
 {result}
+"""
+
+_FAILOVER = """\
+## Surviving a Redis failover
+
+Redis answers an `XADD` as soon as the primary has the entry, before its replicas do. If the
+primary dies in that moment and a replica is promoted (a managed Redis's automatic
+failover), the entry is gone although your `XADD` succeeded: the service never sees the
+event and no result comes. Two habits make that harmless:
+
+* **Wait for a replica after the `XADD`.** `WAIT <replicas> <timeout ms>` on the same
+  connection answers how many replicas hold everything that connection wrote so far. Fewer
+  than you asked for: treat the event as not sent yet; keep it and send it again later with
+  the same `event_id`. (Redis 7.2 and later also have `WAITAOF`, which waits for the
+  append-only file to be written to disk as well.)
+* **Send again, with the same `event_id`, every event that got no result.** Keep each event
+  until its result (matching `inbound_event_id`) arrives in `{results}`; one that has
+  none after a few minutes (the service's backlog, plus a failover) is sent again unchanged. The
+  service applies it once: with `SITOO_SYNC_REDIS__CLAIM_REPLICAS` set (see
+  [architecture](architecture.md#idempotency-and-the-exactly-once-story)) it finds in Sitoo
+  what an earlier delivery wrote instead of writing it again.
+
+With `redis-cli`, the two commands must go down one connection, so they are piped into one
+`redis-cli` (the shell variable `EVENT` holds the JSON envelope):
+
+```sh
+printf '%s\\n' "XADD {stream} * event '$EVENT'" 'WAIT 1 1000' | redis-cli -u "$REDIS_URL"
+```
+
+The second line it prints is the number of replicas holding the entry; `0` means: send it
+again later. In PHP and Node, one function that sends an event and says whether a replica
+holds it:
+
+```php
+// true: the entry survives a failover; false: keep the event, send it again later (same event_id)
+function sendDurably(
+    Redis $redis, string $stream, array $event, int $replicas = 1, int $timeoutMs = 1000
+): bool {{
+    $redis->xAdd($stream, '*', ['event' => json_encode($event, JSON_THROW_ON_ERROR)]);
+    return $redis->wait($replicas, $timeoutMs) >= $replicas;  // same connection as the XADD
+}}
+```
+
+```js
+// true: the entry survives a failover; false: keep the event, send it again later (same event_id)
+async function sendDurably(redis, stream, event, replicas = 1, timeoutMs = 1000) {{
+  await redis.xadd(stream, "*", "event", JSON.stringify(event));
+  return (await redis.wait(replicas, timeoutMs)) >= replicas;  // same connection as the XADD
+}}
+```
 """
 
 _READING = """\
@@ -240,6 +291,7 @@ def render_producers_page() -> str:
             result=_result(request),
         )
     )
+    sections.append(_FAILOVER.format(results=streams.results, stream=streams.orders))
     sections.append(_READING.format(results=streams.results, outbound=streams.outbound))
     return "\n".join(sections).rstrip() + "\n"
 

@@ -19,7 +19,6 @@ from service.pollers.giftcards import publish_balance
 from service.pollers.order_events import created_by_us, is_finished, is_our_pickup
 from service.pollers.orders import publish_order_progress, record_foreign_order
 from service.pollers.stock_levels import PublishOutcome, places, publish_levels
-from service.pollers.tracking import open_pickups_key, tracked_giftcards_key
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.limiter import Lane
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
     from service.pollers.ports import GiftCardReads, OrderReads, StockReads
     from service.publisher import OutboundPublisher
+    from service.records.keys import DeploymentKeys
     from service.sitoo.models import Order, WarehouseItem
 
 _AGE = re.compile(r"^(\d+)([mhd])$")
@@ -135,20 +135,20 @@ async def _publish_order(
     reads: OrderReads,
     publisher: OutboundPublisher,
     redis: aioredis.Redis,
-    prefix: str,
+    keys: DeploymentKeys,
     order: Order,
     *,
     seen_at: datetime,
 ) -> int:
     """Events published for one order, the way the order poller would publish them."""
     if not created_by_us(order):
-        return int(await record_foreign_order(redis, prefix, publisher, order, seen_at=seen_at))
+        return int(await record_foreign_order(redis, keys, publisher, order, seen_at=seen_at))
     if not is_our_pickup(order):
         return 0
     published = await publish_order_progress(reads, publisher, order, seen_at=seen_at)
     if not is_finished(order):
         # Hand a still-open pick-up to the order poller, which follows it from now on.
-        await redis.sadd(open_pickups_key(prefix), str(order.orderid))
+        await redis.sadd(keys.open_pickups, str(order.orderid))
     return published
 
 
@@ -157,7 +157,7 @@ async def resync_orders(
     publisher: OutboundPublisher,
     redis: aioredis.Redis,
     *,
-    prefix: str,
+    keys: DeploymentKeys,
     from_order_id: int,
     progress: Progress,
 ) -> ResyncSummary:
@@ -171,9 +171,7 @@ async def resync_orders(
             if order.orderid is None:
                 continue
             summary.read += 1
-            published = await _publish_order(
-                reads, publisher, redis, prefix, order, seen_at=seen_at
-            )
+            published = await _publish_order(reads, publisher, redis, keys, order, seen_at=seen_at)
             summary.published += published
             summary.unchanged += int(published == 0)
             progress.advance()
@@ -185,11 +183,11 @@ async def resync_giftcards(
     publisher: OutboundPublisher,
     redis: aioredis.Redis,
     *,
-    prefix: str,
+    keys: DeploymentKeys,
     progress: Progress,
 ) -> ResyncSummary:
     """Every tracked gift card re-read; balances that moved are published."""
-    key = tracked_giftcards_key(prefix)
+    key = keys.tracked_giftcards
     progress.total(int(await redis.scard(key)))
     summary = ResyncSummary()
     seen_at = datetime.now(UTC)

@@ -15,6 +15,7 @@ from redis.typing import EncodableT, FieldT
 from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD
 from service.contracts.examples import EXAMPLES, primary
 from service.contracts.registry import EVENT_KINDS
+from service.masking import mask_text
 from service.operator.stream_reads import batches, entries, text
 from service.settings import ConfigurationError, Settings, StreamSettings, load_settings
 
@@ -195,7 +196,7 @@ def send(
     async def work(redis: aioredis.Redis) -> Sent:
         return await send_example(redis, settings, chosen, event_id=the_id, wait_s=wait)
 
-    sent = with_redis(url, work)
+    sent = with_redis(url, work, cluster=settings.redis.cluster)
     typer.echo(
         f"sent {chosen.name} (event_id {the_id}) to {chosen.stream} as entry {sent.entry_id}"
     )
@@ -214,7 +215,7 @@ def send(
             "result was emitted; the result recorded then (send with --event-id NEW-ID for a "
             "new event):"
         )
-    typer.echo(json.dumps(sent.result, indent=2))
+    typer.echo(mask_text(json.dumps(sent.result, indent=2)))
     if sent.reply is not None:
         typer.echo(f"reply on {chosen.reply_to}:")
         typer.echo(json.dumps(sent.reply, indent=2))

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue
 from redis.exceptions import ResponseError
 
+from service.adapters.woocommerce.wiring import raw_stream
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Lease
-from service.pollers.runner import poller_status_key
 from service.pollers.wiring import poller_intervals
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 from service.sitoo.limiter import RedisLimiter
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ class PollerState:
     last_error_at: float | None
     cycles: int | None
     failures: int | None
+    alert: str | None = None  # a condition the poller saw that needs a person (hooks disabled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,7 @@ async def _stream_state(
 ) -> StreamState:
     group = settings.streams.group
     length = int(await redis.xlen(stream))
-    dead = int(await redis.xlen(stream + settings.streams.dead_letter_suffix))
+    dead = int(await redis.xlen(stream_names(settings).dead_letters(stream)))
     try:
         groups = await redis.xinfo_groups(stream)
     except ResponseError:  # the stream does not exist yet
@@ -152,12 +155,12 @@ async def _stream_state(
 async def _poller_state(
     redis: aioredis.Redis, name: str, settings: Settings, now_s: float
 ) -> PollerState:
-    prefix = settings.redis.key_prefix
-    lease = Lease(redis, prefix=prefix, name=name, ttl_s=settings.pollers.lease_ttl_s)
+    keys = DeploymentKeys.from_settings(settings)
+    lease = Lease(redis, keys=keys, name=name, ttl_s=settings.pollers.lease_ttl_s)
     holder = await lease.holder()
     ttl_ms = int(await redis.pttl(lease.key)) if holder is not None else -2
-    cursor = await FencedCursors(redis, prefix=prefix).get(name)
-    raw = await redis.hgetall(poller_status_key(prefix, name))
+    cursor = await FencedCursors(redis, keys=keys).get(name)
+    raw = await redis.hgetall(keys.poller_status(name))
     fields = {_text(k): _text(v) for k, v in raw.items()}
     fence = int(holder.split(":", 1)[0]) if holder is not None else None
     # The status hash names the replica that last took the lease; trust it only while
@@ -178,21 +181,23 @@ async def _poller_state(
         last_error_at=_number(fields, "last_error_at"),
         cycles=int(cycles) if cycles is not None else None,
         failures=int(failures) if failures is not None else None,
+        alert=fields.get("alert") or None,
     )
 
 
 async def _limiter_state(redis: aioredis.Redis, settings: Settings) -> LimiterState:
-    base = f"{settings.redis.key_prefix}:limiter"
+    keys = DeploymentKeys.from_settings(settings)
+    slots = keys.limiter("slots", "")
     names = [credential.api_id for credential in settings.sitoo.credentials()]
     # API users that are not configured here but hold slots (e.g. the sandbox user of a
     # local `run`) show up too.
-    async for key in redis.scan_iter(match=f"{base}:slots:*", count=200):
-        name = _text(key).removeprefix(f"{base}:slots:")
+    async for key in redis.scan_iter(match=f"{slots}*", count=200):
+        name = _text(key).removeprefix(slots)
         if name not in names:
             names.append(name)
     counts: list[int] = []
     if names:
-        limiter = RedisLimiter(redis, key_prefix=settings.redis.key_prefix, credentials=names)
+        limiter = RedisLimiter(redis, keys=keys, credentials=names)
         counts = await limiter.in_flight()
     reserved = {c.api_id for c in settings.sitoo.interactive_credentials}
     return LimiterState(
@@ -200,14 +205,14 @@ async def _limiter_state(redis: aioredis.Redis, settings: Settings) -> LimiterSt
             CredentialState(n, c, interactive_only=n in reserved)
             for n, c in zip(names, counts, strict=True)
         ],
-        waiting_interactive=int(await redis.zcard(f"{base}:wait:interactive")),
-        waiting_bulk=int(await redis.zcard(f"{base}:wait:bulk")),
+        waiting_interactive=int(await redis.zcard(keys.limiter("wait_interactive"))),
+        waiting_bulk=int(await redis.zcard(keys.limiter("wait_bulk"))),
     )
 
 
 async def gather_status(redis: aioredis.Redis, settings: Settings) -> ServiceStatus:
     """Read the whole status; needs only Redis, not a running service."""
-    streams = settings.streams
+    streams = stream_names(settings)
     seconds, micros = await redis.time()
     now_ms = int(seconds) * 1000 + int(micros) // 1000
     watched = [
@@ -217,9 +222,11 @@ async def gather_status(redis: aioredis.Redis, settings: Settings) -> ServiceSta
         ("stock", streams.stock),
         ("sitoo web hooks", streams.sitoo_webhooks),
     ]
+    if settings.woocommerce.enabled:
+        watched.append(("woocommerce web hooks", raw_stream(settings).stream))
     now_s = time.time()
     return ServiceStatus(
-        group=streams.group,
+        group=settings.streams.group,
         streams=[await _stream_state(redis, r, s, settings, now_ms) for r, s in watched],
         outputs=[
             OutputState(role, stream, int(await redis.xlen(stream)))
@@ -302,6 +309,9 @@ def render_status(status: ServiceStatus) -> str:
             for p in status.pollers
         ],
     )
+    alerts = [f"ALERT {p.name}: {p.alert}" for p in status.pollers if p.alert]
+    if alerts:
+        lines += ["", *alerts]
     limiter = status.limiter
     lines += ["", "Sitoo limiter"]
     if limiter.credentials:

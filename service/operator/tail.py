@@ -13,7 +13,9 @@ import redis.asyncio as aioredis
 import typer
 
 from service.contracts.envelope import EVENT_FIELD
+from service.masking import mask_text
 from service.operator.stream_reads import batches, entries
+from service.records.streams import stream_names
 
 
 def _millis(entry_id: str) -> str:
@@ -76,10 +78,14 @@ async def follow(
         for stream, found in batches(answer):
             for entry_id, fields in found:
                 ids[stream] = entry_id
-                if as_json:
-                    emit(json.dumps({"stream": stream, "id": entry_id, "fields": fields}))
-                else:
-                    emit(render_entry(stream, entry_id, fields))
+                # Whatever an entry carries (a PIN in an event, a URL with a password in a
+                # reason), the terminal never shows it.
+                shown_entry = (
+                    json.dumps({"stream": stream, "id": entry_id, "fields": fields})
+                    if as_json
+                    else render_entry(stream, entry_id, fields)
+                )
+                emit(mask_text(shown_entry))
                 shown += 1
                 if count is not None and shown >= count:
                     return shown
@@ -107,7 +113,8 @@ def tail(
     from service.operator.commands import redis_session, with_redis  # noqa: PLC0415 - no cycle
 
     settings, url = redis_session()
-    streams = stream or [settings.streams.results, settings.streams.outbound]
+    names = stream_names(settings)
+    streams = stream or [names.results, names.outbound]
     typer.echo(f"following {', '.join(streams)} (Ctrl-C stops)", err=True)
 
     async def work(redis: aioredis.Redis) -> int:
@@ -122,4 +129,4 @@ def tail(
         )
 
     with contextlib.suppress(KeyboardInterrupt):
-        with_redis(url, work)
+        with_redis(url, work, cluster=settings.redis.cluster)

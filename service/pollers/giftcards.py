@@ -15,7 +15,6 @@ from service.contracts.outbound import (
     derive_event_id,
     outbound_envelope,
 )
-from service.pollers.tracking import tracked_giftcards_key
 from service.publisher import StateChange
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.limiter import Lane
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from service.pollers.lease import Holding
     from service.pollers.ports import GiftCardReads
     from service.publisher import OutboundPublisher
+    from service.records.keys import DeploymentKeys
     from service.sitoo.models import GiftCard
 
 log = structlog.get_logger(__name__)
@@ -107,7 +107,7 @@ class GiftCardPoller:
         cursors: FencedCursors,
         redis: aioredis.Redis,
         *,
-        prefix: str,
+        keys: DeploymentKeys,
         interval_s: float,
         cards_per_cycle: int,
         clock: Callable[[], datetime] = _now,
@@ -117,7 +117,7 @@ class GiftCardPoller:
         self._publisher = publisher
         self._cursors = cursors
         self._redis = redis
-        self._key = tracked_giftcards_key(prefix)
+        self._key = keys.tracked_giftcards
         self._per_cycle = cards_per_cycle
         self._clock = clock
 

@@ -17,7 +17,7 @@ from service.pollers.order_events import (
     lifecycle_events,
     recorded_event,
 )
-from service.pollers.tracking import open_pickups_key, track_giftcards
+from service.pollers.tracking import track_giftcards
 from service.sitoo.errors import NotFound
 from service.sitoo.limiter import Lane
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from service.pollers.lease import Holding
     from service.pollers.ports import OrderReads
     from service.publisher import OutboundPublisher
+    from service.records.keys import DeploymentKeys
     from service.sitoo.models import Order
 
 log = structlog.get_logger(__name__)
@@ -52,7 +53,7 @@ async def publish_order_progress(
 
 async def record_foreign_order(
     redis: aioredis.Redis,
-    prefix: str,
+    keys: DeploymentKeys,
     publisher: OutboundPublisher,
     order: Order,
     *,
@@ -62,7 +63,7 @@ async def record_foreign_order(
     envelope = recorded_event(order, seen_at=seen_at)
     if envelope is None:
         return False
-    await track_giftcards(redis, prefix, giftcards_on(order))
+    await track_giftcards(redis, keys, giftcards_on(order))
     return await publisher.publish_once(envelope)
 
 
@@ -83,7 +84,7 @@ class OrdersPoller:
         cursors: FencedCursors,
         redis: aioredis.Redis,
         *,
-        prefix: str,
+        keys: DeploymentKeys,
         interval_s: float,
         max_orders_per_cycle: int,
         pickups_per_cycle: int,
@@ -95,7 +96,7 @@ class OrdersPoller:
         self._publisher = publisher
         self._cursors = cursors
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._max_orders = max_orders_per_cycle
         self._pickups_per_cycle = pickups_per_cycle
         self._start_id = start_id
@@ -139,14 +140,12 @@ class OrdersPoller:
     async def _new_order(self, order: Order, *, seen_at: datetime) -> None:
         if created_by_us(order):
             if is_our_pickup(order):
-                await self._redis.sadd(open_pickups_key(self._prefix), str(order.orderid))
+                await self._redis.sadd(self._keys.open_pickups, str(order.orderid))
             return
-        await record_foreign_order(
-            self._redis, self._prefix, self._publisher, order, seen_at=seen_at
-        )
+        await record_foreign_order(self._redis, self._keys, self._publisher, order, seen_at=seen_at)
 
     async def _follow_pickups(self) -> None:
-        members = sorted(int(m) for m in await self._redis.smembers(open_pickups_key(self._prefix)))
+        members = sorted(int(m) for m in await self._redis.smembers(self._keys.open_pickups))
         if not members:
             return
         # Rotate through the set so a long list of open orders is covered over several cycles.
@@ -159,8 +158,8 @@ class OrdersPoller:
                 order = await self._reads.get_order(orderid, lane=Lane.BULK)
             except NotFound:
                 log.warning("poller.orders.pickup_vanished", orderid=orderid)
-                await self._redis.srem(open_pickups_key(self._prefix), str(orderid))
+                await self._redis.srem(self._keys.open_pickups, str(orderid))
                 continue
             await publish_order_progress(self._reads, self._publisher, order, seen_at=seen_at)
             if is_finished(order):
-                await self._redis.srem(open_pickups_key(self._prefix), str(orderid))
+                await self._redis.srem(self._keys.open_pickups, str(orderid))

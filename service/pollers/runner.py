@@ -18,13 +18,10 @@ from service.pollers.lease import Holding, Lease, LeaseLostError
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.records.keys import DeploymentKeys
+
 log = structlog.get_logger(__name__)
 STATUS_TTL_S = 7 * 86_400  # a poller that stopped everywhere leaves no status behind for ever
-
-
-def poller_status_key(prefix: str, name: str) -> str:
-    """The Redis hash where the leader of poller ``name`` records what it did last."""
-    return f"{prefix}:poller-status:{name}"
 
 
 class StatusBoard(Protocol):
@@ -38,13 +35,13 @@ class StatusBoard(Protocol):
 class RedisStatusBoard:
     """Poller status as one Redis hash per poller (Unix-second times, so any process reads it)."""
 
-    def __init__(self, redis: aioredis.Redis, *, prefix: str) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
 
     async def record(self, name: str, fields: Mapping[str, str]) -> None:
         """Merge ``fields`` into the hash and push its expiry out."""
-        key = poller_status_key(self._prefix, name)
+        key = self._keys.poller_status(name)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, items=[part for pair in fields.items() for part in pair])
             pipe.expire(key, STATUS_TTL_S)

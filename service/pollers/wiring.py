@@ -12,6 +12,8 @@ from service.pollers.orders import OrdersPoller
 from service.pollers.runner import Heartbeats, Poller, PollerRunner, RedisStatusBoard
 from service.pollers.stock import StockPoller
 from service.publisher import OutboundPublisher
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -20,14 +22,17 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 DAY_S = 86_400.0
+SHOPIFY_RECONCILER = "shopify-orders"  # the Shopify adapter's reconciliation pollers
+SHOPIFY_LEVELS_RECONCILER = "shopify-levels"
+WOOCOMMERCE_POLLER = "woocommerce-orders"  # the WooCommerce adapter's reconciliation poller
 
 
 def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPublisher:
     """The publisher of outbound events, shared by the pollers and the Events SPI consumer."""
     return OutboundPublisher(
         redis,
-        stream=settings.streams.outbound,
-        prefix=settings.redis.key_prefix,
+        stream=stream_names(settings).outbound,
+        keys=DeploymentKeys.from_settings(settings),
         marker_ttl_s=settings.pollers.published_marker_days * DAY_S,
     )
 
@@ -35,9 +40,9 @@ def outbound_publisher(redis: aioredis.Redis, settings: Settings) -> OutboundPub
 def build_pollers(redis: aioredis.Redis, sitoo: SitooReads, settings: Settings) -> list[Poller]:
     """The stock, order and gift-card pollers."""
     cfg = settings.pollers
-    prefix = settings.redis.key_prefix
+    keys = DeploymentKeys.from_settings(settings)
     publisher = outbound_publisher(redis, settings)
-    cursors = FencedCursors(redis, prefix=prefix)
+    cursors = FencedCursors(redis, keys=keys)
     return [
         StockPoller(
             sitoo,
@@ -53,7 +58,7 @@ def build_pollers(redis: aioredis.Redis, sitoo: SitooReads, settings: Settings) 
             publisher,
             cursors,
             redis,
-            prefix=prefix,
+            keys=keys,
             interval_s=cfg.orders_interval_s,
             max_orders_per_cycle=cfg.orders_max_pages * settings.sitoo.page_size,
             pickups_per_cycle=cfg.open_orders_batch,
@@ -64,7 +69,7 @@ def build_pollers(redis: aioredis.Redis, sitoo: SitooReads, settings: Settings) 
             publisher,
             cursors,
             redis,
-            prefix=prefix,
+            keys=keys,
             interval_s=cfg.giftcards_interval_s,
             cards_per_cycle=cfg.giftcards_per_cycle,
         ),
@@ -76,14 +81,15 @@ def runner_for(
 ) -> PollerRunner:
     """A runner taking poller's lease; renewals every third of the TTL."""
     ttl = settings.pollers.lease_ttl_s
-    lease = Lease(redis, prefix=settings.redis.key_prefix, name=poller.name, ttl_s=ttl)
+    keys = DeploymentKeys.from_settings(settings)
+    lease = Lease(redis, keys=keys, name=poller.name, ttl_s=ttl)
     return PollerRunner(
         poller,
         lease,
         heartbeats,
         renew_every_s=ttl / 3,
         retry_lease_every_s=ttl / 3,
-        board=RedisStatusBoard(redis, prefix=settings.redis.key_prefix),
+        board=RedisStatusBoard(redis, keys=keys),
     )
 
 
@@ -108,8 +114,14 @@ async def run_pollers(
 def poller_intervals(settings: Settings) -> dict[str, float]:
     """Each poller's interval by name, for :meth:`Heartbeats.stale`."""
     cfg = settings.pollers
-    return {
+    intervals = {
         StockPoller.name: cfg.stock_interval_s,
         OrdersPoller.name: cfg.orders_interval_s,
         GiftCardPoller.name: cfg.giftcards_interval_s,
     }
+    if settings.shopify.enabled:
+        intervals[SHOPIFY_RECONCILER] = settings.shopify.reconcile_interval_s
+        intervals[SHOPIFY_LEVELS_RECONCILER] = settings.shopify.levels_interval_s
+    if settings.woocommerce.enabled:
+        intervals[WOOCOMMERCE_POLLER] = settings.woocommerce.poll_interval_s
+    return intervals

@@ -4,6 +4,7 @@ from service.sitoo.client import SitooClient
 from service.sitoo.errors import (
     BadRequest,
     BatchItemRejected,
+    ClaimNotReplicated,
     ConnectFailed,
     DeadlineExceeded,
     Disposition,
@@ -25,6 +26,7 @@ from service.sitoo.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
     WriteDeadlineExceeded,
+    WriteWithheld,
 )
 from service.sitoo.keys import giftcard_number, operation_reference, order_externalid
 from service.sitoo.limiter import Lane, Limiter, RedisLimiter, Slot
@@ -35,6 +37,7 @@ __all__ = [
     "AmountError",
     "BadRequest",
     "BatchItemRejected",
+    "ClaimNotReplicated",
     "ConnectFailed",
     "DeadlineExceeded",
     "Disposition",
@@ -61,6 +64,7 @@ __all__ = [
     "UnexpectedResponse",
     "UnexpectedStatus",
     "WriteDeadlineExceeded",
+    "WriteWithheld",
     "build_http_client",
     "format_money",
     "format_quantity",

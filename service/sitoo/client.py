@@ -31,8 +31,8 @@ from service.sitoo.stock_writes import StockWrites
 if TYPE_CHECKING:
     import httpx
 
-    from service.idempotency import Claim, IdempotencyStore
     from service.settings import SitooCredential, SitooSettings
+    from service.sitoo.claims import Claim, IdempotencyStore
     from service.sitoo.engine import CredentialObserver
     from service.sitoo.limiter import Limiter
     from service.sitoo.metrics import SitooMetrics

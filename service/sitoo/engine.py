@@ -27,9 +27,11 @@ import httpx
 import stamina
 import structlog
 
-from service.idempotency import Claim, ClaimStatus, IdempotencyStore
+from service.sitoo.caution import Caution, current_caution
+from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
 from service.sitoo.errors import (
     BatchItemRejected,
+    ClaimNotReplicated,
     DeadlineExceeded,
     NotApplied,
     OutcomeUnknown,
@@ -37,6 +39,7 @@ from service.sitoo.errors import (
     ReconciliationFailed,
     Retryable,
     WriteDeadlineExceeded,
+    WriteWithheld,
 )
 from service.sitoo.metrics import SitooMetrics, endpoint_template
 from service.sitoo.protocol import decode_response
@@ -207,6 +210,7 @@ class RequestEngine:
         claim = await self._idempotency.claim(op_key)
         if claim.status is ClaimStatus.DONE:
             return decode(claim.result)
+        await self.refuse_unacknowledged([claim])
 
         async def give_back(outcome_unknown: bool) -> None:
             await self._idempotency.release(claim, outcome_unknown=outcome_unknown)
@@ -223,6 +227,24 @@ class RequestEngine:
             # and will find this write, so the result we hold is still the right one.
             log.warning("idempotency_lease_lost", op_key=op_key)
         return result
+
+    async def refuse_unacknowledged(self, claims: Sequence[Claim]) -> None:
+        """Release ``claims`` and raise ClaimNotReplicated unless replicas hold them all.
+
+        A write sent under a claim only the primary holds could be made a second time
+        after a failover lost the claim; not sending it now costs a retry, nothing more.
+        """
+        unacknowledged = [claim.key for claim in claims if not claim.acknowledged]
+        if not unacknowledged:
+            return
+        await self._idempotency.release_many(claims, outcome_unknown=False)
+        if self._metrics is not None:
+            self._metrics.claims_unacknowledged.inc(len(unacknowledged))
+        raise ClaimNotReplicated(
+            f"operation {unacknowledged[0]!r}"
+            + (f" and {len(unacknowledged) - 1} more" if len(unacknowledged) > 1 else "")
+            + ": too few replicas acknowledged the claim in time; not sent, retried later"
+        )
 
     async def look_up(
         self,
@@ -254,6 +276,7 @@ class RequestEngine:
             write=write_nothing,
             reconcile=lambda: reconcile(claim),
             give_back=give_back,
+            sends=False,
         )
         if found is None:
             # Released, not recorded: a delivery that passed its void check before the
@@ -271,17 +294,24 @@ class RequestEngine:
         write: Callable[[], Awaitable[T]],
         reconcile: Callable[[], Awaitable[T | None]],
         give_back: Callable[[bool], Awaitable[None]],
+        sends: bool = True,
     ) -> T:
         """Write under claims the caller holds: retries, look-ups after unknown outcomes.
 
         ``unknown`` says an earlier attempt may have written (a takeover): ``reconcile``
-        runs before any write. On failure ``give_back(outcome_unknown)`` releases the
-        caller's claims before the error is raised; on success the caller completes them.
+        runs before any write. So it does when the running work's caution
+        (:mod:`service.sitoo.caution`) says an earlier run may have written although the
+        claims look fresh, and under ``LOOK_ONLY`` a write not found is not sent at all
+        (``sends=False``: ``write`` sends nothing anyway). On failure
+        ``give_back(outcome_unknown)`` releases the caller's claims before the error is
+        raised; on success the caller completes them.
         """
-        state = _WriteState(unknown=unknown)
+        level = current_caution()
+        state = _WriteState(unknown=unknown or level is not Caution.FIRST)
+        withhold = sends and level is Caution.LOOK_ONLY
         try:
             async with asyncio.timeout(self._deadline_s):
-                return await self._write_until_known(label, state, write, reconcile)
+                return await self._write_until_known(label, state, write, reconcile, withhold)
         except TimeoutError as exc:
             await give_back(state.unknown)
             error = WriteDeadlineExceeded if state.unknown else DeadlineExceeded
@@ -303,6 +333,7 @@ class RequestEngine:
         state: _WriteState,
         write: Callable[[], Awaitable[T]],
         reconcile: Callable[[], Awaitable[T | None]],
+        withhold: bool,
     ) -> T:
         async def attempt() -> T:
             if state.unknown:
@@ -313,6 +344,11 @@ class RequestEngine:
                     log.info("write_reconciled", op_key=label)
                     return found
                 state.unknown = False
+            if withhold:
+                raise WriteWithheld(
+                    f"{label}: not found by its look-up and not sent: earlier runs of its "
+                    "event ended without a result"
+                )
             state.unknown = True  # from the moment the request leaves, it may be applied
             try:
                 result = await write()

@@ -10,12 +10,14 @@
     │   │   └── ServiceUnavailable                  503, refused before processing
     │   ├── ReadInterrupted                         a GET timed out, was dropped or got 5xx
     │   ├── DeadlineExceeded                        the call's deadline passed, no write pending
-    │   └── OperationInFlight                       the same operation runs elsewhere right now
+    │   ├── OperationInFlight                       the same operation runs elsewhere right now
+    │   └── ClaimNotReplicated                      too few replicas acknowledged the claim
     ├── OutcomeUnknown                 RECONCILE    a write was sent; it may or may not be applied
     │   ├── ResponseLost                            read/write timeout or dropped connection
     │   ├── ServerError                             5xx other than 503 on a write
     │   ├── WriteDeadlineExceeded                   the deadline passed with a write unresolved
     │   └── ReconciliationFailed                    the look-up after a lost answer failed too
+    ├── WriteWithheld                  DEAD_LETTER  a look-up-only run did not find the write
     └── Permanent                      DEAD_LETTER  repeating will fail the same way
         ├── BadRequest                              400 with Sitoo's errortext
         ├── Unauthorized                            401, credentials refused
@@ -94,6 +96,14 @@ class OperationInFlight(Retryable):
     """Another worker holds the lease on this operation; try again after it finishes."""
 
 
+class ClaimNotReplicated(Retryable):
+    """Fewer replicas than configured acknowledged the claim in time; nothing was sent.
+
+    A claim that only the primary holds would be lost with it in a failover, and the
+    write it guards could then be made a second time; so the write waits for a later try.
+    """
+
+
 class OutcomeUnknown(SitooError):
     """A write was sent and no reliable answer came back; look it up before repeating it."""
 
@@ -114,6 +124,16 @@ class WriteDeadlineExceeded(OutcomeUnknown):
 
 class ReconciliationFailed(OutcomeUnknown):
     """A write's answer was lost and looking it up kept failing until retries ran out."""
+
+
+class WriteWithheld(SitooError):
+    """An event allowed only look-ups (its earlier runs never settled) needs a write not found.
+
+    Nothing was sent: the event's earlier runs kept dying without a result, so this run
+    only looks their writes up. What was found is recorded; this write is not made.
+    """
+
+    disposition = Disposition.DEAD_LETTER
 
 
 class Permanent(SitooError):

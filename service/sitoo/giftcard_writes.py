@@ -14,7 +14,7 @@ from service.sitoo.reads import SitooReader, validate
 from service.sitoo.recorded import as_bool, result_from_json, result_to_json
 
 if TYPE_CHECKING:
-    from service.idempotency import Claim
+    from service.sitoo.claims import Claim
 
 
 class GiftCardWrites(SitooReader):

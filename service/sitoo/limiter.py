@@ -10,9 +10,10 @@ till) is ahead of everyone in the BULK lane; within a lane the order is first co
 first served. Credentials may be reserved for the INTERACTIVE lane, so that a till
 never waits for a bulk request in flight. A waiter blocks on its own wake-up list
 (BLPOP) and whoever frees a slot hands the slot straight to the head waiter: the grant
-arrives on the waiter's BLPOP, so nobody polls Redis in a loop and a hand-over costs no
-extra round trip. Blocking is capped (``max_block_s``) so a slot whose holder died, and
-whose short lease ran out because nobody renewed it, is noticed within that time. All
+is recorded by the script and then pushed to the waiter's BLPOP, so nobody polls Redis in
+a loop and the waiter needs no extra round trip. Blocking is capped (``max_block_s``) so a
+slot whose holder died, and whose short lease ran out because nobody renewed it, is
+noticed within that time (a lost wake-up too: the grant stays recorded). All
 decisions are made by Lua scripts against Redis' clock, so replicas never disagree
 about who is next.
 """
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
     from service.settings import SitooSettings
 
 
+WAKE_TTL_MS = 60_000  # a wake-up nobody took (its waiter gave up) goes after this
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class Lane(enum.Enum):
     """Priority of a Sitoo call."""
 
@@ -51,6 +59,14 @@ class Slot:
     overtaken_by: int  # grants to other callers between this caller's arrival and its grant
 
 
+class LimiterKeys(Protocol):
+    """Names the limiter's Redis keys (the deployment's key module provides them)."""
+
+    def limiter(self, name: str, *parts: str) -> str:
+        """The limiter key ``name`` (``slots``, ``wake`` … with their parts)."""
+        ...
+
+
 class Limiter(Protocol):
     """What the client needs from a limiter."""
 
@@ -62,17 +78,27 @@ class Limiter(Protocol):
 # Key layout shared by both scripts. KEYS: 1 interactive lane, 2 bulk lane (waiter ->
 # arrival number), 3 alive (waiter -> heartbeat expiry), 4 counters hash, 5 arrival hash
 # (waiter -> grants counter at its arrival), 5+i slot set of credential i (token -> lease
-# expiry), 5+n+i earliest next start of credential i (rate cap).
+# expiry), 5+n+i earliest next start of credential i (rate cap), 6+2n granted hash (waiter
+# -> its grant, until it releases the slot).
 # ARGV: 1 token, 2 lane flag ('i' | 'b' | '' on release), 3 waiter ttl ms, 4 slot lease ms,
-# 5 max in flight, 6 min interval ms (0: no rate cap), 7 n credentials, 8 wake key prefix,
+# 5 max in flight, 6 min interval ms (0: no rate cap), 7 n credentials, 8 (unused),
 # 9 shared credentials (the first ones; the rest serve the interactive lane only).
+# A waiter's wake-up list is named by its token, so no script may write it (a cluster
+# needs every key of a script declared): the scripts record grants in the granted hash
+# and name the waiters to wake; the caller pushes the wake-ups right after.
 _COMMON = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = tonumber(ARGV[7])
 local max_in_flight = tonumber(ARGV[5])
-local wake_prefix = ARGV[8]
-for i = 1, n do redis.call('ZREMRANGEBYSCORE', KEYS[5 + i], '-inf', now) end
+local granted = KEYS[6 + 2 * n]
+local woken = {}
+for i = 1, n do
+  for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5 + i], '-inf', now)) do
+    redis.call('HDEL', granted, lapsed)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5 + i], '-inf', now)
+end
 for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
   redis.call('ZREM', KEYS[1], w)
   redis.call('ZREM', KEYS[2], w)
@@ -111,22 +137,23 @@ local function pick_credential(interactive)
   return best, hint
 end
 
+-- The first waiter and its lane (1 interactive, 2 bulk: the index of the lane's key).
 local function head()
-  for _, lane in ipairs({KEYS[1], KEYS[2]}) do
-    local first = redis.call('ZRANGE', lane, 0, 0)
+  for lane = 1, 2 do
+    local first = redis.call('ZRANGE', KEYS[lane], 0, 0)
     if first[1] then return first[1], lane end
   end
   return nil, nil
 end
 
 -- Grant free slots to the waiters at the head of the lanes, interactive first. A waiter
--- that is not the caller finds its grant on its wake-up list, so it needs no round trip.
+-- that is not the caller gets its grant with its wake-up, so it needs no round trip.
 local function hand_off(caller)
   local mine, hint = nil, 1000000
   while true do
     local waiter, lane = head()
     if not waiter then break end
-    local i, h = pick_credential(lane == KEYS[1])
+    local i, h = pick_credential(lane == 1)
     hint = h
     if i == 0 then break end
     redis.call('ZADD', KEYS[5 + i], now + tonumber(ARGV[4]), waiter)
@@ -135,15 +162,16 @@ local function hand_off(caller)
     end
     local grant = redis.call('HINCRBY', KEYS[4], 'grants', 1)
     local arrived = tonumber(redis.call('HGET', KEYS[5], waiter) or (grant - 1))
-    redis.call('ZREM', lane, waiter)
+    redis.call('ZREM', KEYS[lane], waiter)
     redis.call('ZREM', KEYS[3], waiter)
     redis.call('HDEL', KEYS[5], waiter)
     local answer = i .. ':' .. grant .. ':' .. (grant - arrived - 1)
     if waiter == caller then
       mine = answer
     else
-      redis.call('RPUSH', wake_prefix .. waiter, answer)
-      redis.call('PEXPIRE', wake_prefix .. waiter, 60000)
+      redis.call('HSET', granted, waiter, answer)
+      woken[#woken + 1] = waiter
+      woken[#woken + 1] = answer
     end
   end
   return mine, hint
@@ -154,7 +182,7 @@ _ACQUIRE = (
     _COMMON
     + """
 local waiter = ARGV[1]
-local handed = redis.call('LPOP', wake_prefix .. waiter)
+local handed = redis.call('HGET', granted, waiter)
 if handed then return {'granted', handed} end
 local mine = KEYS[2]
 if ARGV[2] == 'i' then mine = KEYS[1] end
@@ -164,9 +192,9 @@ if not redis.call('ZSCORE', mine, waiter) then
   redis.call('HSET', KEYS[5], waiter, redis.call('HGET', KEYS[4], 'grants') or '0')
 end
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), waiter)
-local granted, hint = hand_off(waiter)
-if granted then return {'granted', granted} end
-return {'wait', tostring(hint)}
+local mine, hint = hand_off(waiter)
+if mine then return {'granted', mine, unpack(woken)} end
+return {'wait', tostring(hint), unpack(woken)}
 """
 )
 
@@ -179,9 +207,9 @@ redis.call('ZREM', KEYS[1], token)
 redis.call('ZREM', KEYS[2], token)
 redis.call('ZREM', KEYS[3], token)
 redis.call('HDEL', KEYS[5], token)
-redis.call('DEL', wake_prefix .. token)
+redis.call('HDEL', granted, token)
 hand_off(nil)
-return 1
+return woken
 """
 )
 
@@ -206,7 +234,7 @@ class RedisLimiter:
         self,
         redis: aioredis.Redis,
         *,
-        key_prefix: str,
+        keys: LimiterKeys,
         credentials: Sequence[str],
         max_in_flight: int = 1,
         max_requests_per_s: float | None = None,
@@ -221,18 +249,18 @@ class RedisLimiter:
         if not 0 <= interactive_only < len(credentials):
             raise ValueError("the limiter needs at least one credential that bulk work may use")
         self._redis = redis
-        base = f"{key_prefix}:limiter"
-        self._slot_keys = [f"{base}:slots:{name}" for name in credentials]
+        self._slot_keys = [keys.limiter("slots", name) for name in credentials]
         self._keys = [
-            f"{base}:wait:interactive",
-            f"{base}:wait:bulk",
-            f"{base}:alive",
-            f"{base}:counters",
-            f"{base}:arrival-grants",
+            keys.limiter("wait_interactive"),
+            keys.limiter("wait_bulk"),
+            keys.limiter("alive"),
+            keys.limiter("counters"),
+            keys.limiter("arrivals"),
             *self._slot_keys,
-            *(f"{base}:next:{name}" for name in credentials),
+            *(keys.limiter("next", name) for name in credentials),
+            keys.limiter("granted"),
         ]
-        self._wake_prefix = f"{base}:wake:"
+        self._names = keys
         self._credentials = list(credentials)
         self._max_in_flight = max_in_flight
         self._shared = len(credentials) - interactive_only
@@ -247,12 +275,12 @@ class RedisLimiter:
 
     @classmethod
     def from_settings(
-        cls, redis: aioredis.Redis, settings: SitooSettings, *, key_prefix: str
+        cls, redis: aioredis.Redis, settings: SitooSettings, *, keys: LimiterKeys
     ) -> RedisLimiter:
         """The limiter for the configured credential pool."""
         return cls(
             redis,
-            key_prefix=key_prefix,
+            keys=keys,
             credentials=[credential.api_id for credential in settings.credentials()],
             max_in_flight=settings.max_in_flight,
             max_requests_per_s=settings.max_requests_per_s,
@@ -273,7 +301,7 @@ class RedisLimiter:
             self._max_in_flight,
             self._interval_ms,
             len(self._credentials),
-            self._wake_prefix,
+            "",
             self._shared,
         ]
 
@@ -292,15 +320,18 @@ class RedisLimiter:
         args = self._args(token, "i" if lane is Lane.INTERACTIVE else "b")
         try:
             while True:
-                status, value = await self._acquire(self._keys, args)
+                status, value, *woken = await self._acquire(self._keys, args)
+                await self._wake(woken)
                 if status in (b"granted", "granted"):
                     return self._slot(token, lane, value)
                 # Woken by whoever frees a slot for us (the grant comes with the wake-up);
-                # the cap bounds the cost of a lost wake-up or a lapsed lease.
+                # the cap bounds the cost of a lost wake-up or a lapsed lease: the grant
+                # is recorded, and the next acquire finds it.
                 block_s = min(self._max_block_s, max(int(value), 1) / 1000)
-                woken = await self._redis.blpop([self._wake_prefix + token], timeout=block_s)
-                if woken is not None:
-                    return self._slot(token, lane, woken[1])
+                wake_key = self._names.limiter("wake", token)
+                answer = await self._redis.blpop([wake_key], timeout=block_s)
+                if answer is not None:
+                    return self._slot(token, lane, answer[1])
         except BaseException:
             # Leave the queue (and give back a slot whose grant we never saw) on the way out.
             await asyncio.shield(self._forget(token))
@@ -311,7 +342,20 @@ class RedisLimiter:
         await self._forget(slot.token)
 
     async def _forget(self, token: str) -> None:
-        await self._release(self._keys, self._args(token, ""))
+        woken = await self._release(self._keys, self._args(token, ""))
+        # A wake-up pushed after its waiter took the grant another way lapses on its own.
+        await self._wake(woken)
+
+    async def _wake(self, woken: Sequence[bytes | str]) -> None:
+        """Push each grant (pairs of waiter, grant) to its waiter's wake-up list."""
+        if not woken:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for i in range(0, len(woken), 2):
+                key = self._names.limiter("wake", _text(woken[i]))
+                pipe.rpush(key, woken[i + 1])
+                pipe.pexpire(key, WAKE_TTL_MS)
+            await pipe.execute()
 
     async def _keep_alive(self, slot: Slot) -> None:
         while True:

@@ -81,6 +81,12 @@ class SitooMetrics:
             ["outcome"],
             registry=registry,
         )
+        self.claims_unacknowledged = Counter(
+            "sitoo_sync_claims_unacknowledged",
+            "Write claims too few replicas acknowledged in time (REDIS__CLAIM_REPLICAS): "
+            "their writes were not sent and wait for a retry.",
+            registry=registry,
+        )
 
     def answered(
         self, method: str, path: str, status: int | None, error: type[BaseException] | None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from service.idempotency import Claim, ClaimStatus
+from service.sitoo.claims import Claim, ClaimStatus
 from service.sitoo.errors import (
     BatchItemRejected,
     OperationInFlight,
@@ -146,6 +146,7 @@ async def write_each(
             held[claim.key] = claim
     if not held:
         return answers
+    await engine.refuse_unacknowledged(list(held.values()))
     movements = _Movements(
         search=search,
         engine=engine,

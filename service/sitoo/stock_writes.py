@@ -19,7 +19,7 @@ from service.sitoo.reads import SitooReader
 from service.sitoo.recorded import as_ids, as_int, id_list, ids_to_json, one_id
 
 if TYPE_CHECKING:
-    from service.idempotency import Claim
+    from service.sitoo.claims import Claim
     from service.sitoo.errors import SitooError
 
 MAX_WAREHOUSE_TRANSACTIONS = 1000  # Sitoo's documented limit per POST

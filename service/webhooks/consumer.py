@@ -15,6 +15,8 @@ from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.pollers.wiring import outbound_publisher
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 from service.sitoo.errors import NotFound, Permanent
 from service.webhooks.handler import SitooEventHandler
 from service.webhooks.intake import SitooEvent
@@ -41,7 +43,7 @@ async def ensure_sitoo_event_group(redis: aioredis.Redis, settings: Settings) ->
     """Create the consumer group at id 0 (not ``$``), so events stored before are not skipped."""
     try:
         await redis.xgroup_create(
-            settings.streams.sitoo_webhooks, settings.streams.group, id="0", mkstream=True
+            stream_names(settings).sitoo_webhooks, settings.streams.group, id="0", mkstream=True
         )
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
@@ -70,7 +72,7 @@ class SitooEventConsumer:
                 deps.redis,
                 deps.sitoo,
                 outbound_publisher(deps.redis, self._settings),
-                prefix=self._settings.redis.key_prefix,
+                keys=DeploymentKeys.from_settings(self._settings),
             )
             self._handler_for = deps
         return deps, self._handler
@@ -85,9 +87,9 @@ class SitooEventConsumer:
         deliveries: int,
     ) -> None:
         """Park the entry with the reason in the web-hook dead-letter stream."""
-        streams = self._settings.streams
+        streams = stream_names(self._settings)
         await redis.xadd(
-            streams.sitoo_webhooks + streams.dead_letter_suffix,
+            streams.dead_letters(streams.sitoo_webhooks),
             {
                 EVENT_FIELD: _decode(fields.get(EVENT_FIELD, "")),
                 "reason": reason[:500],
@@ -150,10 +152,11 @@ def register_sitoo_event_consumer(
 ) -> SitooEventConsumer:
     """Subscribe a reader and a reclaimer to the web-hook stream; returns the consumer."""
     streams = settings.streams
+    webhooks = stream_names(settings).sitoo_webhooks
     consumer = SitooEventConsumer(settings, deps)
-    reader = StreamSub(streams.sitoo_webhooks, group=streams.group, consumer=streams.consumer)
+    reader = StreamSub(webhooks, group=streams.group, consumer=streams.consumer)
     reclaimer = StreamSub(
-        streams.sitoo_webhooks,
+        webhooks,
         group=streams.group,
         consumer=streams.consumer,
         min_idle_time=streams.reclaim_idle_ms,

@@ -19,7 +19,6 @@ from service.pollers.giftcards import publish_balance
 from service.pollers.order_events import created_by_us, giftcards_on, is_finished, is_our_pickup
 from service.pollers.orders import publish_order_progress, record_foreign_order
 from service.pollers.stock_levels import WarehousePlace, places, publish_levels
-from service.pollers.tracking import open_pickups_key
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.limiter import Lane
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
     from service.pollers.ports import SitooReads
     from service.publisher import OutboundPublisher
+    from service.records.keys import DeploymentKeys
     from service.webhooks.intake import SitooEvent
 
 log = structlog.get_logger(__name__)
@@ -65,13 +65,13 @@ class SitooEventHandler:
         sitoo: SitooReads,
         publisher: OutboundPublisher,
         *,
-        prefix: str,
+        keys: DeploymentKeys,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._redis = redis
         self._sitoo = sitoo
         self._publisher = publisher
-        self._prefix = prefix
+        self._keys = keys
         self._clock = clock
         self._places: dict[int, WarehousePlace] = {}
         self._places_read_at = float("-inf")
@@ -100,15 +100,13 @@ class SitooEventHandler:
             published = await publish_order_progress(
                 self._sitoo, self._publisher, order, seen_at=seen_at
             )
-            key = open_pickups_key(self._prefix)
+            key = self._keys.open_pickups
             if is_finished(order):
                 await self._redis.srem(key, str(orderid))
             else:
                 await self._redis.sadd(key, str(orderid))
             return f"pickup progress: {published} published"
-        await record_foreign_order(
-            self._redis, self._prefix, self._publisher, order, seen_at=seen_at
-        )
+        await record_foreign_order(self._redis, self._keys, self._publisher, order, seen_at=seen_at)
         # A card used or sold in the store: its new balance need not wait for the poller.
         for number in sorted(giftcards_on(order)):
             try:

@@ -5,11 +5,12 @@ and stops sending anything else until the current batch is accepted. So the endp
 answers 200 only after every event of the batch is appended (or known from before), 503
 whenever Redis cannot take it (Sitoo retries), and 401 for a caller without our Basic
 credentials. Any other body that authenticates is answered 200 and kept: a batch that
-cannot be used (too large, nested too deeply, not UTF-8, not JSON, the wrong shape,
-breaking the input rule of :mod:`service.contracts.sanity`) goes to the dead-letter stream
-with the reason. Repeating it cannot make it well-formed, a 4xx would make Sitoo drop it
-anyway, and a 5xx would hold back every later batch while Sitoo retries it. Nesting and
-size are bounded before the body is parsed; nothing else may answer 5xx.
+cannot be used (too large, nested too deeply, not UTF-8, not JSON, naming a key twice,
+the wrong shape, breaking the input rule of :mod:`service.contracts.sanity`) goes to the
+dead-letter stream with the reason. Repeating it cannot make it well-formed, a 4xx would
+make Sitoo drop it anyway, and a 5xx would hold back every later batch while Sitoo
+retries it. Nesting and size are bounded before the body is parsed; nothing else may
+answer 5xx.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -33,7 +33,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.contracts.envelope import EVENT_FIELD
-from service.contracts.sanity import InsaneInput, check_depth, check_document
+from service.contracts.sanity import InsaneInput, load_json
+from service.records.keys import DeploymentKeys
+from service.records.streams import stream_names
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -85,18 +87,10 @@ def parse_batch(body: bytes, *, cut: bool = False) -> list[SitooEvent]:
     if cut or len(body) > MAX_BODY_BYTES:
         raise MalformedBatchError(f"body exceeds {MAX_BODY_BYTES} bytes")
     try:
-        text = body.decode("utf-8")
-        check_depth(body)
-        document = json.loads(text)
-        check_document(document)
-    except UnicodeDecodeError:
-        raise MalformedBatchError("body is not UTF-8") from None
+        # Sitoo's numbers are passed on as they came: floats, not exact decimals.
+        document = load_json(body, exact_numbers=False)
     except InsaneInput as exc:
         raise MalformedBatchError(f"body: {exc}") from None
-    except RecursionError:  # cannot pass check_depth; kept so no body can raise it out
-        raise MalformedBatchError("body is nested too deeply") from None
-    except ValueError:
-        raise MalformedBatchError("body is not JSON") from None
     if not isinstance(document, list):
         raise MalformedBatchError("body is not a JSON array")
     if not 1 <= len(document) <= MAX_EVENTS:
@@ -132,7 +126,7 @@ class IntakeConfig:
     password: str = field(repr=False)
     stream: str
     dead_letters: str
-    dedupe_prefix: str
+    keys: DeploymentKeys
     dedupe_ms: int
     deadline_s: float
 
@@ -142,13 +136,14 @@ class IntakeConfig:
         http = settings.http
         if http.webhook_password is None:
             return None
-        stream = settings.streams.sitoo_webhooks
+        keys = DeploymentKeys.from_settings(settings)
+        streams = stream_names(settings)
         return cls(
             username=http.webhook_username,
             password=http.webhook_password.get_secret_value(),
-            stream=stream,
-            dead_letters=stream + settings.streams.dead_letter_suffix,
-            dedupe_prefix=f"{settings.redis.key_prefix}:sitoo-event:",
+            stream=streams.sitoo_webhooks,
+            dead_letters=streams.dead_letters(streams.sitoo_webhooks),
+            keys=keys,
             dedupe_ms=max(1, round(http.webhook_dedupe_days * DAY_MS)),
             deadline_s=http.webhook_deadline_s,
         )
@@ -181,7 +176,7 @@ class EventIntake:
 
     async def store(self, client: aioredis.Redis, events: list[SitooEvent]) -> int:
         """Append the events not seen before; returns how many were new."""
-        keys = [self.config.stream] + [self.config.dedupe_prefix + e.event_id for e in events]
+        keys = [self.config.stream] + [self.config.keys.sitoo_event(e.event_id) for e in events]
         args = [self.config.dedupe_ms] + [e.model_dump_json() for e in events]
         script = client.register_script(_APPEND_NEW)
         return int(await script(keys=keys, args=args))

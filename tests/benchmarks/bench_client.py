@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.idempotency import RedisIdempotencyStore
+from service.records.keys import DeploymentKeys
 from service.sandbox import (
     SandboxConfig,
     create_sandbox_app,
@@ -48,9 +49,9 @@ async def _client(
     async with build_http_client(settings, transport=transport) as http:
         yield SitooClient(
             http=http,
-            limiter=RedisLimiter.from_settings(redis, settings, key_prefix=prefix),
+            limiter=RedisLimiter.from_settings(redis, settings, keys=DeploymentKeys(prefix)),
             idempotency=RedisIdempotencyStore(
-                redis, key_prefix=prefix, retention_s=600, lease_s=120
+                redis, keys=DeploymentKeys(prefix), retention_s=600, lease_s=120
             ),
             settings=settings,
         )

@@ -82,10 +82,12 @@ async def _bare_round_trip_ms(stack: Stack, calls: int = 50) -> float:
     return statistics.median(timings)
 
 
-async def throughput(count: int) -> str:
+async def throughput(count: int, claim_replicas: int = 0) -> str:
     """Many orders at once against a 20 ms sandbox."""
     rng = random.Random(4)
-    async with running_stack(latency_ms=LATENCY_MS, replicas=2) as stack:
+    async with running_stack(
+        latency_ms=LATENCY_MS, replicas=2, claim_replicas=claim_replicas
+    ) as stack:
         rtt = await _bare_round_trip_ms(stack)
         await stack.admin.clear_requests()
         began = time.monotonic()
@@ -103,10 +105,10 @@ async def throughput(count: int) -> str:
     )
 
 
-async def overhead(count: int) -> str:
+async def overhead(count: int, claim_replicas: int = 0) -> str:
     """One order at a time against a 0 ms sandbox: what the service adds per event."""
     rng = random.Random(5)
-    async with running_stack(replicas=1) as stack:
+    async with running_stack(replicas=1, claim_replicas=claim_replicas) as stack:
         rtt = await _bare_round_trip_ms(stack)
         for n in range(5):  # warm the directory cache and connections
             await xadd_all(stack.redis, "webshop.orders", [_order("warm", n, rng)])
@@ -127,13 +129,18 @@ async def overhead(count: int) -> str:
     )
 
 
-async def main(count: int) -> None:
+async def main(count: int, claim_replicas: int = 0) -> None:
     """Both measurements."""
-    sys.stdout.write(await throughput(count))
-    sys.stdout.write(await overhead(min(count, 200)))
+    sys.stdout.write(f"orders, CLAIM_REPLICAS {claim_replicas}\n")
+    sys.stdout.write(await throughput(count, claim_replicas))
+    sys.stdout.write(await overhead(min(count, 200), claim_replicas))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=300)
-    asyncio.run(main(parser.parse_args().orders))
+    parser.add_argument(
+        "--claim-replicas", type=int, default=0, help="Redis replicas each claim waits for"
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.orders, arguments.claim_replicas))

@@ -42,12 +42,14 @@ def _events(count: int, rng: random.Random) -> list[tuple[str, int, str, int]]:
     ]
 
 
-async def main(events: int, naive: int, batch: int | None) -> None:
+async def main(events: int, naive: int, batch: int | None, claim_replicas: int = 0) -> None:
     """Measure the service, then the naive baseline, against the same sandbox settings."""
     rng = random.Random(1)
     planned = _events(events, rng)
     env = {} if batch is None else {"SITOO_SYNC_CONSUMERS__STOCK_BATCH_SIZE": str(batch)}
-    async with running_stack(latency_ms=LATENCY_MS, extra_env=env) as stack:
+    async with running_stack(
+        latency_ms=LATENCY_MS, extra_env=env, claim_replicas=claim_replicas
+    ) as stack:
         await stack.admin.add_products(
             SKUS, prefix="BURST", warehouseids=list(WAREHOUSES), quantity="1000"
         )
@@ -94,7 +96,7 @@ async def main(events: int, naive: int, batch: int | None) -> None:
     sys.stdout.write(
         f"stock burst: {events} deltas, {SKUS} SKUs x {len(WAREHOUSES)} warehouses, "
         f"sandbox latency {LATENCY_MS:.0f} ms, 1 request in flight, "
-        f"stock batch size {batch or 'default'}\n"
+        f"stock batch size {batch or 'default'}, CLAIM_REPLICAS {claim_replicas}\n"
         f"  service (1 replica): {service_s:.2f} s, {service_rate:,.0f} events/s, "
         f"{requests} Sitoo requests = {100 * requests / events:.2f} per 100 events, "
         f"429s: {too_many}\n"
@@ -112,5 +114,8 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--naive", type=int, default=300)
     parser.add_argument("--batch", type=int, help="SITOO_SYNC_CONSUMERS__STOCK_BATCH_SIZE")
+    parser.add_argument(
+        "--claim-replicas", type=int, default=0, help="Redis replicas each claim waits for"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.events, arguments.naive, arguments.batch))
+    asyncio.run(main(arguments.events, arguments.naive, arguments.batch, arguments.claim_replicas))

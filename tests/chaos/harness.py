@@ -7,7 +7,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,9 +18,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from service.records.connection import open_redis
 from tests.chaos.faults import FAULT_PHASES, FaultSchedule
 from tests.chaos.hostile import GIFTCARDS, ORDERS, REQUESTS, STOCK
-from tests.chaos.processes import RedisServer, Replica, SandboxServer
+from tests.chaos.processes import RedisClusterServers, RedisServer, Replica, SandboxServer
 from tests.chaos.sandbox_admin import SandboxAdmin
 from tests.chaos.verdict import Collected, Verdict, judge
 from tests.chaos.workload import FIFO_WAREHOUSES, SIZES, Plan, Send, build_plan, sku
@@ -50,6 +51,21 @@ class ChaosConfig:
     phase_s: float = 2.0
     pollers: bool = True
     workdir: Path = Path("chaos-run")
+    cluster: bool = False  # a local three-master Redis Cluster instead of one Redis
+
+
+@contextlib.contextmanager
+def cluster_stream_names(key_prefix: str) -> Iterator[None]:
+    """For one run, name the streams as the service does on a cluster: under its hash tag."""
+    global RESULTS  # noqa: PLW0603 - every helper of the run reads the names
+    streams, results = dict(STREAMS), RESULTS
+    STREAMS.update({channel: f"{key_prefix}:{stream}" for channel, stream in streams.items()})
+    RESULTS = f"{key_prefix}:{results}"
+    try:
+        yield
+    finally:
+        STREAMS.update(streams)
+        RESULTS = results
 
 
 @dataclass
@@ -345,7 +361,10 @@ async def _collect(
 
 
 def replica_environment(
-    config: ChaosConfig, redis: RedisServer, sandbox: SandboxServer, key_prefix: str
+    config: ChaosConfig,
+    redis: RedisServer | RedisClusterServers,
+    sandbox: SandboxServer,
+    key_prefix: str,
 ) -> dict[str, str]:
     """Settings of every replica: short timeouts and reclaim so faults resolve within the run."""
     return {
@@ -358,6 +377,7 @@ def replica_environment(
         "SITOO_SYNC_IDEMPOTENCY__LEASE_S": "8.0",
         "SITOO_SYNC_REDIS__URL": redis.url,
         "SITOO_SYNC_REDIS__KEY_PREFIX": key_prefix,
+        "SITOO_SYNC_REDIS__CLUSTER": "true" if config.cluster else "false",
         "SITOO_SYNC_STREAMS__RECLAIM_IDLE_MS": "3000",
         "SITOO_SYNC_STREAMS__MAX_DELIVERIES": "30",
         "SITOO_SYNC_CONSUMERS__REPLY_TTL_S": "3600",
@@ -370,7 +390,11 @@ def replica_environment(
 
 
 async def _killer(
-    supervisor: Supervisor, kills: int, span_s: float, redis: RedisServer, timeline: Timeline
+    supervisor: Supervisor,
+    kills: int,
+    span_s: float,
+    redis: RedisServer | RedisClusterServers,
+    timeline: Timeline,
 ) -> None:
     """SIGKILL replicas at even intervals, and restart Redis once half way."""
     every = span_s / (kills + 1)
@@ -389,14 +413,28 @@ async def _killer(
         timeline.note("Redis restarted")
 
 
-async def run_chaos(config: ChaosConfig) -> Report:  # noqa: PLR0915 - one linear story of a run
+async def run_chaos(config: ChaosConfig) -> Report:
     """Start Redis, the sandbox and the replicas; push the plan under faults; judge."""
-    timeline = Timeline()
     run_id = f"c{secrets.token_hex(3)}"
-    key_prefix = f"chaos-{run_id}"
+    if not config.cluster:
+        return await _run_chaos(config, run_id, f"chaos-{run_id}", RedisServer)
+    key_prefix = "{chaos-" + run_id + "}"
+    with cluster_stream_names(key_prefix):
+        return await _run_chaos(
+            config, run_id, key_prefix, lambda d: RedisClusterServers(d, key=key_prefix)
+        )
+
+
+async def _run_chaos(  # noqa: PLR0915 - one linear story of a run
+    config: ChaosConfig,
+    run_id: str,
+    key_prefix: str,
+    make_redis: Callable[[Path], RedisServer | RedisClusterServers],
+) -> Report:
+    timeline = Timeline()
     workdir = config.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    redis_server = RedisServer(workdir / "redis")
+    redis_server = make_redis(workdir / "redis")
     sandbox = SandboxServer(
         log_path=workdir / "sandbox.log",
         api_id="chaos",
@@ -410,7 +448,7 @@ async def run_chaos(config: ChaosConfig) -> Report:  # noqa: PLR0915 - one linea
     env = replica_environment(config, redis_server, sandbox, key_prefix)
     replicas = [Replica(f"replica-{n + 1}", env, workdir) for n in range(config.replicas)]
     supervisor = Supervisor(replicas, timeline)
-    redis = aioredis.Redis.from_url(redis_server.url)
+    redis = open_redis(redis_server.url, cluster=config.cluster)
     http = httpx.AsyncClient(base_url=sandbox.url, timeout=30.0)
     admin = SandboxAdmin(http)
     background: list[asyncio.Task[Any]] = []

@@ -504,7 +504,8 @@ def _reply_targets(
         ),
     ]
     for i, (label, event) in enumerate(invalid):
-        reply_to = f"{run_id}-hostile-reply-{round_no}-{i}"
+        # The prefix in the name keeps the list in the deployment's slot on a cluster.
+        reply_to = f"{run_id}-hostile-reply-{key_prefix}-{round_no}-{i}"
         entries.append(
             HostileEntry(label, REQUESTS, {"event": event, "reply_to": reply_to.encode()}, reply_to)
         )

@@ -121,6 +121,114 @@ class RedisServer:
 
 
 @dataclass
+class RedisClusterServers:
+    """Three cluster-mode redis-servers with AOF; a restart restarts the master of one key.
+
+    ``key`` is a key of the deployment under test: its slot's master is the node the
+    restart takes down (the whole deployment lives in that slot).
+    """
+
+    data_dir: Path
+    key: str
+    masters: int = 3
+    origin: str = ""
+    restarts: int = 0
+    ports: list[int] = field(default_factory=list)
+    bus_ports: list[int] = field(default_factory=list)
+    _processes: dict[int, asyncio.subprocess.Process] = field(default_factory=dict)
+
+    @property
+    def port(self) -> int:
+        """The node named in the URL."""
+        return self.ports[0]
+
+    @property
+    def url(self) -> str:
+        """Any node: cluster clients learn the others from it."""
+        return f"redis://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Start every node; on the first start, join them into one cluster."""
+        first = not self.ports
+        if first:
+            self.ports = [free_port() for _ in range(self.masters)]
+            self.bus_ports = [free_port() for _ in range(self.masters)]
+        for port in self.ports:
+            await self._start_node(port)
+        if first:
+            cli = await asyncio.create_subprocess_exec(
+                "redis-cli",
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{port}" for port in self.ports),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            await cli.wait()
+        await self._wait_ok()
+
+    async def _start_node(self, port: int) -> None:
+        executable, origin = redis_executable()
+        self.origin = f"a {self.masters}-master cluster of {origin}"
+        node_dir = self.data_dir / str(port)
+        node_dir.mkdir(parents=True, exist_ok=True)
+        log = (node_dir / "redis.log").open("ab")
+        self._processes[port] = await asyncio.create_subprocess_exec(
+            executable,
+            *("--port", str(port), "--cluster-port", str(self.bus_ports[self.ports.index(port)])),
+            *("--bind", "127.0.0.1", "--dir", str(node_dir), "--cluster-enabled", "yes"),
+            *("--appendonly", "yes", "--appendfsync", "everysec", "--save", ""),
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        log.close()
+
+    async def _wait_ok(self) -> None:
+        async with asyncio.timeout(START_TIMEOUT_S):
+            for port in self.ports:
+                client = aioredis.Redis(port=port)
+                try:
+                    while True:
+                        try:
+                            info = await client.execute_command("CLUSTER", "INFO")
+                            if b"cluster_state:ok" in info:
+                                break
+                        except (RedisError, OSError):
+                            pass
+                        await asyncio.sleep(_POLL_S)
+                finally:
+                    await client.aclose()
+
+    async def _owner(self) -> int:
+        client = aioredis.Redis(port=self.ports[0])
+        try:
+            slot = int(await client.execute_command("CLUSTER", "KEYSLOT", self.key))
+            for start, end, master, *_ in await client.execute_command("CLUSTER", "SLOTS"):
+                if start <= slot <= end:
+                    return int(master[1])
+        finally:
+            await client.aclose()
+        raise RuntimeError(f"no master serves slot {slot}")
+
+    async def restart(self, *, down_s: float) -> None:
+        """Stop the deployment's master gracefully, stay down, start it again."""
+        owner = await self._owner()
+        await _stop(self._processes.pop(owner), signal.SIGTERM)
+        await asyncio.sleep(down_s)
+        await self._start_node(owner)
+        await self._wait_ok()
+        self.restarts += 1
+
+    async def stop(self) -> None:
+        """Stop every node."""
+        for process in self._processes.values():
+            await _stop(process, signal.SIGTERM)
+        self._processes.clear()
+
+
+@dataclass
 class SandboxServer:
     """`python -m service sandbox` in its own process; driven through its admin API."""
 

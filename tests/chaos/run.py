@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-pollers", action="store_true", help="run the replicas without pollers"
     )
     parser.add_argument("--workdir", type=Path, help="keep logs and Redis data here")
+    parser.add_argument(
+        "--cluster", action="store_true", help="run on a local three-master Redis Cluster"
+    )
     args = parser.parse_args(argv)
     send_s, kills, settle_s, phase_s = _TIMING[args.size]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sitoo-sync-chaos-"))
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         phase_s=phase_s,
         pollers=not args.no_pollers,
         workdir=workdir,
+        cluster=args.cluster,
     )
     report = asyncio.run(run_chaos(config))
     sys.stdout.write(format_report(report))

@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
-from tests.chaos.processes import RedisServer, Replica, SandboxServer
+from tests.chaos.processes import RedisServer, Replica, SandboxServer, free_port
 from tests.chaos.sandbox_admin import SandboxAdmin
+from tests.support.redis_server import redis_server_executable
+from tests.support.replicated_redis import Server
 
 RESULTS = "sitoo-sync.results"
 
@@ -85,14 +87,18 @@ async def running_stack(
     start_replicas: bool = True,
     till_api_user: bool = False,
     channels: Sequence[Sequence[str]] | None = None,
+    claim_replicas: int = 0,
 ) -> AsyncIterator[Stack]:
     """Start a private Redis, the sandbox (demo seed, one request in flight) and the replicas.
 
     ``till_api_user`` adds a second API user, reserved for the interactive lane;
-    ``channels`` gives each replica the inbound channels it reads (default: all).
+    ``channels`` gives each replica the inbound channels it reads (default: all);
+    ``claim_replicas`` starts that many Redis replicas of the private Redis and sets
+    SITOO_SYNC_REDIS__CLAIM_REPLICAS to it, so every write's claim waits for them.
     """
     workdir = Path(tempfile.mkdtemp(prefix="sitoo-sync-bench-"))
     redis_server = RedisServer(workdir / "redis")
+    followers = [Server(free_port(), workdir / f"redis-replica-{n}") for n in range(claim_replicas)]
     sandbox = SandboxServer(
         log_path=workdir / "sandbox.log",
         api_id="bench",
@@ -103,6 +109,9 @@ async def running_stack(
     if till_api_user:
         sandbox.extra_users[till["api_id"]] = till["api_password"]
     await redis_server.start()
+    executable, _ = redis_server_executable()
+    for follower in followers:
+        follower.start(executable, "--replicaof", "127.0.0.1", str(redis_server.port))
     await sandbox.start()
     env = {
         "SITOO_SYNC_SITOO__BASE_URL": sandbox.base_url,
@@ -118,6 +127,7 @@ async def running_stack(
             if till_api_user
             else {}
         ),
+        **({"SITOO_SYNC_REDIS__CLAIM_REPLICAS": str(claim_replicas)} if claim_replicas else {}),
         **(extra_env or {}),
     }
     roles = [
@@ -147,6 +157,8 @@ async def running_stack(
         await http.aclose()
         await redis.aclose()
         await sandbox.stop()
+        for follower in followers:
+            follower.stop()
         await redis_server.stop()
 
 

@@ -259,7 +259,7 @@ class _Builder:
                 "giftcard.redeem",
                 data,
                 event_id=event_id,
-                reply_to=f"chaos-reply:{event_id}",
+                reply_to=f"chaos-reply:{self.key_prefix}:{event_id}",
             )
         return self.send(GIFTCARDS, "giftcard.redeem", data, event_id=event_id)
 
@@ -285,7 +285,7 @@ class _Builder:
             "giftcard.balance",
             data,
             event_id=event_id,
-            reply_to=f"chaos-reply:{event_id}",
+            reply_to=f"chaos-reply:{self.key_prefix}:{event_id}",
         )
 
     # stock -------------------------------------------------------------------------------

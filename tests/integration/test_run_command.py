@@ -129,3 +129,67 @@ async def test_run_refuses_bad_configuration(tmp_path: Path, variable: str) -> N
     assert process.returncode == 2
     assert stdout == b""
     assert stderr.decode().startswith(f"configuration error: {variable}:")
+
+
+@pytest.mark.parametrize(
+    ("adapter", "expected"),
+    [
+        (
+            {
+                "SITOO_SYNC_WOOCOMMERCE__URL": "http://127.0.0.1:9",
+                "SITOO_SYNC_WOOCOMMERCE__CONSUMER_KEY": "ck_start_check",
+                "SITOO_SYNC_WOOCOMMERCE__CONSUMER_SECRET": "cs_start_check",
+                "SITOO_SYNC_WOOCOMMERCE__WEBHOOK_SECRET": "startcheck",
+                "SITOO_SYNC_WOOCOMMERCE__PICKUP_LOCATIONS": '{"Store Oslo": "STORE-9"}',
+            },
+            (
+                "configuration error: SITOO_SYNC_WOOCOMMERCE__PICKUP_LOCATIONS names unknown "
+                "Sitoo stores: STORE-9"
+            ),
+        ),
+        (
+            {
+                "SITOO_SYNC_SHOPIFY__ADMIN_URL": "http://127.0.0.1:9",
+                "SITOO_SYNC_SHOPIFY__ACCESS_TOKEN": "shpat_start_check",
+                "SITOO_SYNC_SHOPIFY__WEBHOOK_SECRET": "start-check",
+                "SITOO_SYNC_SHOPIFY__LOCATIONS": (
+                    '{"70000000001": {"store_id": 999, "warehouse_id": 1, "stock_master": "sitoo"}}'
+                ),
+            },
+            (
+                "configuration error: SITOO_SYNC_SHOPIFY__LOCATIONS: location 70000000001 names "
+                "store 999, which is not a Sitoo store"
+            ),
+        ),
+    ],
+    ids=["woocommerce-mapping", "shopify-locations"],
+)
+async def test_run_refuses_a_mapping_sitoo_does_not_have_in_one_line(
+    tmp_path: Path, adapter: dict[str, str], expected: str
+) -> None:
+    """A mapping checked against the sandbox at start: one line naming it, exit 2, no traceback."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service",
+        "run",
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "SITOO_SYNC_HTTP__HOST": "127.0.0.1",
+            "SITOO_SYNC_HTTP__PORT": str(_free_port()),
+            "SITOO_SYNC_SANDBOX__PORT": "0",
+            **adapter,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    out, err = stdout.decode(), stderr.decode()
+    assert process.returncode == 2, out + err
+    assert err == expected + "\n"
+    assert "Traceback" not in out + err
+    setting = expected.split()[2].rstrip(":")
+    assert (out + err).count(setting) == 1, out
+    # The stand-ins were stopped on the way out: the next start is not refused as a second run.
+    assert not (tmp_path / ".local" / "devstack.json").exists()

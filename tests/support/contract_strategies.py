@@ -69,14 +69,20 @@ class EntryCase:
     reply_to: str | None = None  # a ReplyTarget kind, resolved by the driver
     label: str = ""
     extra: dict[str, bytes] = field(default_factory=dict)
+    refused_because: str | None = None  # known to break the contract when it was built
 
 
 @dataclass(frozen=True)
 class ConflictCase:
-    """A valid event, then another entry with the same event id and other content."""
+    """A valid event, then another entry with the same event id and other content.
+
+    With ``same_content`` the second is the first re-serialised (other key order, spacing,
+    escapes, numbers as JSON numbers): the same event, which must not be a conflict.
+    """
 
     first: EntryCase
     reused: EntryCase
+    same_content: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,8 +178,9 @@ def sitoo_events() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def channel_of(event_type: str) -> str:
-    """The stream field an event type goes to (the request stream only for requests)."""
-    channels = EVENT_KINDS[event_type].channels
+    """The stream field an event type goes to: its own stream, never the request stream
+    (a request there needs a reply target; the callers that want one choose it)."""
+    channels = EVENT_KINDS[event_type].channels - {Channel.GIFTCARD_REQUESTS}
     return _CHANNEL_NAMES[min(channels, key=lambda c: c.value)]
 
 

@@ -12,6 +12,7 @@ becomes a fresh id, ``"@now"`` (optionally ``"@now+3600"``) the time of sending.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ REPLY_KINDS = [
     "fresh",
     "fresh",
     "absent",
+    "empty",
     "existing-list",
     "string",
     "hash",
@@ -93,8 +95,15 @@ def _set(doc: dict[str, Any], path: tuple[Any, ...], change: Any, *, key: bool) 
 def _structural(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The seed broken in one way the contract always refuses; (document, label)."""
     kind = draw(
-        st.sampled_from(["character", "character", "long", "deep", "future", "past", "extra"])
+        st.sampled_from(
+            ["character", "character", "long", "deep", "future", "past", "extra", "type"]
+        )
     )
+    if kind == "type":
+        made_up = draw(
+            st.sampled_from(["zz.made-up", "a" + "b" * 99, "c" * 101, "order.placed.x", ""])
+        )
+        return {**doc, "type": made_up}, f"type {made_up[:20]!r}"
     targets = [(p, k) for p, k in _paths(doc) if p and p[0] not in {"event_id", "occurred_at"}]
     if kind in {"character", "long"}:
         path, where = draw(st.sampled_from(targets))
@@ -118,6 +127,41 @@ def _structural(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], s
         past = draw(st.sampled_from(["1970-01-01T00:00:00Z", "1999-12-31T23:59:59+00:00"]))
         return {**doc, "occurred_at": past}, f"occurred_at {past}"
     return {**doc, "data": {**doc["data"], "is_admin": True}}, "unknown field"
+
+
+# Lax spellings a lenient parser would accept, each as (what, old text, new text) applied to
+# the seed's JSON; every one of them breaks the contract.
+LENIENT = [
+    ("a key named twice", '"schema_version": 1', '"schema_version": 1, "schema_version": 1'),
+    ("a data key named twice (or unknown)", '"data": {', '"data": {"currency": "SEK", '),
+    ("NaN", '"schema_version": 1', '"schema_version": NaN'),
+    ("a boolean for an integer", '"schema_version": 1', '"schema_version": true'),
+    ("a float for an integer", '"schema_version": 1', '"schema_version": 1.0'),
+    ("a string for an integer", '"schema_version": 1', '"schema_version": "1"'),
+    ("a Unix time", '"occurred_at": "@now"', '"occurred_at": 1780000000'),
+    ("a time without offset", '"occurred_at": "@now"', '"occurred_at": "2026-03-01T12:00:00"'),
+    ("a date alone", '"occurred_at": "@now"', '"occurred_at": "2026-03-01"'),
+    ("a space for T", '"occurred_at": "@now"', '"occurred_at": "2026-03-01 12:00:00Z"'),
+    ("money with spaces", '"amount": "', '"amount": " 1'),
+    ("money with an exponent", '"amount": "50.00"', '"amount": "5e1"'),
+    ("money with three decimals", '"amount": "0.01"', '"amount": 0.011'),
+    ("money as Infinity", '"amount": "0.01"', '"amount": Infinity'),
+    ("money with a plus", '"total": "100.00"', '"total": "+100.00"'),
+    ("a quantity as a float", '"quantity": 1,', '"quantity": 1.0,'),
+    ("a quantity as true", '"quantity": 1,', '"quantity": true,'),
+    ("a warehouse id as a string", '"warehouse_id": 1', '"warehouse_id": "1"'),
+]
+
+
+@st.composite
+def _lenient(draw: st.DrawFn, raw: bytes) -> tuple[bytes, str] | None:
+    """The seed with one value spelled the lax way; None when the seed has no such value."""
+    text = raw.decode()
+    usable = [(what, old, new) for what, old, new in LENIENT if old in text]
+    if not usable:
+        return None
+    what, old, new = draw(st.sampled_from(usable))
+    return text.replace(old, new, 1).encode(), what
 
 
 @st.composite
@@ -150,8 +194,16 @@ def entry_cases(draw: st.DrawFn) -> EntryCase:
     if event_type in {"giftcard.redeem", "giftcard.balance"} and draw(st.integers(0, 2)) > 0:
         channel = "giftcard_requests"
     reply_to = draw(st.sampled_from(REPLY_KINDS)) if channel == "giftcard_requests" else None
-    source = draw(st.sampled_from(["schema", "seed", "structural", "structural", "bytes"]))
+    source = draw(
+        st.sampled_from(["schema", "seed", "structural", "structural", "lenient", "bytes"])
+    )
     seed = document(event_type, SEEDS[event_type])
+    if source == "lenient":
+        spelled = draw(_lenient(_encode(seed)))
+        if spelled is not None:
+            raw, what = spelled
+            return EntryCase(channel, raw, reply_to, f"{event_type} {what}", refused_because=what)
+        source = "seed"
     if source == "schema":
         raw, label = _encode(document(event_type, draw(payloads(event_type)))), "from schema"
     elif source == "seed":
@@ -170,6 +222,12 @@ def conflict_cases(draw: st.DrawFn) -> ConflictCase:
     event_type = draw(st.sampled_from(sorted(SEEDS)))
     channel = channel_of(event_type)
     first = document(event_type, SEEDS[event_type])
+    if draw(st.integers(0, 2)) == 0:
+        return ConflictCase(
+            EntryCase(channel, _encode(first), None, f"{event_type} first"),
+            EntryCase(channel, draw(_reserialised(first)), None, f"{event_type} re-serialised"),
+            same_content=True,
+        )
     if draw(st.booleans()):
         data = draw(payloads(event_type))
     else:
@@ -179,6 +237,33 @@ def conflict_cases(draw: st.DrawFn) -> ConflictCase:
         EntryCase(channel, _encode(first), None, f"{event_type} first"),
         EntryCase(channel, _encode(reused), None, f"{event_type} reused id"),
     )
+
+
+_NUMBER_MARK = "\u0001number\u0001"
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_NUMBER_FIELDS = {"amount", "unit_price", "total", "delta", "quantity", "vat_rate", "discount"}
+
+
+@st.composite
+def _reserialised(draw: st.DrawFn, doc: dict[str, Any]) -> bytes:
+    """``doc`` as another JSON library might write it: same content, other bytes."""
+    numbers: list[str] = []
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, dict):
+            items = draw(st.permutations(list(value.items())))
+            return {k: walk(v, k) for k, v in items}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if key in _NUMBER_FIELDS and isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+            numbers.append(value)
+            return _NUMBER_MARK
+        return value
+
+    text = json.dumps(walk(doc, ""), indent=draw(st.sampled_from([None, 1, 4])), ensure_ascii=True)
+    for number in numbers:
+        text = text.replace(json.dumps(_NUMBER_MARK), number, 1)
+    return text.encode()
 
 
 def _changed_field(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -200,8 +285,13 @@ def webhook_cases(draw: st.DrawFn) -> WebhookCase:
     """A batch drawn from the SitooEvent model, broken or not, with or without credentials."""
     batch = draw(st.lists(sitoo_events(), min_size=1, max_size=3))
     body = json.dumps(batch).encode()
-    shape = draw(st.sampled_from(["as drawn", "bytes", "bytes", "deep", "large", "binary"]))
-    if shape == "bytes":
+    shape = draw(
+        st.sampled_from(["as drawn", "bytes", "bytes", "deep", "large", "binary", "key twice"])
+    )
+    if shape == "key twice":
+        twice = b'{"event_id": "first", "event_id": "second", "event_type": "order"}'
+        body = b"[" + twice + b", " + body[1:]
+    elif shape == "bytes":
         body = draw(_bytes_mutated(body))
     elif shape == "deep":
         depth = draw(st.integers(17, 200_000))

@@ -39,6 +39,19 @@ from tests.support.contract_strategies import ConflictCase, EntryCase, WebhookCa
 from tests.support.hostile_cases import ID_MARK, USABLE_REPLIES
 from tests.support.hostile_oracle import must_refuse
 
+# What a result may be named after: the contract's types, or "unknown", whatever was sent.
+OUTWARD_TYPES = {
+    "order.placed",
+    "order.cancelled",
+    "giftcard.issued",
+    "giftcard.redeem",
+    "giftcard.refund",
+    "giftcard.balance",
+    "stock.adjusted",
+    "stock.set",
+    "unknown",
+}
+
 MAX_DELIVERIES = 3
 WEBHOOK_PASSWORD = secrets.token_urlsafe(12)
 _NOW = re.compile(rb'"@now([+-][0-9]+)?"')
@@ -166,6 +179,7 @@ class HostileDriver:
             "results-stream": RESULTS.encode(),
             "own-prefix": f"{self._prefix}:steal".encode(),
             "spaces": b"a reply list",
+            "empty": b"",
             "not-ascii": "svar-\u00e5".encode(),
         }
         if kind is None or kind == "absent":
@@ -182,7 +196,7 @@ class HostileDriver:
         """XADD one entry and wait for its outcome; what became of it."""
         event_id = event_id or f"fuzz-{uuid.uuid4().hex}"
         raw, now = self._fill(case.event, event_id)
-        refuse = must_refuse(raw, now=now)
+        refuse = must_refuse(raw, now=now) or case.refused_because
         reply_field, reply_list = self._reply_target(case.reply_to)
         before = self.redis.type(reply_field) if reply_field else None
         fields: dict[bytes, bytes] = {b"event": raw, **case.extra}
@@ -195,7 +209,8 @@ class HostileDriver:
         outcome = self._outcome(stream, entry_id, raw)
         outcome.update(ledger_grew=self._ledger_size() - ledger, refuse=refuse)
         label = f"{case.label!r} ({entry_id})"
-        unusable = case.reply_to not in {None, "absent", *USABLE_REPLIES}
+        # A request without a usable reply target (absent included) is refused.
+        unusable = case.reply_to is not None and case.reply_to not in USABLE_REPLIES
         if refuse is not None or unusable:
             self.figures.refused_by_rule += refuse is not None
             _require(
@@ -255,6 +270,10 @@ class HostileDriver:
             )
             return {"code": "repeated", "result": None}
         data = results[0]["data"]
+        named = results[0]["type"].rsplit(".", 1)[0]
+        _require(
+            named in OUTWARD_TYPES, f"entry {entry_id}: result type {named[:60]!r} was made up"
+        )
         _require(
             bool(letters) == bool(data["dead_lettered"]),
             f"entry {entry_id}: dead letter and result disagree",
@@ -290,6 +309,14 @@ class HostileDriver:
         self.figures.conflicts += 1
         if first["code"] == "invalid":
             return  # the first never claimed the id: the second is judged on its own
+        if case.same_content:
+            # A repeat; or, after a dead letter (which binds only its entry), a run of its own.
+            dead = first["result"] is not None and first["result"]["dead_lettered"]
+            _require(
+                reused["code"] == "repeated" or (dead and reused["code"] != "conflict"),
+                f"re-serialised {event_id} ended as {reused['code']}, not as a repeat",
+            )
+            return
         _require(
             reused["code"] in {"conflict", "invalid", "repeated"},
             f"reused id {event_id} ended as {reused['code']}",
@@ -313,6 +340,8 @@ class HostileDriver:
             return
         _require(answer.status_code == 200, f"web hook answered {answer.status_code}")
         outcome = answer.json()
+        if case.label == "key twice":
+            _require(outcome["outcome"] == "dead_lettered", "a key named twice was accepted")
         if outcome["outcome"] == "dead_lettered":
             _require(self.redis.xlen("sitoo.webhooks.dlq") == parked + 1, "body not kept")
         else:

@@ -89,14 +89,26 @@ def must_refuse(event: bytes, *, now: datetime) -> str | None:  # noqa: PLR0911 
         text = event.decode("utf-8")
     except UnicodeDecodeError:
         return "not UTF-8"
+    repeated: list[str] = []
+    constants: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=pairs, parse_constant=constants.append)
     except RecursionError:
         return "nested too deeply"
     except ValueError:
         return "not JSON"
     if _depth(document) > MAX_DEPTH:
         return "nested too deeply"
+    if repeated:
+        return "a key named twice"
+    if constants:
+        return "NaN or Infinity"
     problem = _walk(document)
     if problem:
         return problem

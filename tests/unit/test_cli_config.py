@@ -64,3 +64,24 @@ def test_bad_setting_is_one_line_exit_2_without_traceback() -> None:
         assert result.stderr.count("\n") == 1
         assert result.stderr.startswith("configuration error: SITOO_SYNC_SITOO__PAGE_SIZE:")
         assert "Traceback" not in result.stderr
+
+
+def test_a_claim_lease_shorter_than_a_call_stops_run_and_check() -> None:
+    """`run` and `check` refuse, with one line naming the lease, before connecting anywhere."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SITOO_SYNC_IDEMPOTENCY__LEASE_S": "61",
+        "SITOO_SYNC_REDIS__CLAIM_REPLICAS": "1",
+        "SITOO_SYNC_REDIS__CLAIM_REPLICA_TIMEOUT_S": "2",
+    }
+    for command in ("run", "check"):
+        result = _cli(command, env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert result.stderr.startswith(
+            "configuration error: SITOO_SYNC_IDEMPOTENCY__LEASE_S (61s) must exceed "
+            "SITOO_SYNC_SITOO__CALL_DEADLINE_S (60s) plus "
+            "SITOO_SYNC_REDIS__CLAIM_REPLICA_TIMEOUT_S (2s)"
+        )
+        assert "Traceback" not in result.stderr

@@ -148,3 +148,56 @@ def test_the_ops_port_must_differ_from_the_web_hook_port(monkeypatch: pytest.Mon
     assert "SITOO_SYNC_HTTP__OPS_PORT must differ from SITOO_SYNC_HTTP__PORT" in str(raised.value)
     monkeypatch.setenv("SITOO_SYNC_HTTP__OPS_PORT", "8081")
     assert load_settings().http.ops_port == 8081
+
+
+@pytest.mark.parametrize(
+    ("lease_s", "deadline_s", "replicas", "refused"),
+    [
+        ("120", "60", "0", False),  # the defaults
+        ("60", "60", "0", True),  # the claim could run out on the call's last second
+        ("30", "60", "0", True),
+        ("60.5", "60", "1", True),  # the wait for a replica comes before the call
+        ("61.5", "60", "1", False),
+        ("60.5", "60", "0", False),  # no replica wait configured: nothing to add
+    ],
+)
+def test_a_claim_must_outlast_its_replica_wait_and_its_call(
+    monkeypatch: pytest.MonkeyPatch, lease_s: str, deadline_s: str, replicas: str, refused: bool
+) -> None:
+    """A claim that can run out mid-write would let a takeover make the write again."""
+    monkeypatch.setenv("SITOO_SYNC_IDEMPOTENCY__LEASE_S", lease_s)
+    monkeypatch.setenv("SITOO_SYNC_SITOO__CALL_DEADLINE_S", deadline_s)
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_REPLICAS", replicas)
+    if not refused:
+        assert load_settings().idempotency.lease_s == float(lease_s)
+        return
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("SITOO_SYNC_IDEMPOTENCY__LEASE_S (")
+    assert "SITOO_SYNC_SITOO__CALL_DEADLINE_S" in message
+    assert ("SITOO_SYNC_REDIS__CLAIM_REPLICA_TIMEOUT_S" in message) == (replicas != "0")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "waits", ["SITOO_SYNC_REDIS__CLAIM_REPLICAS", "SITOO_SYNC_REDIS__CLAIM_FSYNC"]
+)
+def test_claims_wait_only_on_a_single_redis(monkeypatch: pytest.MonkeyPatch, waits: str) -> None:
+    """A cluster client cannot WAIT(AOF) on the claim's own connection: the pair is refused."""
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLUSTER", "true")
+    assert load_settings().redis.claim_replicas == 0
+    monkeypatch.setenv(waits, "1")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{waits} must be off")
+    assert "\n" not in message
+
+
+def test_claim_fsync_counts_its_wait_against_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WAITAOF waits too (even with no replica to wait for): the lease must cover it."""
+    monkeypatch.setenv("SITOO_SYNC_IDEMPOTENCY__LEASE_S", "60.5")
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_FSYNC", "true")
+    with pytest.raises(ConfigurationError, match="CLAIM_REPLICA_TIMEOUT_S"):
+        load_settings()

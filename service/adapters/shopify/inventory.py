@@ -10,6 +10,8 @@ from service.adapters.shopify.calls import ShopifyCalls, nodes
 from service.adapters.shopify.models import (
     AppliedChange,
     InventorySetResult,
+    LocationLevel,
+    LocationLevelPage,
     QuantityChange,
     VariantRef,
     parsed,
@@ -207,6 +209,40 @@ class InventoryCalls(ShopifyCalls):
                 if current is None or current.get(name) != change.quantity:
                     return None
         return InventorySetResult(group_id=None, changes=())
+
+    async def location_levels(
+        self, location_id: str, *, after: str | None = None
+    ) -> LocationLevelPage:
+        """One page of every ``available`` level at a location, with when each changed."""
+        data = await self._engine.query(
+            queries.LOCATION_LEVELS,
+            {"id": location_id, "first": queries.LOCATION_LEVELS_PAGE, "after": after},
+        )
+        connection = (data.get("location") or {}).get("inventoryLevels") or {}
+        page = connection.get("pageInfo") or {}
+
+        def level(raw: Any) -> LocationLevel:  # noqa: ANN401 - raw JSON
+            quantities = {q["name"]: int(q["quantity"]) for q in raw.get("quantities") or []}
+            return LocationLevel(
+                inventory_item_legacy_id=int(raw["item"]["legacyResourceId"]),
+                available=quantities["available"],
+                updated_at=raw["updatedAt"],
+            )
+
+        return LocationLevelPage(
+            levels=tuple(parsed(level, raw, what="inventoryLevels") for raw in nodes(connection)),
+            end_cursor=page.get("endCursor"),
+            has_next_page=bool(page.get("hasNextPage")),
+        )
+
+    async def inventory_item_sku(self, inventory_item_id: str) -> tuple[bool, str | None]:
+        """Whether the inventory item exists, and its SKU (None or empty: it has none)."""
+        data = await self._engine.query(queries.INVENTORY_ITEM, {"id": inventory_item_id})
+        raw = data.get("inventoryItem")
+        if not isinstance(raw, dict):
+            return False, None
+        sku = raw.get("sku")
+        return True, sku if isinstance(sku, str) and sku else None
 
     async def activate_inventory(self, inventory_item_id: str, location_id: str) -> None:
         """Stock an item at a location (needed before its quantity there can be set)."""

@@ -64,6 +64,22 @@ class QuantityChange:
     change_from: int | None
 
 
+class LocationLevel(ShopifyModel):
+    """An item's ``available`` at a location and when the level last changed."""
+
+    inventory_item_legacy_id: int
+    available: int
+    updated_at: datetime
+
+
+class LocationLevelPage(ShopifyModel):
+    """One page of a location's levels and where the next starts."""
+
+    levels: tuple[LocationLevel, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
 class AppliedChange(ShopifyModel):
     """One change of an inventory adjustment group."""
 
@@ -91,6 +107,7 @@ class LineItem(ShopifyModel):
     current_quantity: int
     variant_id: str | None = None
     unit_price: Money | None = None
+    is_gift_card: bool = False
 
 
 class FulfillmentOrderLine(ShopifyModel):
@@ -118,6 +135,26 @@ class FulfillmentOrder(ShopifyModel):
     def is_pickup(self) -> bool:
         """Picked up by the customer at ``location_id`` (DeliveryMethodType PICK_UP)."""
         return self.method_type == "PICK_UP"
+
+
+class ShippingCharge(ShopifyModel):
+    """The order's shipping line."""
+
+    title: str
+    price: Money
+
+
+class MailingAddress(ShopifyModel):
+    """A shipping address (every part optional, as in Shopify)."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    country_code: str | None = None
 
 
 class OrderTransaction(ShopifyModel):
@@ -159,6 +196,8 @@ class Order(ShopifyModel):
     line_items: tuple[LineItem, ...] = ()
     fulfillment_orders: tuple[FulfillmentOrder, ...] = ()
     transactions: tuple[OrderTransaction, ...] = ()
+    shipping: ShippingCharge | None = None
+    shipping_address: MailingAddress | None = None
 
 
 class OrderSummary(ShopifyModel):

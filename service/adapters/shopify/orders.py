@@ -13,12 +13,14 @@ from service.adapters.shopify.models import (
     FulfillmentOrder,
     FulfillmentOrderLine,
     LineItem,
+    MailingAddress,
     Order,
     OrderPage,
     OrderSummary,
     OrderTransaction,
     Refund,
     RefundLine,
+    ShippingCharge,
     money,
     parsed,
     receipt,
@@ -53,6 +55,27 @@ def _fulfillment_order(raw: Any) -> FulfillmentOrder:  # noqa: ANN401 - raw JSON
     )
 
 
+def _address(raw: Any) -> MailingAddress | None:  # noqa: ANN401 - raw JSON
+    if not isinstance(raw, dict):
+        return None
+    return MailingAddress(
+        name=raw.get("name"),
+        first_name=raw.get("firstName"),
+        last_name=raw.get("lastName"),
+        address1=raw.get("address1"),
+        address2=raw.get("address2"),
+        city=raw.get("city"),
+        zip=raw.get("zip"),
+        country_code=raw.get("countryCodeV2"),
+    )
+
+
+def _shipping(raw: Any) -> ShippingCharge | None:  # noqa: ANN401 - raw JSON
+    if not isinstance(raw, dict):
+        return None
+    return ShippingCharge(title=raw.get("title") or "", price=money(raw["originalPriceSet"]))
+
+
 def _order(raw: Any) -> Order:  # noqa: ANN401 - raw JSON
     return Order(
         id=raw["id"],
@@ -81,6 +104,7 @@ def _order(raw: Any) -> Order:  # noqa: ANN401 - raw JSON
                 unit_price=money(line["originalUnitPriceSet"])
                 if line.get("originalUnitPriceSet")
                 else None,
+                is_gift_card=bool(line.get("isGiftCard")),
             )
             for line in nodes(raw.get("lineItems"))
         ),
@@ -99,6 +123,8 @@ def _order(raw: Any) -> Order:  # noqa: ANN401 - raw JSON
             )
             for t in raw.get("transactions") or []
         ),
+        shipping=_shipping(raw.get("shippingLine")),
+        shipping_address=_address(raw.get("shippingAddress")),
     )
 
 

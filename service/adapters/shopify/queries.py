@@ -30,9 +30,11 @@ fragment OrderFields on Order {
   id legacyResourceId name createdAt updatedAt cancelledAt cancelReason closed note tags email
   displayFinancialStatus displayFulfillmentStatus sourceName currencyCode
   totalPriceSet { shopMoney { amount currencyCode } }
+  shippingLine { title originalPriceSet { shopMoney { amount currencyCode } } }
+  shippingAddress { name firstName lastName address1 address2 city zip countryCodeV2 }
   lineItems(first: 50) {
     nodes {
-      id sku name quantity currentQuantity variant { id }
+      id sku name quantity currentQuantity isGiftCard variant { id }
       originalUnitPriceSet { shopMoney { amount currencyCode } }
     }
   }
@@ -118,6 +120,32 @@ def set_quantities(version: str) -> Operation:
     return Operation("SetQuantities", document, mutation=True, cost=10)
 
 
+LOCATION_LEVELS_PAGE = 100
+
+LOCATION_LEVELS = Operation(
+    "LocationLevels",
+    """query LocationLevels($id: ID!, $first: Int!, $after: String) {
+  location(id: $id) {
+    inventoryLevels(first: $first, after: $after) {
+      nodes {
+        updatedAt item { legacyResourceId }
+        quantities(names: ["available"]) { name quantity }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}""",
+    mutation=False,
+    cost=1 + 2 + LOCATION_LEVELS_PAGE * 3,
+)
+
+INVENTORY_ITEM = Operation(
+    "InventoryItem",
+    "query InventoryItem($id: ID!) { inventoryItem(id: $id) { id sku } }",
+    mutation=False,
+    cost=1,
+)
+
 INVENTORY_ACTIVATE = Operation(
     "InventoryActivate",
     """mutation InventoryActivate($inventoryItemId: ID!, $locationId: ID!) {
@@ -134,7 +162,7 @@ ORDER = Operation(
     "Order",
     "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
     mutation=False,
-    cost=497,
+    cost=501,
 )
 
 ORDERS_UPDATED = Operation(

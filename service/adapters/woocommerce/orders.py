@@ -16,7 +16,7 @@ from typing import Any
 from service.adapters.common.references import note_marker, tagged_note
 from service.adapters.woocommerce.engine import RestEngine
 from service.adapters.woocommerce.errors import NotFound
-from service.adapters.woocommerce.models import Order, OrderNote, Refund, parsed
+from service.adapters.woocommerce.models import Order, OrderNote, Refund, gmt, parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,15 @@ class OrderCalls:
         and until one comes back short: an order modified during the scan moves to the front
         (already read) or beyond ``since`` of the next scan, so none is skipped.
         """
+        rows = await self.raw_orders_modified_after(since)
+        return [parsed(Order.from_json, raw, what="orders") for raw in rows]
+
+    async def raw_orders_modified_after(self, since: datetime) -> list[dict[str, Any]]:
+        """The same orders as JSON objects, as listed: one odd order cannot fail the rest.
+
+        Only ``id`` and ``date_modified_gmt`` are read here; an entry without a numeric id
+        is not an order and is left out.
+        """
         rows = await self._engine.read_all(
             "orders",
             {
@@ -63,13 +72,15 @@ class OrderCalls:
                 "order": "desc",
             },
         )
-        latest: dict[int, Order] = {}
+        latest: dict[int, dict[str, Any]] = {}
         for raw in rows:
-            order = parsed(Order.from_json, raw, what="orders")
-            seen = latest.get(order.id)
-            if seen is None or _modified(order) >= _modified(seen):
-                latest[order.id] = order
-        return sorted(latest.values(), key=lambda o: (_modified(o), o.id))
+            order_id = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(order_id, int) or isinstance(order_id, bool):
+                continue
+            seen = latest.get(order_id)
+            if seen is None or _raw_modified(raw) >= _raw_modified(seen):
+                latest[order_id] = raw
+        return sorted(latest.values(), key=lambda raw: (_raw_modified(raw), raw["id"]))
 
     async def set_order_status(self, order_id: int, status: str) -> bool:
         """Move the order to ``status``; True when this call moved it, False when it was there.
@@ -136,5 +147,9 @@ class OrderCalls:
         return [parsed(Refund.from_json, raw, what="refunds") for raw in rows]
 
 
-def _modified(order: Order) -> datetime:
-    return order.date_modified_gmt or datetime.min.replace(tzinfo=UTC)
+def _raw_modified(raw: dict[str, Any]) -> datetime:
+    try:
+        found = gmt(raw.get("date_modified_gmt"))
+    except ValueError:
+        found = None
+    return found or datetime.min.replace(tzinfo=UTC)

@@ -221,6 +221,25 @@ def fulfillment(shop: FakeShopify, number: int) -> dict[str, Any]:
     }
 
 
+def _address(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A MailingAddress from the REST ``shipping_address`` the order was created with."""
+    if not isinstance(raw, dict):
+        return None
+    first, last = raw.get("first_name"), raw.get("last_name")
+    name = raw.get("name") or " ".join(str(p) for p in (first, last) if p) or None
+    code = raw.get("country_code")
+    return {
+        "name": name,
+        "firstName": first,
+        "lastName": last,
+        "address1": raw.get("address1"),
+        "address2": raw.get("address2"),
+        "city": raw.get("city"),
+        "zip": raw.get("zip"),
+        "countryCodeV2": str(code).upper() if code else None,
+    }
+
+
 def order_view(shop: FakeShopify, order: Order) -> dict[str, Any]:
     """An Order."""
     books = shop.orders
@@ -278,6 +297,7 @@ def order_view(shop: FakeShopify, order: Order) -> dict[str, Any]:
                 Decimal(str(shipping.get("price") or "0")), order.currency
             ),
         },
+        "shippingAddress": _address(order.shipping_address),
         "lineItems": lambda _info, **args: connection(
             order.lines, args, key=lambda x: [x.number], view=lambda x: line_item(shop, order, x)
         ),

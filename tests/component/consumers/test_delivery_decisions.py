@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from faststream.redis import RedisBroker
 
+from service.consumers.delivery import LOOK_UP_RUNS
 from service.consumers.wiring import ConsumerRuntime, register_consumers
 from service.contracts.registry import Channel
 from service.sandbox import FaultConfig
@@ -64,9 +66,11 @@ async def test_transient_failure_stays_pending_until_the_last_delivery(rig: Rig)
     first = await rig.deliver(Channel.GIFTCARDS, document, deliveries=1)
     assert await rig.pending(first.stream) == 1
     assert await rig.results() == []
-    await rig.handler.handle(
-        type(first)(first.stream, first.channel, first.entry_id, first.fields, 3)
-    )
+    # Runs count, not deliveries: the second run is not the last, however it is numbered.
+    await rig.handler.handle(dataclasses.replace(first, deliveries=9))
+    assert await rig.pending(first.stream) == 1
+    assert await rig.results() == []
+    await rig.handler.handle(dataclasses.replace(first, deliveries=10))
     assert await rig.pending(first.stream) == 0
     [result] = await rig.results()
     assert result["data"]["reason_code"] == "retries_exhausted"
@@ -74,14 +78,44 @@ async def test_transient_failure_stays_pending_until_the_last_delivery(rig: Rig)
     assert parked[0][1][b"entry_id"] == first.entry_id.encode()
 
 
-async def test_entry_delivered_too_often_is_parked_without_running(rig: Rig) -> None:
-    """An entry past max deliveries (it crashed consumers) is parked before any Sitoo call."""
+async def test_deliveries_that_found_the_event_busy_do_not_count(rig: Rig) -> None:
+    """An entry delivered often while another delivery held its event still runs."""
     document = envelope("giftcard.balance", {"card_number": CARD})
-    entry = await rig.deliver(Channel.GIFTCARDS, document, deliveries=4)
+    entry = await rig.deliver(Channel.GIFTCARDS, document, deliveries=13)
+    [result] = await rig.results()
+    assert result["type"] == "giftcard.balance.succeeded"
+    assert await rig.pending(entry.stream) == 0
+
+
+async def _runs_so_far(rig: Rig, event_id: str, runs: int) -> None:
+    """Record ``runs`` earlier runs of the event that all died without a result."""
+    key = f"{rig.settings.redis.key_prefix}:settled:{event_id}"
+    await rig.redis.hset(key, "runs", runs)
+
+
+async def test_an_event_whose_runs_all_died_is_looked_up_not_written(rig: Rig) -> None:
+    """Past max deliveries runs, a redeem not found in Sitoo is parked, never made."""
+    data = {"card_number": CARD, "amount": "10.00", "currency": "SEK"}
+    document = envelope("giftcard.redeem", data)
+    await _runs_so_far(rig, document["event_id"], rig.settings.streams.max_deliveries)
+    entry = await rig.deliver(Channel.GIFTCARDS, document, deliveries=40)
+    assert rig.sandbox.ledger_entries(kind="giftcard.transaction") == []
+    [result] = await rig.results()
+    assert result["data"]["reason_code"] == "retries_exhausted"
+    assert "WriteWithheld" in result["data"]["reason"]
+    assert await rig.pending(entry.stream) == 0
+
+
+async def test_an_event_whose_look_ups_died_too_is_parked_without_running(rig: Rig) -> None:
+    """When the look-up-only runs died as well, the event is parked before any Sitoo call."""
+    document = envelope("giftcard.balance", {"card_number": CARD})
+    runs = rig.settings.streams.max_deliveries + LOOK_UP_RUNS
+    await _runs_so_far(rig, document["event_id"], runs)
+    entry = await rig.deliver(Channel.GIFTCARDS, document, deliveries=40)
     assert rig.sandbox.counters.total == 0
     [result] = await rig.results()
-    assert result["data"]["reason_code"] == "invalid"
-    assert "delivered 4 times" in result["data"]["reason"]
+    assert result["data"]["reason_code"] == "retries_exhausted"
+    assert "look them up before replaying" in result["data"]["reason"]
     assert await rig.pending(entry.stream) == 0
 
 
@@ -125,3 +159,22 @@ def test_each_stream_has_a_reader_and_a_hidden_reclaimer(rig: Rig) -> None:
     assert all(s.group == "sitoo-sync" for s in streams)
     stock = [s for s in streams if s.name == rig.settings.streams.stock]
     assert all(s.batch for s in stock)
+
+
+async def test_a_delivery_seen_before_looks_up_a_write_whose_records_were_lost(rig: Rig) -> None:
+    """A failover lost every record of a redeem; the stream still knew the entry: no repeat."""
+    data = {"card_number": CARD, "amount": "10.00", "currency": "SEK"}
+    document = envelope("giftcard.redeem", data)
+    entry = await rig.deliver(Channel.GIFTCARDS, document)
+    assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+    # What a promoted replica that lagged behind would lack: the claim, its result, the
+    # event's record, the use case's own note and the result event.
+    pattern = f"{rig.settings.redis.key_prefix}:*{document['event_id']}*"
+    lost = [key async for key in rig.redis.scan_iter(match=pattern)]
+    assert len(lost) >= 2
+    await rig.redis.delete(*lost, rig.settings.streams.results)
+    await rig.handler.handle(dataclasses.replace(entry, deliveries=2))
+    assert len(rig.sandbox.ledger_entries(kind="giftcard.transaction")) == 1
+    [result] = await rig.results()
+    assert result["type"] == "giftcard.redeem.succeeded"
+    assert result["data"]["sitoo"]["balance"] == "490.00"

@@ -22,6 +22,7 @@ USUAL = {
     "OrdersUpdated": {"first": queries.ORDERS_PAGE, "query": "x"},
     "GiftCardTransactions": {"id": "x", "first": queries.GIFT_CARD_TRANSACTIONS_PAGE},
     "WebhookSubscriptions": {"first": 100},
+    "LocationLevels": {"id": "x", "first": queries.LOCATION_LEVELS_PAGE},
 }
 
 

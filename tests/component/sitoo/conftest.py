@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from pydantic import JsonValue, SecretStr
 
 from service.idempotency import Claim, IdempotencyStore, RedisIdempotencyStore
+from service.records.keys import DeploymentKeys
 from service.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sandbox_transport
 from service.settings import SitooSettings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
@@ -61,7 +62,7 @@ class Rig:
         """Another store on the same records (another process, other lease settings)."""
         return RedisIdempotencyStore(
             self.redis,
-            key_prefix=self.prefix,
+            keys=DeploymentKeys(self.prefix),
             retention_s=3600.0,
             lease_s=lease_s,
             max_wait_s=max_wait_s,
@@ -95,9 +96,9 @@ async def build_rig(
         call_deadline_s=call_deadline_s,
     )
     store = RedisIdempotencyStore(
-        redis, key_prefix=prefix, retention_s=3600.0, lease_s=lease_s, max_wait_s=5.0
+        redis, keys=DeploymentKeys(prefix), retention_s=3600.0, lease_s=lease_s, max_wait_s=5.0
     )
-    limiter = RedisLimiter.from_settings(redis, settings, key_prefix=prefix)
+    limiter = RedisLimiter.from_settings(redis, settings, keys=DeploymentKeys(prefix))
     async with build_http_client(settings, transport=sandbox_transport(app)) as http:
         client = SitooClient(http=http, limiter=limiter, idempotency=store, settings=settings)
         yield Rig(client, app.state.sandbox, store, settings, http, limiter, redis, prefix)

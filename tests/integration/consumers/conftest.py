@@ -38,7 +38,9 @@ async def sandbox() -> AsyncIterator[RunningSandbox]:
 
 
 @pytest.fixture
-def settings(sandbox: RunningSandbox, redis_url: str, unique: str) -> Settings:
+def settings(
+    sandbox: RunningSandbox, redis_url: str, unique: str, redis_cluster_mode: bool
+) -> Settings:
     """Settings with this test's own streams, keys and a short reclaim time."""
     return Settings(
         sitoo=SitooSettings(
@@ -48,7 +50,9 @@ def settings(sandbox: RunningSandbox, redis_url: str, unique: str) -> Settings:
             read_timeout_s=2.0,
             call_deadline_s=10.0,
         ),
-        redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
+        redis=RedisSettings(
+            url=SecretStr(redis_url), key_prefix=unique, cluster=redis_cluster_mode
+        ),
         streams=StreamSettings(
             orders=f"{unique}.orders",
             giftcards=f"{unique}.giftcards",

@@ -9,16 +9,17 @@ import redis.asyncio as aioredis
 from service.consumers.settlement import Settlements, Settling
 from service.contracts.results import ResultData
 from service.idempotency import ClaimStatus, RedisIdempotencyStore
+from service.records.keys import DeploymentKeys
 
 
 def _store(redis: aioredis.Redis, unique: str) -> RedisIdempotencyStore:
-    return RedisIdempotencyStore(redis, key_prefix=unique, retention_s=60.0, lease_s=5.0)
+    return RedisIdempotencyStore(redis, keys=DeploymentKeys(unique), retention_s=60.0, lease_s=5.0)
 
 
 def _settlements(redis: aioredis.Redis, unique: str) -> Settlements:
     return Settlements(
         redis,
-        key_prefix=unique,
+        keys=DeploymentKeys(unique),
         results_stream=f"{unique}:results",
         retention_s=60.0,
         lease_s=5.0,

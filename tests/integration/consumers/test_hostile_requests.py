@@ -60,3 +60,48 @@ async def test_a_checkout_blocking_on_an_invalid_request_hears_declined(
     assert "data.card_number" in reply["reason"]
     await settled(redis, settings.streams.giftcard_requests)
     assert await redis.llen(reply_to) == 0  # exactly one reply
+
+
+def _reply_targets(settings: Settings) -> dict[str, str | None]:
+    streams = settings.streams
+    prefix = settings.redis.key_prefix
+    return {
+        "absent": None,
+        "empty": "",
+        "the key prefix itself": prefix,
+        "a lease key": f"{prefix}:lease:orders",
+        "the results stream's dead letters": streams.results + streams.dead_letter_suffix,
+        "the outbound stream": streams.outbound,
+        "the web-hook dead letters": streams.sitoo_webhooks + streams.dead_letter_suffix,
+    }
+
+
+@pytest.mark.parametrize("target", list(_reply_targets(Settings())))
+@pytest.mark.usefixtures("service")
+async def test_a_request_without_a_usable_reply_target_is_refused_before_any_effect(
+    settings: Settings,
+    sandbox: RunningSandbox,
+    redis: aioredis.Redis,
+    publish: Publish,
+    target: str,
+) -> None:
+    """No reply_to, an empty one or one of the service's keys: one dead letter saying why,
+    one failed result, no redeem, and the named key untouched."""
+    reply_to = _reply_targets(settings)[target]
+    document = envelope(
+        "giftcard.redeem", {"card_number": CARD, "amount": "5.00", "currency": "SEK"}
+    )
+    stream = settings.streams.giftcard_requests
+    before = None if not reply_to else await redis.type(reply_to)
+    fields = {} if reply_to is None else {"reply_to": reply_to}
+    await publish(stream, document, **fields)
+    results = await results_by_inbound(redis, settings.streams.results, count=1)
+    await settled(redis, stream)
+    data = results[document["event_id"]]["data"]
+    assert data["reason_code"] == "invalid"
+    assert "reply_to" in data["reason"]
+    [(_, letter)] = await redis.xrange(stream + settings.streams.dead_letter_suffix)
+    assert letter[b"reason_code"] == b"invalid"
+    assert balance(sandbox) == Decimal("500.00")
+    if reply_to:
+        assert await redis.type(reply_to) == before

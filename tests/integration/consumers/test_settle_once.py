@@ -19,6 +19,7 @@ from service.consumers.state import RedisOrderTombstones
 from service.consumers.wiring import build_delivery_handler, ensure_groups
 from service.contracts.orders import OrderPlaced
 from service.contracts.registry import Channel
+from service.records.keys import DeploymentKeys
 from service.sandbox import FaultConfig, RunningSandbox
 from service.settings import Settings
 from service.sitoo import SitooClient, build_http_client
@@ -232,7 +233,7 @@ async def test_placement_after_cancel_cancels_what_a_dead_attempt_created(
                 ttl=timedelta(0),
                 min_refresh=timedelta(0),
             ),
-            tombstones=_DiesAfterCreating(redis, key_prefix=prefix, retention_s=600),
+            tombstones=_DiesAfterCreating(redis, keys=DeploymentKeys(prefix), retention_s=600),
             clock=lambda: datetime.now(UTC),
             reservation=timedelta(hours=1),
         )

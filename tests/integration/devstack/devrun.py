@@ -44,10 +44,17 @@ def bare_environment(**extra: str) -> dict[str, str]:
 
 def cli(cwd: Path, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`sitoo-sync ARGS` run in ``cwd`` with nothing configured."""
+    return cli_with(cwd, {}, *arguments, timeout=timeout)
+
+
+def cli_with(
+    cwd: Path, settings: dict[str, str], *arguments: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`sitoo-sync ARGS` run in ``cwd`` with only ``settings`` configured."""
     return subprocess.run(
         [sys.executable, "-m", "service", *arguments],
         cwd=cwd,
-        env=bare_environment(),
+        env=bare_environment(**settings),
         capture_output=True,
         text=True,
         check=False,

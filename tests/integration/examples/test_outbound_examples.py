@@ -18,7 +18,7 @@ import pytest
 from service.contracts.examples import EXAMPLES
 from service.contracts.outbound import OUTBOUND_KINDS, OUTBOUND_SOURCE
 from service.contracts.outbound_examples import OUTBOUND_EXAMPLES, OutboundExample, Step
-from service.pollers.runner import poller_status_key
+from service.records.keys import DeploymentKeys
 from tests.integration.examples import runtimes
 from tests.integration.examples.docblocks import blocks
 from tests.integration.examples.senders import shell_runner
@@ -49,7 +49,7 @@ def differences(
 
 
 async def _cycles(stack: ExampleStack, name: str) -> int:
-    key = poller_status_key(stack.settings.redis.key_prefix, name)
+    key = DeploymentKeys(stack.settings.redis.key_prefix).poller_status(name)
     value = await stack.redis.hget(key, "cycles")
     return int(value or 0)
 

@@ -158,7 +158,7 @@ def _assert_stream_gauges(samples: Samples, settings: Settings) -> None:
 def _assert_replica_gauges(samples: Samples) -> None:
     """Readiness, build info, runtime metrics; no outcome label holds an HTTP code."""
     assert value(samples, "sitoo_sync_ready") == 1
-    for check in ("redis", "subscribers", "pollers", "sitoo_credentials"):
+    for check in ("redis", "subscribers"):
         assert value(samples, "sitoo_sync_readiness_check", check=check) == 1
     assert value(samples, "sitoo_sync_build_info", version=__version__) == 1
     assert value(samples, "process_resident_memory_bytes") > 0

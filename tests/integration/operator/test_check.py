@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+import redis.asyncio as aioredis
 
 from service.operator.check import Failure
 from service.sandbox import SandboxConfig, serve_sandbox
@@ -131,3 +132,29 @@ async def test_invalid_configuration_is_exit_2() -> None:
         result = await invoke("check")
     assert result.exit_code == Failure.CONFIGURATION.exit_status
     assert "SITOO_SYNC_SITOO__SITE_ID" in result.output
+
+
+async def test_claim_replicas_without_replicas_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAIM_REPLICAS above the replicas Redis has: no write would go out, so check fails."""
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_REPLICAS", "5")
+    async with serve_sandbox(SandboxConfig(), port=0) as running:
+        point_at_sitoo(monkeypatch, running.base_url)
+        result = await invoke("check")
+    assert result.exit_code == Failure.TOO_FEW_REPLICAS.exit_status, result.output
+    [line] = [line for line in result.stdout.splitlines() if "redis:" in line]
+    assert line.startswith("FAILED  redis: reached")
+    assert "SITOO_SYNC_REDIS__CLAIM_REPLICAS is 5: no Sitoo write would be sent" in line
+
+
+async def test_claim_fsync_without_append_only_file_fails(
+    monkeypatch: pytest.MonkeyPatch, redis: aioredis.Redis
+) -> None:
+    """CLAIM_FSYNC against a Redis without AOF (the test Redis): every claim would fail."""
+    if int((await redis.info("persistence")).get("aof_enabled", 0)):
+        pytest.skip("the test Redis runs with appendonly yes")
+    monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_FSYNC", "true")
+    async with serve_sandbox(SandboxConfig(), port=0) as running:
+        point_at_sitoo(monkeypatch, running.base_url)
+        result = await invoke("check")
+    assert result.exit_code == Failure.CONFIGURATION.exit_status, result.output
+    assert "SITOO_SYNC_REDIS__CLAIM_FSYNC needs `appendonly yes`" in result.stdout

@@ -8,7 +8,7 @@ import re
 import pytest
 import redis.asyncio as aioredis
 
-from service.pollers.tracking import tracked_giftcards_key
+from service.records.keys import DeploymentKeys
 from service.sandbox import SaleLine, SandboxConfig, serve_sandbox
 from service.sandbox.seed import DEMO_GIFTCARD
 from tests.integration.operator.conftest import Names, invoke, point_at_sitoo
@@ -69,7 +69,9 @@ async def test_giftcard_backfill_reads_tracked_cards(
     redis: aioredis.Redis, names: Names, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every tracked card is re-read; its balance is published once, then unchanged."""
-    await redis.sadd(tracked_giftcards_key(names.prefix), DEMO_GIFTCARD, "95999999999999999999")
+    await redis.sadd(
+        DeploymentKeys(names.prefix).tracked_giftcards, DEMO_GIFTCARD, "95999999999999999999"
+    )
     async with serve_sandbox(SandboxConfig(), port=0) as running:
         point_at_sitoo(monkeypatch, running.base_url)
         first = await invoke("resync", "giftcards")

@@ -11,8 +11,9 @@ import redis.asyncio as aioredis
 from service.consumers.wiring import dead_letter_store
 from service.idempotency import RedisIdempotencyStore
 from service.operator.status import gather_status
-from service.pollers.runner import Heartbeats, poller_status_key
+from service.pollers.runner import Heartbeats
 from service.pollers.wiring import build_pollers, runner_for
+from service.records.keys import DeploymentKeys
 from service.sandbox import FaultConfig, SandboxConfig, serve_sandbox
 from service.settings import load_settings
 from service.sitoo import Lane, RedisLimiter, SitooClient, build_http_client
@@ -70,13 +71,13 @@ async def test_pollers_and_limiter_as_a_running_replica_leaves_them(
         point_at_sitoo(monkeypatch, running.base_url)
         settings = load_settings()
         prefix = settings.redis.key_prefix
-        limiter = RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix)
+        limiter = RedisLimiter.from_settings(redis, settings.sitoo, keys=DeploymentKeys(prefix))
         async with build_http_client(settings.sitoo) as http:
             client = SitooClient(
                 http=http,
                 limiter=limiter,
                 idempotency=RedisIdempotencyStore.from_settings(
-                    redis, settings.idempotency, key_prefix=prefix
+                    redis, settings.idempotency, keys=DeploymentKeys(prefix)
                 ),
                 settings=settings.sitoo,
             )
@@ -85,7 +86,9 @@ async def test_pollers_and_limiter_as_a_running_replica_leaves_them(
             stop = asyncio.Event()
             task = asyncio.create_task(runner.run(stop))
             for _ in range(500):  # until the first cycle has been recorded
-                if await redis.hexists(poller_status_key(prefix, "stock"), "last_success_at"):
+                if await redis.hexists(
+                    DeploymentKeys(prefix).poller_status("stock"), "last_success_at"
+                ):
                     break
                 await asyncio.sleep(0.02)
 

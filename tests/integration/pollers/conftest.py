@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from service.idempotency import RedisIdempotencyStore
 from service.pollers.lease import Holding, Lease
+from service.records.keys import DeploymentKeys
 from service.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from service.settings import (
     PollerSettings,
@@ -41,7 +42,9 @@ class Rig:
     async def hold(self, name: str) -> Holding:
         """Poller ``name``'s lease, taken on first use and kept for the test."""
         if name not in self.holdings:
-            lease = Lease(self.redis, prefix=self.settings.redis.key_prefix, name=name, ttl_s=60)
+            lease = Lease(
+                self.redis, keys=DeploymentKeys(self.settings.redis.key_prefix), name=name, ttl_s=60
+            )
             holding = await lease.acquire()
             assert holding is not None
             self.holdings[name] = holding
@@ -53,7 +56,7 @@ class Rig:
         return [json.loads(fields[b"event"]) for _, fields in entries]
 
 
-def rig_settings(unique: str, base_url: str, **pollers: Any) -> Settings:
+def rig_settings(unique: str, base_url: str, *, cluster: bool = False, **pollers: Any) -> Settings:
     """Settings pointing at the served sandbox, with keys and streams of this test only."""
     return Settings(
         sitoo=SitooSettings(
@@ -62,7 +65,7 @@ def rig_settings(unique: str, base_url: str, **pollers: Any) -> Settings:
             api_password=SecretStr("sandbox"),
             call_deadline_s=20.0,
         ),
-        redis=RedisSettings(key_prefix=unique),
+        redis=RedisSettings(key_prefix=unique, cluster=cluster),
         streams=StreamSettings(
             outbound=f"{unique}.out",
             sitoo_webhooks=f"{unique}.webhooks",
@@ -76,16 +79,21 @@ def rig_settings(unique: str, base_url: str, **pollers: Any) -> Settings:
 
 @asynccontextmanager
 async def build_rig(
-    redis: aioredis.Redis, unique: str, *, seed: str = "demo", **pollers: Any
+    redis: aioredis.Redis,
+    unique: str,
+    *,
+    seed: str = "demo",
+    cluster: bool = False,
+    **pollers: Any,
 ) -> AsyncIterator[Rig]:
     """Serve a sandbox on a free port and build the client the service would use."""
     config = SandboxConfig(account_id=ACCOUNT, seed=seed)
     async with serve_sandbox(config, port=0) as running:
-        settings = rig_settings(unique, running.base_url, **pollers)
+        settings = rig_settings(unique, running.base_url, cluster=cluster, **pollers)
         store = RedisIdempotencyStore(
-            redis, key_prefix=unique, retention_s=3600.0, lease_s=60.0, max_wait_s=5.0
+            redis, keys=DeploymentKeys(unique), retention_s=3600.0, lease_s=60.0, max_wait_s=5.0
         )
-        limiter = RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=unique)
+        limiter = RedisLimiter.from_settings(redis, settings.sitoo, keys=DeploymentKeys(unique))
         async with build_http_client(settings.sitoo) as http:
             client = SitooClient(
                 http=http, limiter=limiter, idempotency=store, settings=settings.sitoo
@@ -94,7 +102,7 @@ async def build_rig(
 
 
 @pytest.fixture
-async def rig(redis: aioredis.Redis, unique: str) -> AsyncIterator[Rig]:
+async def rig(redis: aioredis.Redis, unique: str, redis_cluster_mode: bool) -> AsyncIterator[Rig]:
     """The demo sandbox, served, with a client and this test's settings."""
-    async with build_rig(redis, unique) as built:
+    async with build_rig(redis, unique, cluster=redis_cluster_mode) as built:
         yield built

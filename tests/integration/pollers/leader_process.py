@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from service.idempotency import RedisIdempotencyStore
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import build_pollers, runner_for
+from service.records.keys import DeploymentKeys
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from tests.integration.pollers.conftest import rig_settings
 
@@ -20,8 +21,8 @@ async def main(redis_url: str, base_url: str, prefix: str) -> None:
     """Lead the order poller (or wait for its lease) forever."""
     settings = rig_settings(prefix, base_url, lease_ttl_s=LEASE_TTL_S, orders_interval_s=0.1)
     redis = aioredis.Redis.from_url(redis_url)
-    store = RedisIdempotencyStore(redis, key_prefix=prefix, retention_s=60, lease_s=30)
-    limiter = RedisLimiter.from_settings(redis, settings.sitoo, key_prefix=prefix)
+    store = RedisIdempotencyStore(redis, keys=DeploymentKeys(prefix), retention_s=60, lease_s=30)
+    limiter = RedisLimiter.from_settings(redis, settings.sitoo, keys=DeploymentKeys(prefix))
     async with build_http_client(settings.sitoo) as http:
         client = SitooClient(
             http=http,

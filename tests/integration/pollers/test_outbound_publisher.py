@@ -10,6 +10,7 @@ from redis.exceptions import ResponseError
 
 from service.contracts.outbound import OrderPickedUp, derive_event_id, outbound_envelope
 from service.publisher import OutboundPublisher, StateChange
+from service.records.keys import DeploymentKeys
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -22,7 +23,9 @@ def _envelope(order_id: int = 7):
 
 
 def _publisher(redis, unique: str) -> OutboundPublisher:
-    return OutboundPublisher(redis, stream=f"{unique}.out", prefix=unique, marker_ttl_s=60)
+    return OutboundPublisher(
+        redis, stream=f"{unique}.out", keys=DeploymentKeys(unique), marker_ttl_s=60
+    )
 
 
 async def test_publish_once_appends_a_plain_entry_only_once(redis, unique):

@@ -45,7 +45,7 @@ async def test_a_killed_leader_is_replaced_without_loss_or_duplicates(rig, redis
     follower_task = None
     try:
         await _until(lambda: rig.redis.exists(lease_key))
-        assert (await rig.redis.get(lease_key)).startswith(b"1:")
+        assert (await rig.redis.hget(lease_key, "token")).startswith(b"1:")
         store = next(s.storeid for s in await rig.client.list_stores())
         first = rig.sandbox.staff.pos_sale(store, [SaleLine("SKU-0001")], receipt_id="A-1")
         await _until(lambda: _first_seen(rig, first.orderid))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Lease, LeaseLostError
+from service.records.keys import DeploymentKeys
 
 
 def _lease(redis, unique: str, ttl_s: float = 30.0) -> Lease:
-    return Lease(redis, prefix=unique, name="stock", ttl_s=ttl_s)
+    return Lease(redis, keys=DeploymentKeys(unique), name="stock", ttl_s=ttl_s)
 
 
 async def test_only_one_replica_holds_the_lease(redis, unique):
@@ -44,7 +47,7 @@ async def test_renew_keeps_the_lease_and_fails_for_a_non_holder(redis, unique):
 
 async def test_a_stale_leader_cannot_move_the_cursor(redis, unique):
     """After a takeover the old leader's cursor write is refused and the new one's kept."""
-    cursors = FencedCursors(redis, prefix=unique)
+    cursors = FencedCursors(redis, keys=DeploymentKeys(unique))
     old_lease, new_lease = _lease(redis, unique), _lease(redis, unique)
     old = await old_lease.acquire()
     assert old is not None
@@ -60,4 +63,15 @@ async def test_a_stale_leader_cannot_move_the_cursor(redis, unique):
 
 async def test_cursor_starts_empty(redis, unique):
     """A poller that never advanced has no cursor."""
-    assert await FencedCursors(redis, prefix=unique).get("orders") is None
+    assert await FencedCursors(redis, keys=DeploymentKeys(unique)).get("orders") is None
+
+
+async def test_a_lease_an_earlier_version_wrote_counts_as_held(redis, unique):
+    """Rolling upgrade: an old leader's plain-string lease keeps new replicas out till it ends."""
+    lease = _lease(redis, unique)
+    await redis.set(lease.key, "7:old-owner", px=200)
+    assert await lease.acquire() is None
+    await asyncio.sleep(0.3)
+    held = await lease.acquire()
+    assert held is not None
+    assert await lease.holder() == held.token

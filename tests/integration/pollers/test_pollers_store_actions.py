@@ -11,6 +11,7 @@ from redis.exceptions import ResponseError
 from service.pollers.cursors import FencedCursors
 from service.pollers.tracking import track_giftcard
 from service.pollers.wiring import build_pollers
+from service.records.keys import DeploymentKeys
 from service.sandbox import SaleLine
 from service.sitoo.models import NewOrder, NewOrderItem
 
@@ -112,7 +113,7 @@ async def test_a_publish_failure_does_not_advance_the_cursor(rig):
     """While the outbound stream cannot be written, the order cursor stays where it was."""
     pollers = build_pollers(rig.redis, rig.client, rig.settings)
     orders = next(p for p in pollers if p.name == "orders")
-    cursors = FencedCursors(rig.redis, prefix=rig.settings.redis.key_prefix)
+    cursors = FencedCursors(rig.redis, keys=DeploymentKeys(rig.settings.redis.key_prefix))
     storeid, _ = await _store(rig, "STORE-2")
     holding = await rig.hold("orders")
     await orders.cycle(holding)

@@ -10,6 +10,7 @@ import time
 
 import redis.asyncio as aioredis
 
+from service.records.keys import DeploymentKeys
 from service.sitoo.limiter import Lane, RedisLimiter
 
 
@@ -33,7 +34,7 @@ async def _main(args: argparse.Namespace) -> None:
     redis = aioredis.Redis.from_url(args.url)
     limiter = RedisLimiter(
         redis,
-        key_prefix=args.prefix,
+        keys=DeploymentKeys(args.prefix),
         credentials=args.credentials.split(","),
         max_in_flight=args.max_in_flight,
     )

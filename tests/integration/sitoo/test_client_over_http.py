@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.idempotency import RedisIdempotencyStore
+from service.records.keys import DeploymentKeys
 from service.sandbox import FaultConfig, RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import SitooCredential, SitooSettings
 from service.sitoo import Lane, RedisLimiter, SitooClient, build_http_client, order_externalid
@@ -38,12 +39,16 @@ async def _client(
             read_timeout_s=0.5,
             call_deadline_s=20.0,
         )
-        store = RedisIdempotencyStore(redis, key_prefix=prefix, retention_s=600, lease_s=30)
+        store = RedisIdempotencyStore(
+            redis, keys=DeploymentKeys(prefix), retention_s=600, lease_s=30
+        )
         async with build_http_client(settings) as http:
             yield (
                 SitooClient(
                     http=http,
-                    limiter=RedisLimiter.from_settings(redis, settings, key_prefix=prefix),
+                    limiter=RedisLimiter.from_settings(
+                        redis, settings, keys=DeploymentKeys(prefix)
+                    ),
                     idempotency=store,
                     settings=settings,
                 ),

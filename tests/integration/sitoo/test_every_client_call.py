@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from service.idempotency import RedisIdempotencyStore
 from service.ports import SitooPort
+from service.records.keys import DeploymentKeys
 from service.sandbox import FaultConfig, RunningSandbox, SandboxConfig, serve_sandbox
 from service.sandbox.openapi import request_rules
 from service.sandbox.screening import api_template
@@ -557,11 +558,13 @@ async def world(redis: aioredis.Redis, unique: str) -> AsyncIterator[World]:
             page_size=2,
             call_deadline_s=20.0,
         )
-        store = RedisIdempotencyStore(redis, key_prefix=unique, retention_s=600, lease_s=30)
+        store = RedisIdempotencyStore(
+            redis, keys=DeploymentKeys(unique), retention_s=600, lease_s=30
+        )
         async with build_http_client(settings) as http:
             client = SitooClient(
                 http=http,
-                limiter=RedisLimiter.from_settings(redis, settings, key_prefix=unique),
+                limiter=RedisLimiter.from_settings(redis, settings, keys=DeploymentKeys(unique)),
                 idempotency=store,
                 settings=settings,
             )

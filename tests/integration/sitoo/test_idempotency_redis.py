@@ -8,13 +8,14 @@ import pytest
 import redis.asyncio as aioredis
 
 from service.idempotency import ClaimStatus, RedisIdempotencyStore
+from service.records.keys import DeploymentKeys
 from service.sitoo.errors import OperationInFlight
 
 
 def _store(redis: aioredis.Redis, unique: str, **overrides: float) -> RedisIdempotencyStore:
     options: dict[str, float] = {"retention_s": 60.0, "lease_s": 5.0, "max_wait_s": 0.3}
     options.update(overrides)
-    return RedisIdempotencyStore(redis, key_prefix=unique, **options)
+    return RedisIdempotencyStore(redis, keys=DeploymentKeys(unique), **options)
 
 
 async def test_first_claim_acquires_and_complete_records_the_result(

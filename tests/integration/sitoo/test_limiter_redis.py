@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from service.records.keys import DeploymentKeys
 from service.sitoo.limiter import Lane, RedisLimiter
 
 _WORKER = Path(__file__).with_name("limiter_worker.py")
@@ -87,7 +88,7 @@ async def test_interactive_call_overtakes_a_saturating_bulk_load(
     workers = _start_workers(
         redis_url, unique, 3, "--calls", "40", "--tasks", "4", "--hold-ms", "3"
     )
-    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    limiter = RedisLimiter(redis, keys=DeploymentKeys(unique), credentials=["api-1"])
     bulk_queue = f"{unique}:limiter:wait:bulk"
     try:
         while await redis.zcard(bulk_queue) < 6:
@@ -109,7 +110,7 @@ async def test_bulk_callers_are_served_first_come_first_served(
     redis: aioredis.Redis, unique: str
 ) -> None:
     """Within a lane, waiters are granted in arrival order."""
-    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    limiter = RedisLimiter(redis, keys=DeploymentKeys(unique), credentials=["api-1"])
     holder = await limiter.acquire(Lane.BULK)
     order: list[int] = []
 
@@ -130,7 +131,11 @@ async def test_bulk_callers_are_served_first_come_first_served(
 async def test_a_dead_holders_slot_expires(redis: aioredis.Redis, unique: str) -> None:
     """A slot never released (its process died) is free again once its lease runs out."""
     limiter = RedisLimiter(
-        redis, key_prefix=unique, credentials=["api-1"], slot_lease_s=0.3, max_block_s=0.05
+        redis,
+        keys=DeploymentKeys(unique),
+        credentials=["api-1"],
+        slot_lease_s=0.3,
+        max_block_s=0.05,
     )
     await limiter.acquire(Lane.BULK)  # never released
     assert await limiter.in_flight() == [1]
@@ -141,7 +146,7 @@ async def test_a_dead_holders_slot_expires(redis: aioredis.Redis, unique: str) -
 
 async def test_a_cancelled_waiter_leaves_the_queue(redis: aioredis.Redis, unique: str) -> None:
     """Cancelling a waiting caller removes it, so it blocks nobody behind it."""
-    limiter = RedisLimiter(redis, key_prefix=unique, credentials=["api-1"])
+    limiter = RedisLimiter(redis, keys=DeploymentKeys(unique), credentials=["api-1"])
     holder = await limiter.acquire(Lane.BULK)
     waiter = asyncio.create_task(limiter.acquire(Lane.INTERACTIVE))
     while await redis.zcard(f"{unique}:limiter:wait:interactive") == 0:
@@ -157,7 +162,11 @@ async def test_a_cancelled_waiter_leaves_the_queue(redis: aioredis.Redis, unique
 async def test_rate_cap_spaces_request_starts(redis: aioredis.Redis, unique: str) -> None:
     """With a requests-per-second cap the next start is pushed out by one interval."""
     limiter = RedisLimiter(
-        redis, key_prefix=unique, credentials=["api-1"], max_requests_per_s=4, max_in_flight=5
+        redis,
+        keys=DeploymentKeys(unique),
+        credentials=["api-1"],
+        max_requests_per_s=4,
+        max_in_flight=5,
     )
     slot = await limiter.acquire(Lane.BULK)
     seconds, micros = await redis.time()
@@ -175,7 +184,7 @@ async def test_a_reserved_credential_serves_only_the_interactive_lane(
 ) -> None:
     """Bulk work waits for the shared API user while the till's one stays free for checkouts."""
     limiter = RedisLimiter(
-        redis, key_prefix=unique, credentials=["shared", "till"], interactive_only=1
+        redis, keys=DeploymentKeys(unique), credentials=["shared", "till"], interactive_only=1
     )
     bulk = await limiter.acquire(Lane.BULK)
     assert bulk.credential == 0
@@ -198,4 +207,28 @@ async def test_a_reserved_credential_serves_only_the_interactive_lane(
 def test_every_credential_reserved_is_refused(redis: aioredis.Redis, unique: str) -> None:
     """Bulk work needs at least one API user it may use."""
     with pytest.raises(ValueError, match="at least one credential that bulk work may use"):
-        RedisLimiter(redis, key_prefix=unique, credentials=["till"], interactive_only=1)
+        RedisLimiter(redis, keys=DeploymentKeys(unique), credentials=["till"], interactive_only=1)
+
+
+async def test_a_lost_wake_up_is_made_good_by_the_recorded_grant(
+    redis: aioredis.Redis, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A grant whose wake-up push never arrives is found in the granted hash within a block."""
+    keys = DeploymentKeys(unique)
+    limiter = RedisLimiter(redis, keys=keys, credentials=["api-1"], max_block_s=0.05)
+    holder = await limiter.acquire(Lane.BULK)
+    waiter = asyncio.create_task(limiter.acquire(Lane.BULK))
+    while await redis.zcard(keys.limiter("wait_bulk")) < 1:
+        await asyncio.sleep(0.005)
+
+    async def lost(woken: object) -> None:  # the releaser dies before pushing the wake-up
+        return None
+
+    monkeypatch.setattr(limiter, "_wake", lost)
+    await limiter.release(holder)
+    assert await redis.hlen(keys.limiter("granted")) == 1
+    slot = await asyncio.wait_for(waiter, 2.0)
+    assert slot.credential == 0
+    await limiter.release(slot)
+    assert await redis.hlen(keys.limiter("granted")) == 0
+    assert await limiter.in_flight() == [0]

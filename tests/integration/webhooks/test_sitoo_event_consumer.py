@@ -7,9 +7,9 @@ from collections import Counter
 from decimal import Decimal
 
 import httpx
-from faststream.redis import RedisBroker
 
 from service.pollers.wiring import build_pollers
+from service.records.connection import broker_for
 from service.sandbox import SaleLine
 from service.settings import HttpSettings
 from service.sitoo.models import NewOrder, NewOrderItem
@@ -37,9 +37,11 @@ def _event(event_id: str, event_type: str, **data: object) -> dict[str, object]:
     return {"event_id": event_id, "event_type": event_type, "event_date": 0, "data": data}
 
 
-async def test_web_hooks_and_pollers_publish_each_change_once(redis, redis_url, unique):
+async def test_web_hooks_and_pollers_publish_each_change_once(
+    redis, redis_url, unique, redis_cluster_mode
+):
     """POS sale, pickup ready and a stock count via web hooks; the pollers then add nothing."""
-    async with build_rig(redis, unique) as rig:
+    async with build_rig(redis, unique, cluster=redis_cluster_mode) as rig:
         settings = rig.settings.model_copy(update={"http": HttpSettings(webhook_password=AUTH[1])})
         stores = {s.externalid: s.storeid for s in await rig.client.list_stores()}
         storeid = stores["STORE-1"]
@@ -81,7 +83,7 @@ async def test_web_hooks_and_pollers_publish_each_change_once(redis, redis_url, 
         ]
 
         await ensure_sitoo_event_group(redis, settings)
-        broker = RedisBroker(redis_url)
+        broker = broker_for(settings.redis, redis_url)
         register_sitoo_event_consumer(
             broker, settings, lambda: SitooEventDeps(redis=redis, sitoo=rig.client)
         )

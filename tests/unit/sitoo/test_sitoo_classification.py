@@ -140,6 +140,7 @@ def test_every_error_class_has_a_disposition_from_its_branch() -> None:
         errors.Retryable: Disposition.RETRY,
         errors.OutcomeUnknown: Disposition.RECONCILE,
         errors.Permanent: Disposition.DEAD_LETTER,
+        errors.WriteWithheld: Disposition.DEAD_LETTER,
     }
     leaves = [
         value

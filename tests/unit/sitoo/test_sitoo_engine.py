@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,14 +12,17 @@ from pydantic import SecretStr
 
 from service.idempotency import Claim, ClaimStatus
 from service.settings import SitooCredential
+from service.sitoo.caution import Caution, caution
 from service.sitoo.engine import RequestEngine
 from service.sitoo.errors import (
     BadRequest,
     BatchItemRejected,
+    ClaimNotReplicated,
     RateLimited,
     ReconciliationFailed,
     ResponseLost,
     SitooError,
+    WriteWithheld,
 )
 from service.sitoo.limiter import Lane, Slot
 from tests.unit.sitoo.fakes import InMemoryIdempotencyStore
@@ -159,3 +163,55 @@ async def test_exhausted_retries_with_a_write_unresolved_raise_reconcile(engine)
 
 async def _failing_lookup(_claim: Claim) -> int | None:
     raise RateLimited("still busy")
+
+
+async def test_look_first_finds_a_write_whose_claim_was_lost(engine) -> None:
+    """A fresh claim under LOOK_FIRST looks up first: the write an earlier run made is found."""
+    runner, _ = engine
+    script = Script()
+    script.applied = 1  # made by a run whose claim a failover lost
+    with caution(Caution.LOOK_FIRST):
+        assert await _run(runner, script) == 42
+    assert (script.writes, script.lookups) == (0, 1)
+
+
+async def test_look_first_writes_once_when_nothing_is_found(engine) -> None:
+    """Nothing found: the write is made, once, after the look-up."""
+    runner, _ = engine
+    script = Script()
+    with caution(Caution.LOOK_FIRST):
+        assert await _run(runner, script) == 42
+    assert (script.writes, script.lookups, script.applied) == (1, 1, 1)
+
+
+async def test_look_only_records_what_it_finds_and_sends_nothing_else(engine) -> None:
+    """LOOK_ONLY: a found write is the result; a missing one is withheld, never sent."""
+    runner, store = engine
+    found = Script()
+    found.applied = 1
+    missing = Script()
+    with caution(Caution.LOOK_ONLY):
+        assert await _run(runner, found, key="found") == 42
+        with pytest.raises(WriteWithheld):
+            await _run(runner, missing, key="missing")
+    assert (found.writes, missing.writes, missing.lookups) == (0, 0, 1)
+    assert (await store.claim("found")).status is ClaimStatus.DONE
+    assert (await store.claim("missing")).status is ClaimStatus.ACQUIRED  # released, not lost
+
+
+async def test_unacknowledged_claim_sends_nothing_and_releases(engine) -> None:
+    """A claim too few replicas hold: ClaimNotReplicated, no look-up, no write, claim free."""
+    runner, store = engine
+    script = Script()
+    original = store.claim
+
+    async def unacknowledged(op_key: str) -> Claim:
+        return dataclasses.replace(await original(op_key), acknowledged=False)
+
+    store.claim = unacknowledged  # type: ignore[method-assign]
+    with pytest.raises(ClaimNotReplicated):
+        await _run(runner, script)
+    store.claim = original  # type: ignore[method-assign]
+    assert (script.writes, script.lookups) == (0, 0)
+    assert await _run(runner, script) == 42
+    assert script.writes == 1

@@ -1,0 +1,1 @@
+"""Exactly-once bookkeeping: key names, leases, claims, settled results, append-once writes."""
