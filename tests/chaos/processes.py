@@ -155,6 +155,8 @@ class RedisClusterServers:
             self.bus_ports = [free_port() for _ in range(self.masters)]
         for port in self.ports:
             await self._start_node(port)
+        # `--cluster create` gives up at once on a node that is not listening yet.
+        await self._wait_listening()
         if first:
             cli = await asyncio.create_subprocess_exec(
                 "redis-cli",
@@ -166,8 +168,24 @@ class RedisClusterServers:
                 "--cluster-yes",
                 stdout=asyncio.subprocess.DEVNULL,
             )
-            await cli.wait()
+            if await cli.wait() != 0:
+                raise RuntimeError(f"redis-cli --cluster create failed on ports {self.ports}")
         await self._wait_ok()
+
+    async def _wait_listening(self) -> None:
+        async with asyncio.timeout(START_TIMEOUT_S):
+            for port in self.ports:
+                client = aioredis.Redis(port=port)
+                try:
+                    while True:
+                        try:
+                            if await client.ping():
+                                break
+                        except (RedisError, OSError):
+                            pass
+                        await asyncio.sleep(_POLL_S)
+                finally:
+                    await client.aclose()
 
     async def _start_node(self, port: int) -> None:
         executable, origin = redis_executable()
