@@ -363,8 +363,8 @@ class RequestEngine:
         return await self._retrying().on(_write_backoff(state))(attempt)
 
 
-def _write_backoff(state: _WriteState) -> Callable[[Exception], bool | float]:
-    def decide(exc: Exception) -> bool | float:
+def _write_backoff(state: _WriteState) -> Callable[[BaseException], bool | float]:
+    def decide(exc: BaseException) -> bool | float:
         decision = backoff(exc)
         if decision is not False and isinstance(exc, OutcomeUnknown):
             state.unknown = True

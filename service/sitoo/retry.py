@@ -8,7 +8,7 @@ from service.sitoo.errors import NotApplied, OutcomeUnknown, Retryable
 MAX_RETRY_AFTER_S = 30.0
 
 
-def backoff(exc: Exception) -> bool | float:
+def backoff(exc: BaseException) -> bool | float:
     """stamina's ``on=`` hook: retry retryable and unknown outcomes; Retry-After wins.
 
     An unknown outcome is only retried by callers that either repeat an idempotent

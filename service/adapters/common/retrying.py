@@ -35,14 +35,14 @@ MAX_RETRY_AFTER_S = 30.0
 log = structlog.get_logger(__name__)
 
 
-def backoff(exc: Exception) -> bool | float:
+def backoff(exc: BaseException) -> bool | float:
     """stamina's ``on=`` hook for requests that did not apply: Retry-After wins (capped)."""
     if isinstance(exc, NotApplied) and exc.retry_after is not None:
         return min(exc.retry_after, MAX_RETRY_AFTER_S)
     return isinstance(exc, Retryable)
 
 
-def backoff_repeatable(exc: Exception) -> bool | float:
+def backoff_repeatable(exc: BaseException) -> bool | float:
     """The same, and unknown outcomes too: for writes that are harmless to repeat."""
     return True if isinstance(exc, OutcomeUnknown) else backoff(exc)
 
