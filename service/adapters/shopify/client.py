@@ -46,6 +46,12 @@ class ShopifyClient(InventoryCalls, OrderCalls, GiftCardCalls):
         """The request engine (its budget and spent cost are useful to metrics)."""
         return self._engine
 
+    async def granted_scopes(self) -> frozenset[str]:
+        """The access scopes the app's token was granted."""
+        data = await self._engine.query(queries.APP_SCOPES, {})
+        installation = data.get("currentAppInstallation") or {}
+        return frozenset(s["handle"] for s in installation.get("accessScopes") or [])
+
     async def shop(self) -> Shop:
         """The shop the token opens (a cheap check that token and address are right)."""
         data = await self._engine.query(queries.SHOP, {})

@@ -167,6 +167,7 @@ class OrderTransaction(ShopifyModel):
     amount: Money
     receipt: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime | None = None
+    parent_id: str | None = None  # a refund's: the payment it gives money back to
 
     @property
     def gift_card_id(self) -> str | None:
@@ -237,6 +238,7 @@ class Refund(ShopifyModel):
     note: str | None
     total: Money
     lines: tuple[RefundLine, ...] = ()
+    transactions: tuple[OrderTransaction, ...] = ()
 
 
 class GiftCard(ShopifyModel):

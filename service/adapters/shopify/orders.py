@@ -144,6 +144,18 @@ def _refund(raw: Any) -> Refund:  # noqa: ANN401 - raw JSON
             )
             for line in nodes(raw.get("refundLineItems"))
         ),
+        transactions=tuple(
+            OrderTransaction(
+                id=t["id"],
+                kind=t["kind"],
+                status=t["status"],
+                gateway=t.get("gateway"),
+                amount=money(t["amountSet"]),
+                created_at=t.get("createdAt"),
+                parent_id=(t.get("parentTransaction") or {}).get("id"),
+            )
+            for t in nodes(raw.get("transactions"))
+        ),
     )
 
 
@@ -191,7 +203,7 @@ class OrderCalls(ShopifyCalls):
         )
 
     async def order_refunds(self, order_id: str) -> list[Refund]:
-        """The order's refunds (newest five) with their lines."""
+        """The order's refunds (five at most, see docs/shopify.md) with their lines."""
         data = await self._engine.query(queries.ORDER_REFUNDS, {"id": order_id})
         raw = data.get("order") or {}
         return [parsed(_refund, r, what="refunds") for r in raw.get("refunds") or []]

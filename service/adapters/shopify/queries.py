@@ -57,6 +57,13 @@ SHOP = Operation(
     "Shop", "query Shop { shop { name myshopifyDomain currencyCode } }", mutation=False, cost=1
 )
 
+APP_SCOPES = Operation(
+    "AppScopes",
+    "query AppScopes { currentAppInstallation { accessScopes { handle } } }",
+    mutation=False,
+    cost=11,
+)
+
 LOCATIONS = Operation(
     "Locations",
     """query Locations($first: Int!, $after: String) {
@@ -188,11 +195,18 @@ ORDER_REFUNDS = Operation(
       refundLineItems(first: 20) {
         nodes { quantity restockType lineItem { id sku } location { id } }
       }
+      transactions(first: 3) {
+        nodes {
+          id kind status gateway createdAt
+          amountSet { shopMoney { amount currencyCode } }
+          parentTransaction { id }
+        }
+      }
     }
   }
 }""",
     mutation=False,
-    cost=326,
+    cost=396,
 )
 
 FULFILLMENT_ORDER = Operation(

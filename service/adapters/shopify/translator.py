@@ -3,7 +3,9 @@
 Order topics name an order; the order is read from the Admin API and translated from
 its current state (:func:`~service.adapters.shopify.translation.order_events`), so a web
 hook that arrives late, twice or out of order says the same as the reconciliation
-poller. ``inventory_levels/update`` becomes ``stock.set`` only for locations whose stock
+poller. A placed order's gift-card payments with a card that mirrors a Sitoo card come
+with it as ``giftcard.redeem`` (:mod:`~service.adapters.shopify.giftcard_payments`).
+``inventory_levels/update`` becomes ``stock.set`` only for locations whose stock
 Shopify masters: levels at Sitoo-mastered locations are the service's own writes coming
 back, and are not echoed.
 """
@@ -18,6 +20,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from service.adapters.common.errors import ReadInterrupted
 from service.adapters.common.translating import RawDelivery, Translated, Untranslatable
+from service.adapters.shopify.giftcard_payments import giftcard_payments, giftcard_redeems
+from service.adapters.shopify.giftcard_refunds import giftcard_refund_events, refund_card_ids
+from service.adapters.shopify.refund_translation import may_have_refunds, refund_events
 from service.adapters.shopify.translation import (
     LevelChange,
     NotTranslatable,
@@ -29,16 +34,26 @@ from service.adapters.shopify.translation import (
 from service.contracts.sanity import InsaneInput, load_json
 
 if TYPE_CHECKING:
-    from service.adapters.shopify.models import Order
+    from service.adapters.common.emitting import CanonicalEvent
+    from service.adapters.shopify.models import Order, Refund
     from service.settings_shopify import ShopifySettings
 
 ORDER_TOPICS = frozenset(
     {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
 )
 INVENTORY_TOPIC = "inventory_levels/update"
+REFUND_TOPIC = "refunds/create"
 # Topics a subscription may carry that say nothing the order topics do not.
 QUIET_TOPICS = frozenset({"fulfillment_orders/order_routing_complete", "app/uninstalled"})
 _TIME: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+class MirroredCards(Protocol):
+    """Which Shopify gift cards mirror a Sitoo card."""
+
+    async def sitoo_cards(self, giftcard_ids: list[str]) -> dict[str, str]:
+        """The Sitoo card number per Shopify card id that is a mirror."""
+        ...
 
 
 class ShopifyReads(Protocol):
@@ -50,6 +65,10 @@ class ShopifyReads(Protocol):
 
     async def inventory_item_sku(self, inventory_item_id: str) -> tuple[bool, str | None]:
         """Whether the item exists, and its SKU."""
+        ...
+
+    async def order_refunds(self, order_id: str) -> list[Refund]:
+        """The order's refunds with their lines."""
         ...
 
 
@@ -113,8 +132,10 @@ class ShopifyTranslator:
         *,
         placement_window: timedelta | None = None,
         clock: Callable[[], datetime] = _now,
+        mirrors: MirroredCards | None = None,
     ) -> None:
         self._shopify = shopify
+        self._mirrors = mirrors
         self._settings = settings
         self._window = placement_window
         self._clock = clock
@@ -124,6 +145,14 @@ class ShopifyTranslator:
         try:
             if delivery.topic in ORDER_TOPICS:
                 return await self._order(_document(delivery.body))
+            if delivery.topic == REFUND_TOPIC:
+                # The refund names its order; the order's refunds as read now say the rest.
+                document = _document(delivery.body)
+                wrapped = document.get("refund")  # as the REST API answers it
+                if isinstance(wrapped, dict):
+                    document = wrapped
+                order_id = _id(document.get("order_id"), "order")
+                return await self._order({"id": order_id}, refunded=True)
             if delivery.topic == INVENTORY_TOPIC:
                 return await self._level(level_change(_document(delivery.body)))
         except NotTranslatable as exc:
@@ -139,7 +168,7 @@ class ShopifyTranslator:
         except NotTranslatable as exc:
             return Untranslatable(str(exc))
 
-    async def _order(self, document: dict[str, Any]) -> Translated:
+    async def _order(self, document: dict[str, Any], *, refunded: bool = False) -> Translated:
         wrapped = document.get("order")  # a REST resource as the REST API answers it
         if isinstance(wrapped, dict):
             document = wrapped
@@ -148,12 +177,38 @@ class ShopifyTranslator:
         if order is None:
             raise NotTranslatable(f"order {number} is not in Shopify")
         place = self._window is None or self._clock() - order.created_at <= self._window
+        refunds = await self._refunds(order, refunded=refunded)
         try:
             found = order_events(order, self._settings, place=place)
         except NotYetRouted as exc:
             # Fulfillment orders follow the order within moments: read it again later.
             raise ReadInterrupted(str(exc)) from None
-        return Translated(found.events, note=found.note)
+        return await self._with_redeems(order, Translated(found.events + refunds, note=found.note))
+
+    async def _refunds(self, order: Order, *, refunded: bool) -> tuple[CanonicalEvent, ...]:
+        if not refunded and not may_have_refunds(order):
+            return ()
+        # Like placements, refunds older than the window are not sent again: the marks that
+        # keep an event from being appended twice are gone by then.
+        since = None if self._window is None else self._clock() - self._window
+        found = await self._shopify.order_refunds(order.id)
+        events = refund_events(order, found, self._settings, since=since)
+        card_ids = refund_card_ids(order)
+        if not card_ids or self._mirrors is None:
+            return events
+        cards = await self._mirrors.sitoo_cards(card_ids)
+        return events + giftcard_refund_events(order, found, cards, since=since)
+
+    async def _with_redeems(self, order: Order, translated: Translated) -> Translated:
+        """Add the redemptions of mirrored gift cards; they go with the order's placement."""
+        payments = giftcard_payments(order)
+        if not payments or all(e.envelope.type != "order.placed" for e in translated.events):
+            return translated
+        ids = [p.gift_card_id for p in payments if p.gift_card_id is not None]
+        cards = await self._mirrors.sitoo_cards(ids) if self._mirrors is not None else {}
+        redeems = giftcard_redeems(order, cards)
+        note = "; ".join(n for n in (translated.note, redeems.note) if n)
+        return Translated((*translated.events, *redeems.events), note=note)
 
     async def _level(self, change: LevelChange) -> Translated:
         mapping = self._settings.location(change.location_id)

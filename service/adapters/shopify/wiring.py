@@ -24,16 +24,22 @@ from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
     ensure_raw_group,
+    raw_stream_of,
     register_translating_consumer,
 )
 from service.adapters.shopify.client import ShopifyClient
+from service.adapters.shopify.errors import WebshopError
+from service.adapters.shopify.giftcard_mirroring import GiftCardMirroring
+from service.adapters.shopify.giftcard_mirrors import GiftCardMirrors
 from service.adapters.shopify.locations import location_map_problem
 from service.adapters.shopify.reconcile import ShopifyLevelsReconciler, ShopifyOrdersReconciler
+from service.adapters.shopify.store_cancellation import StoreCancellations
 from service.adapters.shopify.translator import ShopifyTranslator
 from service.adapters.shopify.transport import build_http_client
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
 from service.adapters.shopify.writer import ShopifyWriter
-from service.consumers.wiring import dead_letter_store, inbound_streams
+from service.brokers.redis.wiring import inbound_streams
+from service.deadletter_sources import dead_letter_store
 from service.pollers.cursors import FencedCursors
 from service.pollers.wiring import runner_for
 from service.records.keys import DeploymentKeys
@@ -64,18 +70,7 @@ def enabled(settings: Settings) -> bool:
 
 def raw_stream(settings: Settings) -> RawStream:
     """The stream Shopify's deliveries are stored in, and how it is consumed."""
-    names = stream_names(settings)
-    stream = names.webshop_webhooks[WEBSHOP]
-    streams = settings.streams
-    return RawStream(
-        webshop=WEBSHOP,
-        stream=stream,
-        dead_letters=names.dead_letters(stream),
-        group=streams.group,
-        consumer=streams.consumer,
-        reclaim_idle_ms=streams.reclaim_idle_ms,
-        max_deliveries=streams.max_deliveries,
-    )
+    return raw_stream_of(settings, WEBSHOP)
 
 
 def _dedupe_ms(settings: Settings) -> int:
@@ -134,6 +129,33 @@ async def check_locations(settings: Settings, sitoo: SitooClient) -> None:
         raise ConfigurationError(problem)  # `run` reports it in one line
 
 
+# What mirroring needs: read and make cards, credit and debit them, search their transactions.
+MIRROR_SCOPES = ("read_gift_cards", "write_gift_cards", "read_gift_card_transactions")
+_SCOPE_CHECK_S = 15.0
+
+
+async def check_scopes(settings: Settings, client: ShopifyClient) -> None:
+    """Refuse to start, in one line, when mirroring is on and the app lacks a scope for it.
+
+    Only Shopify's answer refuses: an unreachable shop is logged and left to the writer,
+    which retries, so an outage at start does not keep the service down.
+    """
+    if not settings.shopify.mirror_giftcards:
+        return
+    try:
+        async with asyncio.timeout(_SCOPE_CHECK_S):
+            granted = await client.granted_scopes()
+    except (WebshopError, TimeoutError) as exc:
+        log.warning("shopify.scopes_unchecked", error=str(exc)[:200] or type(exc).__name__)
+        return
+    missing = [scope for scope in MIRROR_SCOPES if scope not in granted]
+    if missing:
+        raise ConfigurationError(
+            "SITOO_SYNC_SHOPIFY__MIRROR_GIFTCARDS: the app lacks the access scope "
+            + ", ".join(missing)
+        )
+
+
 async def open_shopify(
     settings: Settings,
     redis: aioredis.Redis,
@@ -149,8 +171,10 @@ async def open_shopify(
     http = build_http_client(settings.shopify, transport)
     closers.push_async_callback(http.aclose)
     client = ShopifyClient(http=http, settings=settings.shopify)
+    await check_scopes(settings, client)
     raw = raw_stream(settings)
     await ensure_raw_group(redis, raw)
+    mirrors = GiftCardMirrors(redis, keys=keys)
     appender = EventAppender(
         redis,
         inbound_streams(settings),
@@ -169,7 +193,23 @@ async def open_shopify(
             reclaim_idle_ms=settings.streams.reclaim_idle_ms,
             max_deliveries=settings.streams.max_deliveries,
         ),
-        ShopifyWriter(client, settings.shopify, redis, keys=keys),
+        ShopifyWriter(
+            client,
+            settings.shopify,
+            redis,
+            keys=keys,
+            cancellations=StoreCancellations(
+                client,
+                redis,
+                keys=keys,
+                action=settings.shopify.store_cancellation,
+                lease_ms=settings.streams.reclaim_idle_ms,
+            ),
+            mirroring=GiftCardMirroring(client, mirrors, claim_ms=settings.streams.reclaim_idle_ms)
+            if settings.shopify.mirror_giftcards
+            else None,
+            write_lease_ms=settings.streams.reclaim_idle_ms,
+        ),
         snapshot=FirstSnapshot(
             keys.webshop_snapshot_due(WEBSHOP), lambda: last_published_levels(redis, keys)
         ),
@@ -213,6 +253,7 @@ async def open_shopify(
                 settings.shopify,
                 # Inside the life of the marks that keep an event from being appended twice.
                 placement_window=timedelta(days=settings.idempotency.retention_days * 0.9),
+                mirrors=mirrors,
             ),
             appender=appender,
             dead_letters=dead_letter_store(redis, settings),

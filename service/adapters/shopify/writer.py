@@ -4,13 +4,20 @@
   absolute ``available`` at that location. A batch is coalesced (per location and SKU
   the highest ``version`` wins), compared with Shopify's current levels (equal ones are
   not written) and sent as ``inventorySetQuantities`` calls of up to 250 quantities, each
-  with an ``@idempotent`` key derived from the events. The version written last is
-  recorded per location and SKU, so an older level redelivered late is never written over
-  a newer one. Shopify echoes the write as ``inventory_levels/update``; the translator
-  ignores levels of Sitoo-mastered locations, so nothing loops.
+  with an ``@idempotent`` key derived from the events and ``changeFromQuantity`` set to
+  the level read. Each level is written under its record in
+  :mod:`~service.records.levels` (the newest version wins, one replica at a time), so an
+  older level redelivered late, or taken over from a killed replica while a newer one is
+  being written, is never written over a newer one. Shopify echoes the write as
+  ``inventory_levels/update``; the translator ignores levels of Sitoo-mastered locations,
+  so nothing loops.
 * ``order.pickup_ready`` / ``order.picked_up`` of an order this adapter placed
   (``webshop_order_id`` ``shopify-…``): its pick-up fulfillment orders are prepared for
   pick-up / fulfilled through the client's write-once calls, then recorded as done.
+* ``order.cancelled`` (cancelled in a store): see
+  :mod:`~service.adapters.shopify.store_cancellation`.
+* ``giftcard.balance_changed``, with mirroring on: the card's Shopify mirror is created
+  or its balance made Sitoo's (:mod:`~service.adapters.shopify.giftcard_mirroring`).
 """
 
 from __future__ import annotations
@@ -25,13 +32,19 @@ import structlog
 
 from service.adapters.common.errors import WebshopError
 from service.adapters.common.outbound import Applied, OutboundEntry
+from service.adapters.shopify.giftcard_mirroring import BALANCE_EVENT, MirrorBusy, MirrorRefused
 from service.adapters.shopify.models import QuantityChange
+from service.adapters.shopify.store_cancellation import STORE_CANCELLED_EVENT, StoreCancellations
 from service.adapters.shopify.translation import order_gid
+from service.adapters.shopify.write_once import DONE_TTL_S, settle_failure, write_once
+from service.records.levels import WrittenLevels
+from service.records.steps import WrittenSteps
 from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.adapters.shopify.giftcard_mirroring import GiftCardMirroring
     from service.adapters.shopify.models import (
         InventorySetResult,
         Order,
@@ -43,7 +56,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 PICKUP_EVENTS = frozenset({"order.pickup_ready", "order.picked_up"})
 _OPEN_STATUSES = frozenset({"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"})
-_DONE_TTL_S = 90 * 86_400
 
 
 class ShopifyWrites(Protocol):
@@ -102,10 +114,21 @@ class ShopifyWriter:
         redis: aioredis.Redis,
         *,
         keys: DeploymentKeys,
+        cancellations: StoreCancellations | None = None,
+        mirroring: GiftCardMirroring | None = None,
+        write_lease_ms: int = 180_000,
     ) -> None:
         self._shopify = shopify
+        self._cancellations = cancellations
+        self._mirroring = mirroring
         self._redis = redis
         self._keys = keys
+        self._written = WrittenLevels(
+            redis, keys=keys, webshop="shopify", lease_ms=write_lease_ms, retention_s=DONE_TTL_S
+        )
+        self._steps = WrittenSteps(
+            redis, keys=keys, webshop="shopify", lease_ms=write_lease_ms, retention_s=DONE_TTL_S
+        )
         self._locations: dict[int, list[str]] = {}
         for location, mapping in settings.locations.items():
             if mapping.stock_master == "sitoo":
@@ -128,6 +151,10 @@ class ShopifyWriter:
                 outcome.done.add(entry.entry_id)
             elif envelope.type in PICKUP_EVENTS:
                 await self._pickup(entry, outcome)
+            elif envelope.type == STORE_CANCELLED_EVENT and self._cancellations is not None:
+                await self._cancellations.apply(entry, outcome)
+            elif envelope.type == BALANCE_EVENT and self._mirroring is not None:
+                await self._mirror(entry, self._mirroring, outcome)
             else:
                 outcome.done.add(entry.entry_id)
         if levels:
@@ -151,18 +178,24 @@ class ShopifyWriter:
         ]
 
     async def _write_levels(self, levels: list[_Level], outcome: Applied) -> None:
-        newest: dict[tuple[str, str], _Level] = {}
+        newest: dict[str, _Level] = {}
         for level in levels:
-            key = (level.location_id, level.sku)
-            if key not in newest or level.version > newest[key].version:
-                newest[key] = level
-        written = await self._recorded_versions(list(newest))
-        pending = [level for key, level in newest.items() if written.get(key, 0) < level.version]
+            place = f"stock:{level.location_id}:{level.sku}"
+            if place not in newest or level.version > newest[place].version:
+                newest[place] = level
+        held = await self._written.take({place: level.version for place, level in newest.items()})
+        # A level whose older version another replica is writing now: the entries that
+        # carry it come again once that write has ended.
+        later = {e.entry_id for e in levels if f"stock:{e.location_id}:{e.sku}" in held.busy}
+        outcome.retry.update(later)
+        outcome.done.difference_update(later)
+        pending = [newest[place] for place in held.go]
         if not pending:
             return
         try:
             await self._set_levels(pending)
         except WebshopError as exc:
+            await self._written.release(held, held.go)
             ids = {level.entry_id for level in levels}
             if exc.disposition is Disposition.DEAD_LETTER:
                 outcome.failed.update({i: f"{type(exc).__name__}: {exc}" for i in ids})
@@ -170,7 +203,12 @@ class ShopifyWriter:
                 outcome.retry.update(ids)
             outcome.done.difference_update(ids)
             return
-        await self._record_versions(pending)
+        except Exception:
+            # Anything else (Redis away, a bug): hand the levels back rather than leave them
+            # held until the lease runs out; the shared writer retries the batch.
+            await self._written.release(held, held.go)
+            raise
+        await self._written.written(held, held.go)
 
     async def _set_levels(self, pending: list[_Level]) -> None:
         variants = await self._shopify.variants_by_sku({level.sku for level in pending})
@@ -192,10 +230,15 @@ class ShopifyWriter:
                     await self._shopify.activate_inventory(item, location)
                 elif now.get("available") == level.available:
                     continue  # already right: no write, no echo
-                changes.append(QuantityChange(item, location, level.available, None))
+                # Compared with what was read: a write that lands between the read and this
+                # one (a replica whose lease on the level ran out) refuses it, never overwrites.
+                was = None if now is None else now.get("available")
+                changes.append(QuantityChange(item, location, level.available, was))
         if not changes:
             return
-        targets = (f"{c.inventory_item_id}@{c.location_id}={c.quantity}" for c in changes)
+        targets = (
+            f"{c.inventory_item_id}@{c.location_id}:{c.change_from}={c.quantity}" for c in changes
+        )
         material = "\n".join(sorted(targets))
         material += "\n" + "\n".join(sorted({level.event_id for level in pending}))
         key = hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
@@ -203,22 +246,23 @@ class ShopifyWriter:
         self.quantities_written += len(changes)
         self.mutations += len(results)
 
-    def _version_key(self, location_id: str, sku: str) -> str:
-        return self._keys.webshop_written("shopify", f"stock:{location_id}:{sku}")
-
-    async def _recorded_versions(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        values = await self._redis.mget([self._version_key(*pair) for pair in pairs])
-        return {
-            pair: int(value) for pair, value in zip(pairs, values, strict=True) if value is not None
-        }
-
-    async def _record_versions(self, levels: list[_Level]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for level in levels:
-                pipe.set(
-                    self._version_key(level.location_id, level.sku), level.version, ex=_DONE_TTL_S
-                )
-            await pipe.execute()
+    async def _mirror(
+        self, entry: OutboundEntry, mirroring: GiftCardMirroring, outcome: Applied
+    ) -> None:
+        assert entry.envelope is not None  # noqa: S101 - checked by the caller
+        try:
+            done = await mirroring.apply(entry.envelope)
+        except MirrorRefused as exc:
+            outcome.failed[entry.entry_id] = str(exc)
+            return
+        except MirrorBusy:
+            outcome.retry.add(entry.entry_id)
+            return
+        except WebshopError as exc:
+            settle_failure(exc, entry.entry_id, outcome)
+            return
+        log.info("shopify_writer.giftcard", event_id=entry.envelope.event_id, done=done)
+        outcome.done.add(entry.entry_id)
 
     async def _pickup(self, entry: OutboundEntry, outcome: Applied) -> None:
         assert entry.envelope is not None  # noqa: S101 - checked by the caller
@@ -228,23 +272,13 @@ class ShopifyWriter:
         if order_id is None:
             outcome.done.add(entry.entry_id)  # an order of another channel
             return
-        done_key = self._keys.webshop_written("shopify", f"{kind}:{order_id}")
-        if await self._redis.exists(done_key):
-            outcome.done.add(entry.entry_id)
-            return
-        try:
-            result = await self._pickup_write(kind, order_id)
-        except WebshopError as exc:
-            if exc.disposition is Disposition.DEAD_LETTER:
-                outcome.failed[entry.entry_id] = f"{type(exc).__name__}: {exc}"
-            else:
-                outcome.retry.add(entry.entry_id)
-            return
-        if result is not None:
-            outcome.failed[entry.entry_id] = result
-            return
-        await self._redis.set(done_key, "1", ex=_DONE_TTL_S)
-        outcome.done.add(entry.entry_id)
+        await write_once(
+            self._steps,
+            f"{kind}:{order_id}",
+            entry.entry_id,
+            outcome,
+            lambda: self._pickup_write(kind, order_id),
+        )
 
     async def _pickup_write(self, kind: str, order_id: str) -> str | None:
         """Prepare or fulfil the order's pick-up fulfillment orders; a reason when impossible."""

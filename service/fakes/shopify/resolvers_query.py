@@ -90,6 +90,17 @@ def shop_view(info: GraphQLResolveInfo) -> dict[str, Any]:
     }
 
 
+def current_app_installation(info: GraphQLResolveInfo) -> dict[str, Any]:
+    """The calling app's installation: the scopes its token was granted (needs none)."""
+    return {
+        "__typename": "AppInstallation",
+        "id": gid("AppInstallation", 1),
+        "accessScopes": [
+            {"handle": scope, "description": scope} for scope in sorted(context(info).scopes)
+        ],
+    }
+
+
 def public_api_versions(info: GraphQLResolveInfo) -> list[dict[str, Any]]:
     """The versions the fake serves."""
     return [

@@ -14,6 +14,7 @@ from service.fakes.shopify import (
 
 ROOT: dict[str, Any] = {
     "shop": resolvers_query.shop_view,
+    "currentAppInstallation": resolvers_query.current_app_installation,
     "publicApiVersions": resolvers_query.public_api_versions,
     "node": resolvers_query.node,
     "nodes": resolvers_query.nodes,

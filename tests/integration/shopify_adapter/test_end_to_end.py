@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from service.adapters.common.intake import hmac_sha256_base64
 from service.adapters.shopify import ShopifyClient, build_http_client
-from service.consumers.wiring import dead_letter_store
+from service.deadletter_sources import dead_letter_store
 from service.deadletters import DeadLetterFilter
 from service.fakes.shopify import FaultConfig, WebhookConfig
 from tests.integration.shopify_adapter.conftest import (
@@ -302,3 +302,66 @@ async def test_signed_bad_bodies_are_200_then_dead_lettered(stack: Stack, redis,
 
     [found] = await eventually(parked)
     assert found.startswith(reason)
+
+
+async def test_refunds_are_recorded_in_sitoo_and_a_complete_one_cancels(stack: Stack):
+    """A partial refund (refunds/create, doubled and reordered) is recorded on the Sitoo order,
+    which stays open; the refund of what was left cancels it. Each once."""
+    answer = await stack.admin.post(
+        "/orders",
+        json={
+            "order": {"line_items": [{"sku": "SKU-0008", "quantity": 2, "price": "100.00"}]},
+            "pickup_location_id": STOCKHOLM,
+        },
+    )
+    answer.raise_for_status()
+    number = int(answer.json()["order"]["id"])
+    line = int(answer.json()["order"]["line_items"][0]["id"])
+    [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"))
+
+    async def refund(note: str) -> str:
+        made = await stack.admin.post(
+            f"/orders/{number}/refunds",
+            json={"lines": [{"line_item_id": line, "quantity": 1}], "restock": True, "note": note},
+        )
+        made.raise_for_status()
+        return f"refund-{made.json()['id']}"
+
+    first = await refund("too small")
+
+    def recorded() -> dict[str, str]:
+        return stack.sandbox.sandbox.orders.get(order.orderid).additionaldata
+
+    await eventually(lambda: first in recorded())
+    assert recorded()[first] == "100.00 SEK; 1 x SKU-0008; too small"
+    await _settle(stack)
+    assert stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 0
+    second = await refund("the other one too")
+    await eventually(lambda: stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 20)
+    assert second in recorded()
+    await _settle(stack)
+    assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1
+    sent = [d for d in stack.shopify.shop.webhooks.deliveries if d.topic == "refunds/create"]
+    assert len({d.event_id for d in sent}) == 2
+    assert {d.state for d in sent} == {"delivered"}  # signed, and accepted by the service
+    cancels = [
+        e
+        for e in stack.sandbox.sandbox.ledger.entries()
+        if e.kind == "order.update" and e.detail.get("orderstateid") == 20
+    ]
+    assert len([e for e in cancels if e.detail.get("orderid") == order.orderid]) == 1
+
+
+async def test_an_order_cancelled_in_the_store_is_tagged_in_shopify_once(stack: Stack):
+    """The default STORE_CANCELLATION (tag): staff cancel, the Shopify order is tagged once and
+    stays open; the tag's orders/updated does not come back as a change in Sitoo."""
+    number = await _place(stack, "SKU-0009")
+    [order] = await eventually(lambda: _sitoo_orders(stack, f"shopify-{number}"))
+    stack.sandbox.sandbox.staff.cancel(order.orderid)
+    shopify_order = stack.shopify.shop.orders.orders[number]
+    await eventually(lambda: shopify_order.tags == ["sitoo-cancelled-in-store"])
+    await _settle(stack)
+    assert len(_ledger(stack, "order.tags_add")) == 1
+    assert shopify_order.cancelled_at is None
+    assert stack.sandbox.sandbox.orders.get(order.orderid).orderstateid == 20
+    assert len(_sitoo_orders(stack, f"shopify-{number}")) == 1

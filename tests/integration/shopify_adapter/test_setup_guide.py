@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import subprocess
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -21,16 +22,18 @@ from starlette.applications import Starlette
 
 from service.adapters.common.intake import IntakeConfig, webshop_webhook_route
 from service.adapters.shopify.locations import location_map_problem
-from service.adapters.shopify.translator import INVENTORY_TOPIC, ORDER_TOPICS
+from service.adapters.shopify.translator import INVENTORY_TOPIC, ORDER_TOPICS, REFUND_TOPIC
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
 from service.adapters.shopify.wiring import WEBHOOK_PATH
+from service.contracts.orders import OrderRefunded, RefundedLine
 from service.fakes.shopify import FakeShopifyConfig, serve_fake_shopify
 from service.fakes.shopify.schema import schema_for
 from service.records.keys import DeploymentKeys
 from service.sandbox import SandboxConfig
 from service.sandbox.sandbox import Sandbox
-from service.settings import load_settings
+from service.settings import ConfigurationError, load_settings
 from service.settings_shopify import LocationMapping
+from service.usecases.refunds import REFUND_KEY_PREFIX, refund_record
 from tests.integration.shopify_adapter.guide import (
     app_configuration,
     documented_scopes,
@@ -42,12 +45,14 @@ from tests.integration.shopify_adapter.guide import (
 def test_the_app_configuration_subscribes_what_the_adapter_translates():
     """Topics: each one is translated; the address is the adapter's path."""
     topics = documented_topics()
-    assert set(topics) <= ORDER_TOPICS | {INVENTORY_TOPIC}
+    assert set(topics) <= ORDER_TOPICS | {INVENTORY_TOPIC, REFUND_TOPIC}
     assert {"orders/create", "orders/cancelled", INVENTORY_TOPIC} <= set(topics)
     webhooks = app_configuration()["webhooks"]
     assert isinstance(webhooks, dict)
     assert all(s["uri"].endswith(WEBHOOK_PATH) for s in webhooks["subscriptions"])
-    assert "write_orders" not in documented_scopes()  # no more than needed
+    # write_orders only for a store cancellation (tag, by default, or cancel); no write_products.
+    assert "write_orders" in documented_scopes()
+    assert "write_products" not in documented_scopes()
 
 
 async def test_the_subscription_mutation_subscribes_each_topic():
@@ -104,7 +109,7 @@ def test_the_documented_settings_load_and_pass_the_start_up_check(monkeypatch):
 
 def test_the_documented_refusal_is_the_one_printed():
     """The one line `run` prints for the refusal shown in the guide: the check's own text."""
-    [block] = guide_blocks("text")
+    [block] = [b for b in guide_blocks("text") if "LOCATIONS" in b.text]
     demo = Sandbox(SandboxConfig(seed="demo"))
     mapping = {"70000000002": LocationMapping(store_id=9, warehouse_id=2, stock_master="sitoo")}
     found = location_map_problem(
@@ -157,3 +162,26 @@ async def test_the_check_delivery_is_stored_then_a_repeat(redis, unique, secret)
     assert answers == [{"outcome": "stored"}, {"outcome": "repeat"}]
     [(_, fields)] = await redis.xrange(config.stream)
     assert json.loads(fields[b"body"]) == {"id": 1, "name": "#TEST"}
+
+
+def test_the_documented_store_cancellation_refusal_is_the_one_printed(monkeypatch):
+    """A value other than cancel, tag or ignore: the one line the guide shows."""
+    [block] = [b for b in guide_blocks("text") if "STORE_CANCELLATION" in b.text]
+    monkeypatch.setenv("SITOO_SYNC_SHOPIFY__STORE_CANCELLATION", "delete")
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings()
+    assert "configuration error: " + str(refused.value) == block.text.strip()
+
+
+def test_the_documented_refund_record_is_what_is_written():
+    """The additionaldata entry the guide shows, from a refund of one unit with a note."""
+    [block] = [b for b in guide_blocks("json") if "refund-" in b.text]
+    refund = OrderRefunded(
+        order_id="shopify-1",
+        refund_id="1234567",
+        currency="SEK",
+        amount=Decimal("100.0"),
+        lines=[RefundedLine(sku="SKU-0008", quantity=1, restock_warehouse_id=1)],
+        note="too small",
+    )
+    assert json.loads(block.text) == {REFUND_KEY_PREFIX + "1234567": refund_record(refund)}

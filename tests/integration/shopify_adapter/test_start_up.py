@@ -6,6 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.app import create_app
+from service.fakes.shopify import FakeShopifyConfig, serve_fake_shopify
 from service.sandbox import SandboxConfig, serve_sandbox
 from service.settings import (
     ConfigurationError,
@@ -16,6 +17,7 @@ from service.settings import (
     StreamSettings,
 )
 from service.settings_shopify import ShopifySettings
+from tests.integration.shopify_adapter.guide import documented_scopes
 
 API_ID, API_PASSWORD = "shopify-start", "shopify-start-password"
 
@@ -48,4 +50,41 @@ async def test_an_unknown_store_stops_the_start_with_one_line(redis_url, unique)
     assert str(caught.value) == (
         "SITOO_SYNC_SHOPIFY__LOCATIONS: location 70000000001 names store 999, "
         "which is not a Sitoo store"
+    )
+
+
+async def test_mirroring_without_its_scope_stops_the_start_with_one_line(redis_url, unique):
+    """MIRROR_GIFTCARDS on, the app granted every scope but read_gift_card_transactions
+    (as Shopify's currentAppInstallation reports them): the start fails naming it."""
+    config = SandboxConfig(credentials={API_ID: SecretStr(API_PASSWORD)}, seed="demo")
+    granted = [s for s in documented_scopes() if s != "read_gift_card_transactions"]
+    shop_config = FakeShopifyConfig(
+        access_tokens={"main": SecretStr("shpat_scoped")}, token_scopes={"main": granted}
+    )
+    async with (
+        serve_sandbox(config, port=0) as sandbox,
+        serve_fake_shopify(shop_config, port=0) as shopify,
+    ):
+        settings = Settings(
+            sitoo=SitooSettings(
+                base_url=sandbox.base_url, api_id=API_ID, api_password=SecretStr(API_PASSWORD)
+            ),
+            redis=RedisSettings(url=SecretStr(redis_url), key_prefix=unique),
+            streams=StreamSettings(outbound=f"{unique}.outbound", consumer=f"{unique}-1"),
+            pollers=PollerSettings(enabled=False),
+            shopify=ShopifySettings(
+                admin_url=shopify.url,  # type: ignore[arg-type]
+                access_token=SecretStr("shpat_scoped"),
+                webhook_secret=SecretStr("s"),
+                webhook_stream=f"{unique}.shopify.webhooks",
+                mirror_giftcards=True,
+            ),
+        )
+        app = create_app(settings)
+        with pytest.raises(ConfigurationError) as caught:
+            async with app.start_lifespan_context():
+                pass
+    assert str(caught.value) == (
+        "SITOO_SYNC_SHOPIFY__MIRROR_GIFTCARDS: the app lacks the access scope "
+        "read_gift_card_transactions"
     )
