@@ -9,7 +9,8 @@ says per entry whether it is done, to be retried, or failed for good:
   endpoints (the client: at most 100 items per request, each item's answer read, only
   products that manage stock). Within a batch the newest level per SKU wins; across
   batches (a reclaimed old entry after a newer one) the level's ``version`` decides: a
-  version at or below the one already written is skipped.
+  version at or below the one already written, or being written, is skipped, and one
+  replica at a time writes a SKU's level (:mod:`~service.records.levels`).
 * ``order.pickup_ready`` and ``order.picked_up`` of a WooCommerce order (``wc-<id>``): an
   order note and, when configured, a status (default: none when ready, ``completed`` when
   picked up). Each happens once: the note carries a reference the client looks for before
@@ -36,6 +37,8 @@ from service.adapters.woocommerce.orders import NoteWrite
 from service.adapters.woocommerce.stock import StockLevel, StockReport
 from service.adapters.woocommerce.translate import order_id_from_webshop
 from service.adapters.woocommerce.webhooks import WEBSHOP
+from service.records.levels import Held, WrittenLevels
+from service.records.steps import WrittenSteps
 from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
@@ -46,17 +49,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 PICKUP_TYPES = ("order.pickup_ready", "order.picked_up")
-
-# Record a SKU's written version only when it is newer than the one recorded.
-_RECORD_NEWER = """
-for i = 1, #ARGV, 2 do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  if tonumber(ARGV[i + 1]) > current then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  end
-end
-return 1
-"""
 
 
 class ShopWrites(Protocol):
@@ -90,7 +82,11 @@ class PickupWrites:
 
 @dataclass(frozen=True, slots=True)
 class WriterConfig:
-    """What the writer writes, and how long its claims and marks last."""
+    """What the writer writes, and how long its claims and marks last.
+
+    A claim (a pick-up step, a stock level being written) lasts as long as a pending entry
+    waits before another replica takes it over: a dead holder's claim has run out by then.
+    """
 
     keys: DeploymentKeys
     warehouse_id: int | None
@@ -145,10 +141,22 @@ class WooCommerceWriter:
         writes: Counter | None = None,
     ) -> None:
         self._shop = shop
-        self._redis = redis
         self.config = config
         self._writes = writes
-        self._record_newer = redis.register_script(_RECORD_NEWER)
+        self._levels = WrittenLevels(
+            redis,
+            keys=config.keys,
+            webshop=WEBSHOP,
+            lease_ms=config.claim_ms,
+            retention_s=config.done_ms // 1000,
+        )
+        self._steps = WrittenSteps(
+            redis,
+            keys=config.keys,
+            webshop=WEBSHOP,
+            lease_ms=config.claim_ms,
+            retention_s=config.done_ms // 1000,
+        )
 
     async def apply(self, entries: Sequence[OutboundEntry]) -> Applied:
         """Make the batch's effects; every entry id lands in done, retry or failed."""
@@ -197,24 +205,26 @@ class WooCommerceWriter:
 
     # --- stock ----------------------------------------------------------------------------
 
-    def _versions_key(self) -> str:
-        return self.config.keys.webshop_written(WEBSHOP, "stock-versions")
-
     async def _write_stock(self, entries: list[_Entry]) -> None:
         newest = _newest_levels(entries)
         if not newest:
             return
-        skus = list(newest)
-        written = await self._redis.hmget(self._versions_key(), skus)
-        levels = [
-            StockLevel(sku, newest[sku][1])
-            for sku, done in zip(skus, written, strict=True)
-            if done is None or int(done) < newest[sku][0]
-        ]
-        if not levels:
-            return
-        report = await self._shop.set_stock(levels)
-        args: list[str | int] = []
+        held = await self._levels.take({sku: version for sku, (version, _) in newest.items()})
+        if held.go:
+            await self._write_held(held, newest)
+        if held.busy:
+            # Another replica is writing an older level of these SKUs; the batch comes again
+            # (what was written here is then found done).
+            raise RetryLater(f"{len(held.busy)} level(s) being written by another replica")
+
+    async def _write_held(self, held: Held, newest: dict[str, tuple[int, int]]) -> None:
+        levels = [StockLevel(sku, newest[sku][1]) for sku in held.go]
+        try:
+            report = await self._shop.set_stock(levels)
+        except Exception:
+            await self._levels.release(held, held.go)
+            raise
+        written: list[str] = []
         for result in report.results:
             if self._writes is not None:
                 self._writes.labels(kind="stock", outcome=result.outcome).inc()
@@ -227,9 +237,9 @@ class WooCommerceWriter:
                     reason=result.message,
                 )
             else:
-                args += [result.sku, newest[result.sku][0]]
-        if args:
-            await self._record_newer(keys=[self._versions_key()], args=args)
+                written.append(result.sku)
+        await self._levels.written(held, written)
+        await self._levels.release(held, set(held.go) - set(written))
 
     # --- pick-up progress -----------------------------------------------------------------
 
@@ -238,18 +248,17 @@ class WooCommerceWriter:
         if order_id is None:
             return
         step = "ready" if entry.type == "order.pickup_ready" else "picked-up"
-        what = f"pickup:{order_id}:{step}"
-        done = self.config.keys.webshop_written(WEBSHOP, what)
-        if await self._redis.exists(done):
+        taken = await self._steps.take(f"pickup:{order_id}:{step}")
+        if taken.decision == "done":
             return
-        claim = self.config.keys.webshop_write_claim(WEBSHOP, what)
-        if not await self._redis.set(claim, "1", nx=True, px=self.config.claim_ms):
+        if taken.decision == "busy":
             raise RetryLater(f"order {order_id} {step}: another replica is writing it")
         try:
             await self._pickup_effects(order_id, step)
-            await self._redis.set(done, "1", px=self.config.done_ms)
-        finally:
-            await self._redis.delete(claim)
+        except Exception:
+            await self._steps.release(taken)
+            raise
+        await self._steps.made(taken)
 
     async def _pickup_effects(self, order_id: int, step: str) -> None:
         pickup = self.config.pickup

@@ -7,8 +7,9 @@ alone lose orders. Each cycle reads every order modified after ``cursor - overla
 front of a newest-first scan, see the client's ``orders_modified_after``) and translates it
 exactly as a web hook's body is translated. The events' ids derive from the order and the
 state it reached, so what a web hook already appended is not appended again, and the
-overlap costs requests, not repeats. Orders that cannot be translated are dead-lettered once
-per (order, modification time), beside the web hooks' dead letters.
+overlap costs requests, not repeats. An order that lists refunds costs one more request, for
+the refunds' details (see :mod:`.order_translation`). Orders that cannot be translated are
+dead-lettered once per (order, modification time), beside the web hooks' dead letters.
 
 Each cycle also asks WooCommerce for disabled web hooks and raises the alert (a gauge and
 the poller's status, which ``sitoo-sync status`` shows) while any is disabled.
@@ -26,11 +27,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from service.adapters.common.errors import WebshopError
-from service.adapters.common.translating import Untranslatable
+from service.adapters.common.translating import Translated, Untranslatable
 from service.adapters.woocommerce.models import Webhook
-from service.adapters.woocommerce.translate import PickupMap
-from service.adapters.woocommerce.webhooks import order_events
+from service.adapters.woocommerce.order_translation import OrderTranslator
+from service.inbox.transport import EntryToPark
 from service.pollers.wiring import WOOCOMMERCE_POLLER
+from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
     from prometheus_client import Gauge
@@ -112,7 +114,7 @@ class WooCommerceOrderPoller:
         cursors: FencedCursors,
         dead_letters: DeadLetterStore,
         *,
-        pickups: PickupMap,
+        orders: OrderTranslator,
         settings: PollSettings,
         board: StatusBoard | None = None,
         disabled_gauge: Gauge | None = None,
@@ -122,7 +124,7 @@ class WooCommerceOrderPoller:
         self._appender = appender
         self._cursors = cursors
         self._dead_letters = dead_letters
-        self._pickups = pickups
+        self._orders = orders
         self._settings = settings
         self._board = board
         self._gauge = disabled_gauge
@@ -141,7 +143,7 @@ class WooCommerceOrderPoller:
         appended = dead = 0
         newest = cursor
         for raw in orders:
-            outcome = order_events(raw, self._pickups)
+            outcome = await self._translate(raw)
             modified = _modified(raw)
             if isinstance(outcome, Untranslatable):
                 dead += await self._dead_letter(raw, modified, outcome.reason)
@@ -161,6 +163,20 @@ class WooCommerceOrderPoller:
                 cursor=_iso(newest),
             )
 
+    async def _translate(self, raw: dict[str, Any]) -> Translated | Untranslatable:
+        """The order's events; a refund read the store refuses for good is a dead letter.
+
+        A retryable failure is raised: the cycle fails before the cursor moves, and the next
+        one reads the order again.
+        """
+        try:
+            return await self._orders.of(raw)
+        except WebshopError as exc:
+            if exc.disposition is not Disposition.DEAD_LETTER:
+                raise
+            reason = f"the store refused a read: {type(exc).__name__}: {exc}"
+            return Untranslatable(f"order {raw['id']}: {reason}")
+
     async def _dead_letter(
         self, raw: dict[str, Any], modified: datetime | None, reason: str
     ) -> int:
@@ -171,19 +187,20 @@ class WooCommerceOrderPoller:
         """
         stamp = _iso(modified) if modified is not None else "-"
         parked = await self._dead_letters.park(
-            stream=self._settings.raw_stream,
-            entry_id=f"poll-order-{raw['id']}-{stamp}",
-            fields={
-                b"topic": b"order.updated",
-                b"body": json.dumps(raw, separators=(",", ":")).encode()[:_BODY_LIMIT],
-                b"headers": b"{}",
-                b"received_at": str(int(time.time() * 1000)).encode(),
-            },
-            event_type="order.updated",
-            event_id=None,
-            reason_code="untranslatable",
-            reason=reason[:_REASON_LIMIT],
-            deliveries=1,
+            EntryToPark(
+                stream=self._settings.raw_stream,
+                entry_id=f"poll-order-{raw['id']}-{stamp}",
+                fields={
+                    b"topic": b"order.updated",
+                    b"body": json.dumps(raw, separators=(",", ":")).encode()[:_BODY_LIMIT],
+                    b"headers": b"{}",
+                    b"received_at": str(int(time.time() * 1000)).encode(),
+                },
+                event_type="order.updated",
+                reason_code="untranslatable",
+                reason=reason[:_REASON_LIMIT],
+                deliveries=1,
+            )
         )
         if parked is not None:
             log.warning("woocommerce_poll.dead_lettered", order_id=raw["id"], reason=reason)

@@ -18,10 +18,12 @@ checkout-draft, trash,        nothing (a Checkout-block draft, or a deleted orde
 draft, auto-draft
 ============================  =======================================================
 
-A partial refund leaves the order placed: the contract has no event for it and Sitoo has
-nothing to do (the money went back through WooCommerce's payment gateway). What cannot be
-turned into a valid event (a line without SKU, an unmapped pick-up location, fees, totals
-that do not add up) is ``untranslatable`` with the reason, for a dead letter.
+Refunds do not change this table: a partly refunded order stays placed. Each refund the
+order lists becomes its own ``order.refunded`` (``wc-refund-<refund id>``), built from the
+refunds endpoint beside this translation (:mod:`.refunds`, :mod:`.order_translation`); a
+``refunded`` order gives its refunds and ``order.cancelled``. What cannot be turned into a
+valid event (a line without SKU, an unmapped pick-up location, fees, totals that do not add
+up) is ``untranslatable`` with the reason, for a dead letter.
 """
 
 from __future__ import annotations

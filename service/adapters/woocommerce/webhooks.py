@@ -5,7 +5,8 @@ bytes with the hook's secret. No delivery id is used for de-duplication: WooComm
 ``X-WC-Webhook-Delivery-ID`` is a hash of the hook id and the current second, so two
 different deliveries can share it (FACTS.md §2.2). Repeats are harmless anyway: the body is
 the order's current state, its events' ids derive from the order and the state, and the
-appender appends each id once.
+appender appends each id once. A refund arrives as an ``order.updated`` listing it; its
+details are read from the REST API on the way (see :mod:`.order_translation`).
 
 The ping (FACTS.md §2.4): creating a hook sends ``webhook_id=<id>`` form-encoded, unsigned,
 without any X-WC header, and WooCommerce keeps the hook's delivery pending unless the answer
@@ -26,11 +27,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.adapters.common.emitting import CanonicalEvent
 from service.adapters.common.intake import IntakeConfig, WebshopIntake, signature_matches
 from service.adapters.common.translating import RawDelivery, Translated, Untranslatable
-from service.adapters.woocommerce.translate import PickupMap, translate_order
-from service.contracts.registry import Channel
+from service.adapters.woocommerce.order_translation import OrderTranslator
 from service.webhooks.intake import read_body
 
 if TYPE_CHECKING:
@@ -110,20 +109,11 @@ def woocommerce_webhook_route(
     return path, Starlette(routes=[Route(path, endpoint.handle, methods=["POST"])])
 
 
-def order_events(raw: object, pickups: PickupMap) -> Translated | Untranslatable:
-    """An order resource as the shared consumer's outcome (also used by the poller)."""
-    translation = translate_order(raw, pickups)
-    if translation.untranslatable is not None:
-        return Untranslatable(translation.untranslatable)
-    events = tuple(CanonicalEvent(Channel.ORDERS, e) for e in translation.events)
-    return Translated(events, note=translation.ignored or "")
-
-
 @dataclass(frozen=True, slots=True)
 class WooCommerceTranslator:
     """Stored deliveries to canonical events: order topics translate, the rest say why not."""
 
-    pickups: PickupMap
+    orders: OrderTranslator
 
     async def translate(self, delivery: RawDelivery) -> Translated | Untranslatable:
         """The events of one delivery (the body is the resource as it was when sent)."""
@@ -137,4 +127,4 @@ class WooCommerceTranslator:
         # order.deleted's body is only {"id": N}: a trashed order is not a cancellation (it
         # can be restored), so it translates to nothing, as the translation of any order
         # without a status does.
-        return order_events(raw, self.pickups)
+        return await self.orders.of(raw)

@@ -28,10 +28,12 @@ from service.adapters.common.translating import (
     RawStream,
     TranslatingDeps,
     ensure_raw_group,
+    raw_stream_of,
     register_translating_consumer,
 )
 from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
 from service.adapters.woocommerce.mapping import check_mapping, pickup_map
+from service.adapters.woocommerce.order_translation import OrderTranslator
 from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.webhooks import (
@@ -39,7 +41,8 @@ from service.adapters.woocommerce.webhooks import (
     WooCommerceTranslator,
     woocommerce_webhook_route,
 )
-from service.consumers.wiring import dead_letter_store, inbound_streams
+from service.brokers.redis.wiring import inbound_streams
+from service.deadletter_sources import dead_letter_store
 from service.pollers.cursors import FencedCursors
 from service.pollers.runner import Heartbeats, RedisStatusBoard
 from service.pollers.wiring import runner_for
@@ -61,18 +64,7 @@ DAY_MS = 86_400_000
 
 def raw_stream(settings: Settings) -> RawStream:
     """Where WooCommerce's deliveries are stored and how they are consumed."""
-    names = stream_names(settings)
-    stream = names.webshop_webhooks[WEBSHOP]
-    streams = settings.streams
-    return RawStream(
-        webshop=WEBSHOP,
-        stream=stream,
-        dead_letters=names.dead_letters(stream),
-        group=streams.group,
-        consumer=streams.consumer,
-        reclaim_idle_ms=streams.reclaim_idle_ms,
-        max_deliveries=streams.max_deliveries,
-    )
+    return raw_stream_of(settings, WEBSHOP)
 
 
 def _retention_ms(settings: Settings) -> int:
@@ -182,10 +174,11 @@ async def start_woocommerce(
         retention_ms=_retention_ms(settings),
     )
     pickups = pickup_map(woo)
+    orders = OrderTranslator(pickups, client, restock_warehouse_id=woo.stock_warehouse_id)
     dead_letters = dead_letter_store(redis, settings)
     runtime.deps = TranslatingDeps(
         redis=redis,
-        translator=WooCommerceTranslator(pickups),
+        translator=WooCommerceTranslator(orders),
         appender=appender,
         dead_letters=dead_letters,
     )
@@ -194,7 +187,7 @@ async def start_woocommerce(
         appender,
         FencedCursors(redis, keys=keys),
         dead_letters,
-        pickups=pickups,
+        orders=orders,
         settings=PollSettings(
             interval_s=woo.poll_interval_s,
             overlap_s=woo.poll_overlap_s,
@@ -229,6 +222,7 @@ async def start_woocommerce(
                     picked_up_status=woo.picked_up_status,
                     notify_customer=woo.notify_customer,
                 ),
+                claim_ms=settings.streams.reclaim_idle_ms,
             ),
             writes=metrics.writes,
         ),

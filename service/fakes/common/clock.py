@@ -25,6 +25,15 @@ class Clock:
         """Set the offset from the time source outright."""
         self.offset_s = seconds
 
+    def freeze(self) -> None:
+        """Stop the time source where it is; only the offset moves the fake's time from now on.
+
+        For a test that places records whole seconds apart and filters by those seconds: with
+        the wall clock still running, a slow machine crosses a second between two records.
+        """
+        frozen = self._source()
+        self._source = lambda: frozen
+
 
 class IdSequence:
     """Monotonic integer ids per kind, each kind starting at its base (1 when not listed)."""

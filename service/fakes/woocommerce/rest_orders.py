@@ -200,7 +200,7 @@ async def create_refund(ctx: RestContext) -> RestResult:
     except InvalidOperation:
         amount = Decimal(0)
     lines = []
-    for raw in ctx.params.get("line_items") or []:
+    for raw in _refund_line_items(ctx.params.get("line_items")):
         item = next((li for li in order.line_items if li.id == _int(raw.get("id"))), None)
         if item is not None and _int(raw.get("quantity")) > 0:
             lines.append((item, _int(raw.get("quantity"))))
@@ -213,6 +213,28 @@ async def create_refund(ctx: RestContext) -> RestResult:
         refunded_by=ctx.principal.user_id,
     )
     return RestResult(refund_json(order, refund, store.time, store.rest_base), status=201)
+
+
+def _refund_line_items(value: object) -> list[dict[str, Any]]:
+    """``line_items`` as the schema declares it: an array of objects (else 400, as WordPress)."""
+    if value is None:
+        return []
+    problem = None
+    if not isinstance(value, list):
+        problem = "line_items is not of type array."
+    else:
+        odd = next((i for i, item in enumerate(value) if not isinstance(item, dict)), None)
+        if odd is not None:
+            problem = f"line_items[{odd}] is not of type object."
+    if problem is not None:
+        raise WooError(
+            "rest_invalid_param",
+            "Invalid parameter(s): line_items",
+            400,
+            params={"line_items": problem},
+        )
+    assert isinstance(value, list)  # noqa: S101 - checked above, for the type checker
+    return value
 
 
 def _int(value: object) -> int:

@@ -172,6 +172,57 @@ async def test_refunds_are_read_and_a_gateway_refund_is_refused(
     assert (await api.get(f"/orders/{order['id']}")).json()["status"] == "refunded"
 
 
+async def test_a_rest_refund_with_lines_restocks_only_when_asked_and_refuses_odd_lines(
+    admin: httpx.AsyncClient, api: httpx.AsyncClient
+) -> None:
+    """POST /orders/<id>/refunds: line_items[{id, quantity}] become negative refund lines;
+    api_restock (default true) puts the units back; line_items of another shape is a 400."""
+    order = await place(admin, line_items=[{"sku": "SKU-0002", "quantity": 3}])
+    line = order["line_items"][0]
+
+    async def stock() -> int:
+        found: int = (await api.get("/products", params={"sku": "SKU-0002"})).json()[0][
+            "stock_quantity"
+        ]
+        return found
+
+    before = await stock()
+    path = f"/orders/{order['id']}/refunds"
+    kept = await api.post(
+        path,
+        json={
+            "amount": "1.00",
+            "api_refund": False,
+            "api_restock": False,
+            "line_items": [{"id": line["id"], "quantity": 1, "refund_total": "1.00"}],
+        },
+    )
+    assert kept.status_code == 201, kept.text
+    assert await stock() == before
+    back = await api.post(
+        path,
+        json={
+            "amount": "1.00",
+            "api_refund": False,
+            "line_items": [{"id": line["id"], "quantity": 2}],
+        },
+    )
+    assert back.status_code == 201, back.text
+    assert await stock() == before + 2
+    listed = (await api.get(path)).json()
+    assert [(r["id"], r["line_items"][0]["quantity"]) for r in listed] == [
+        (back.json()["id"], -2),
+        (kept.json()["id"], -1),
+    ]
+    for odd in ("not a list", [7]):
+        refused = await api.post(
+            path, json={"amount": "1.00", "api_refund": False, "line_items": odd}
+        )
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "rest_invalid_param"
+    assert len((await api.get(path)).json()) == 2
+
+
 async def test_unknown_orders(api: httpx.AsyncClient) -> None:
     """GET 404, PUT 400 (as WooCommerce's update answers), both shop_order_invalid_id."""
     got = await api.get("/orders/424242")

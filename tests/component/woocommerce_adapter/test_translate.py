@@ -137,7 +137,7 @@ def test_drafts_unpaid_and_unknown_statuses_produce_nothing(status: str) -> None
     assert translation.outcome == "ignored"
 
 
-def test_a_partial_refund_leaves_the_order_placed() -> None:
+def test_a_partly_refunded_order_is_still_placed() -> None:
     order = with_skus(documented_order())
     order["refunds"] = [{"id": 730, "reason": "", "total": "-10.00"}]
     assert only_event(order).type == "order.placed"

@@ -130,6 +130,7 @@ async def test_orders_modified_after_reads_every_page_oldest_first(
     client: WooCommerceClient, store: FakeWooCommerce
 ) -> None:
     """230 orders over three pages; a moment filters strictly after it."""
+    store.clock.freeze()
     start = store.clock.now()
     ids = []
     for n in range(230):
@@ -213,6 +214,7 @@ async def test_an_order_saved_during_the_scan_is_not_skipped(app, store: FakeWoo
 
     Read oldest first, the same save shifts an unread order onto the page already read.
     """
+    store.clock.freeze()
     since = datetime.fromtimestamp(store.clock.now() - 60, UTC)
     for order, expect_all in (("desc", True), ("asc", False)):
         store.reset("demo")

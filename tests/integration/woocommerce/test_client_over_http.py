@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import pytest
 from pydantic import SecretStr
 
 from service.adapters.woocommerce import StockLevel, WooCommerceClient, build_http_client
+from service.adapters.woocommerce.errors import NotFound
 from service.fakes.woocommerce import (
     FakeWooCommerceConfig,
     FaultConfig,
@@ -101,3 +103,42 @@ async def test_stock_reaches_the_shop_over_lost_batch_answers() -> None:
     assert final[:1] + final[2:] == [20 + i for i in range(len(skus)) if i != 1]
     assert [o.id for o in listed] == [placed]
     assert requests.get("applied_then_drop", 0) > 0
+
+
+async def test_refunds_are_read_with_their_negative_lines_through_read_faults() -> None:
+    """``order_refunds``: every refund, its lines as WooCommerce stores them (negative), read
+    again after 429s and 5xx; an order the store does not have is NotFound."""
+    faults = FaultConfig(
+        seed=5,
+        error_before_rate=0.3,
+        extra_429_rate=0.2,
+        retry_after_s=0.05,
+        path_contains="refunds",
+    )
+    async with _client(FakeWooCommerceConfig(faults=faults)) as (client, running):
+        store = running.store
+        body = OrderBody.model_validate({"line_items": [{"sku": "SKU-0003", "quantity": 3}]})
+        order = place_order(store, body)
+        item = order.line_items[0]
+        made = [
+            store.orders.refund(
+                order,
+                amount=item.price,
+                reason=f"refund {n}",
+                lines=[(item, 1)],
+                restock=False,
+                refunded_by=1,
+            )
+            for n in range(3)
+        ]
+        refunds = await client.order_refunds(order.id)
+        with pytest.raises(NotFound) as missing:
+            await client.order_refunds(999_999)
+        outcomes = dict(store.requests)
+    assert sorted(r.id for r in refunds) == [r.id for r in made]
+    assert {(r.amount, r.lines[0].sku, r.lines[0].quantity) for r in refunds} == {
+        (item.price, "SKU-0003", -1)
+    }
+    assert {r.reason for r in refunds} == {"refund 0", "refund 1", "refund 2"}
+    assert missing.value.code == "woocommerce_rest_order_invalid_id"
+    assert sum(n for kind, n in outcomes.items() if kind != "200") >= 1, outcomes

@@ -3,7 +3,8 @@
 Two replica processes share a real Redis; the strict sandbox and the fake WooCommerce serve
 over real HTTP. The shop's web hooks go to the first replica, which is killed twice while
 orders are placed (its deliveries fail meanwhile and are lost: WooCommerce does not retry).
-Afterwards every WooCommerce order is exactly one Sitoo order in its store, and each
+Two orders are refunded just before the second kill. Afterwards every WooCommerce order is
+exactly one Sitoo order in its store, each refund is recorded on its Sitoo order, and each
 canonical event is on the orders stream once.
 """
 
@@ -47,6 +48,12 @@ def _env(unique: str, redis_url: str, sandbox_base: str, shop_url: str) -> dict[
         "SITOO_SYNC_SITOO__BASE_URL": sandbox_base,
         "SITOO_SYNC_SITOO__API_ID": API_ID,
         "SITOO_SYNC_SITOO__API_PASSWORD": API_PASSWORD,
+        "SITOO_SYNC_SITOO__READ_TIMEOUT_S": "2",
+        # As in the chaos run: an event whose replica was killed mid-write is taken over
+        # once its lease runs out, seconds here rather than the production two minutes.
+        "SITOO_SYNC_SITOO__CALL_DEADLINE_S": "6",
+        "SITOO_SYNC_IDEMPOTENCY__LEASE_S": "10",
+        "SITOO_SYNC_STREAMS__MAX_DELIVERIES": "30",
         "SITOO_SYNC_REDIS__URL": redis_url,
         "SITOO_SYNC_REDIS__KEY_PREFIX": unique,
         "SITOO_SYNC_STREAMS__RECLAIM_IDLE_MS": "2000",
@@ -95,6 +102,7 @@ async def test_killed_replicas_lose_and_duplicate_no_woocommerce_order(
                 assert made.status_code == 201, made.text
 
             placed: list[int] = []
+            refunds: dict[int, int] = {}
             for index in range(ORDERS):
                 location = "Store Gothenburg" if index % 2 else "Store Stockholm"
                 answer = await shop_admin.post(
@@ -107,6 +115,8 @@ async def test_killed_replicas_lose_and_duplicate_no_woocommerce_order(
                 assert answer.status_code == 201, answer.text
                 placed.append(answer.json()["order"]["id"])
                 if index in {2, 5}:
+                    # Just before the second kill, two orders are refunded.
+                    refunds |= await _refund(shop_admin, placed[:2] if index == 5 else [])
                     await first.kill()  # mid-flow: deliveries to it now fail and are lost
                     await asyncio.sleep(1.0)
                     await first.start()
@@ -123,17 +133,63 @@ async def test_killed_replicas_lose_and_duplicate_no_woocommerce_order(
                         return False
                 return True
 
-            async with asyncio.timeout(90):
+            # Waits, not timings: a loaded CI machine needs longer than a quiet one.
+            async with asyncio.timeout(180):
                 while not await settled():
                     await asyncio.sleep(0.5)
+            await _wait_until_recorded(sandbox_admin, refunds)
             await asyncio.sleep(3.0)  # more poll cycles and reclaims: nothing may repeat
             assert await settled()
             entries = await redis.xrange(f"{unique}.webshop.orders")
             counts = Counter(json.loads(f[b"event"])["event_id"] for _, f in entries)
-            assert counts == {f"wc-order-{o}-placed": 1 for o in placed}
+            assert counts == {
+                **{f"wc-order-{o}-placed": 1 for o in placed},
+                **{f"wc-refund-{r}": 1 for r in refunds.values()},
+            }
             deliveries = (await shop_admin.get("/webhooks/deliveries")).json()
             assert Counter(d["state"] for d in deliveries)["failed"] >= 1  # the kills cost some
         finally:
             for replica in replicas:
                 await replica.stop()
             await redis.aclose()
+
+
+async def _refund(shop_admin: httpx.AsyncClient, orders: list[int]) -> dict[int, int]:
+    """Refund each order (money only, just before a kill); order id -> refund id."""
+    refunds: dict[int, int] = {}
+    for order_id in orders:
+        made = await shop_admin.post(
+            f"/orders/{order_id}/refunds", json={"amount": "1.00", "reason": "goodwill"}
+        )
+        assert made.status_code == 201, made.text
+        refunds[order_id] = made.json()["id"]
+    return refunds
+
+
+async def _wait_until_recorded(sandbox_admin: httpx.AsyncClient, refunds: dict[int, int]) -> None:
+    """Until every refund is recorded on its Sitoo order."""
+
+    async def recorded() -> bool:
+        for order_id, refund_id in refunds.items():
+            (found,) = (
+                await sandbox_admin.get(
+                    "/_sandbox/state/orders", params={"externalid": f"wc-{order_id}"}
+                )
+            ).json()
+            if f"refund-{refund_id}" not in (found.get("additionaldata") or {}):
+                return False
+        return True
+
+    try:
+        async with asyncio.timeout(60):
+            while not await recorded():
+                await asyncio.sleep(0.5)
+    except TimeoutError:
+        orders = {
+            o: (
+                await sandbox_admin.get("/_sandbox/state/orders", params={"externalid": f"wc-{o}"})
+            ).json()
+            for o in refunds
+        }
+        missing = f"refunds {refunds} not all recorded; Sitoo orders: {orders}"
+        raise AssertionError(missing) from None

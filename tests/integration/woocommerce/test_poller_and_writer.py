@@ -16,6 +16,7 @@ from service.adapters.common.errors import AccessDenied
 from service.adapters.common.outbound import OutboundReading, OutboundWriter
 from service.adapters.common.translating import Translated, delivery_from
 from service.adapters.woocommerce import WooCommerceClient, build_http_client
+from service.adapters.woocommerce.order_translation import OrderTranslator
 from service.adapters.woocommerce.outbound import PickupWrites, WooCommerceWriter, WriterConfig
 from service.adapters.woocommerce.reconcile import PollSettings, WooCommerceOrderPoller
 from service.adapters.woocommerce.translate import PickupMap
@@ -33,6 +34,7 @@ from service.pollers.cursors import FencedCursors
 from service.pollers.lease import Holding, Lease
 from service.pollers.runner import RedisStatusBoard
 from service.records.keys import DeploymentKeys
+from service.records.steps import WrittenSteps
 from service.records.streams import stream_names
 from service.settings import Settings
 from service.settings_woocommerce import WooCommerceSettings
@@ -114,7 +116,7 @@ async def test_the_poller_appends_each_event_once_and_dead_letters_once(
         ),
         FencedCursors(redis, keys=DeploymentKeys(unique)),
         _dead_letters(redis, unique),
-        pickups=PickupMap({"Store Stockholm": "STORE-1"}),
+        orders=OrderTranslator(PickupMap({"Store Stockholm": "STORE-1"}), client),
         settings=PollSettings(
             interval_s=1,
             overlap_s=60,
@@ -141,7 +143,9 @@ async def test_the_poller_appends_each_event_once_and_dead_letters_once(
     await store_.replay(parked)
     ((entry_id, fields),) = await redis.xrange(f"{unique}.raw")
     delivery = delivery_from("woocommerce", fields, entry_id.decode())
-    fixed = WooCommerceTranslator(PickupMap({"Store Gothenburg": "STORE-2"}))
+    fixed = WooCommerceTranslator(
+        OrderTranslator(PickupMap({"Store Gothenburg": "STORE-2"}), client)
+    )
     outcome = await fixed.translate(delivery)
     assert isinstance(outcome, Translated)
     assert [e.envelope.event_id for e in outcome.events] == [f"wc-order-{unmapped}-placed"]
@@ -267,12 +271,15 @@ async def test_pickup_progress_is_written_once_even_when_redelivered(
     progress = {"order_id": 1001, "webshop_order_id": f"wc-{order_id}", "externalid": "x"}
     for event_type in ("order.pickup_ready", "order.pickup_ready", "order.picked_up"):
         await _publish(redis, unique, event_type, progress)
-    # A claim held by another replica: the entry stays pending and is written later.
-    claim = f"{unique}:webshop-written:woocommerce:pickup:{order_id}:picked-up:claim"
-    await redis.set(claim, "1")
+    # Another replica is making the picked-up step: the entry stays pending, written later.
+    elsewhere = WrittenSteps(
+        redis, keys=DeploymentKeys(unique), webshop="woocommerce", lease_ms=60_000, retention_s=60
+    )
+    held = await elsewhere.take(f"pickup:{order_id}:picked-up")
+    assert held.decision == "go"
     await _drain(writer)
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 1
-    await redis.delete(claim)
+    await elsewhere.release(held)
     await _drain(_writer(client, redis, unique, reclaim_idle_ms=0))  # claimed back at once
     assert (await redis.xpending(f"{unique}.sitoo.events", "woo"))["pending"] == 0
     notes = [n.note for n in await client.order_notes(order_id)]
@@ -326,7 +333,7 @@ async def test_hooks_that_cannot_be_read_do_not_stop_the_reconciliation(
         ),
         FencedCursors(redis, keys=DeploymentKeys(unique)),
         _dead_letters(redis, unique),
-        pickups=PickupMap({"Store Stockholm": "STORE-1"}),
+        orders=OrderTranslator(PickupMap({"Store Stockholm": "STORE-1"}), client),
         settings=PollSettings(
             interval_s=1,
             overlap_s=60,
@@ -369,7 +376,7 @@ async def test_an_odd_order_in_the_listing_is_dead_lettered_and_the_rest_go_on(
         ),
         FencedCursors(redis, keys=DeploymentKeys(unique)),
         _dead_letters(redis, unique),
-        pickups=PickupMap({"Store Stockholm": "STORE-1"}),
+        orders=OrderTranslator(PickupMap({"Store Stockholm": "STORE-1"}), client),
         settings=PollSettings(
             interval_s=1, overlap_s=60, start_lookback_s=3600, raw_stream=f"{unique}.raw"
         ),
@@ -382,3 +389,67 @@ async def test_an_odd_order_in_the_listing_is_dead_lettered_and_the_rest_go_on(
     assert events == [f"wc-order-{good}-placed"]
     (letter,) = [f for _, f in await redis.xrange(f"{unique}.raw.dlq")]
     assert letter[b"reason"] == b"order 999999: the order has no line items"
+
+
+class _WithAVanishedOrder:
+    """The shop's listing with a copy of a refunded order that the store no longer has."""
+
+    def __init__(self, client: WooCommerceClient) -> None:
+        self._client = client
+        self.disabled_webhooks = client.disabled_webhooks
+
+    async def raw_orders_modified_after(self, since: datetime) -> list[dict[str, Any]]:
+        listed = await self._client.raw_orders_modified_after(since)
+        return [{**listed[0], "id": 999_998}, *listed]
+
+
+async def test_the_poller_appends_each_refund_once_and_dead_letters_unreadable_refunds(
+    redis: Any,
+    unique: str,
+    client: WooCommerceClient,
+    store: FakeWooCommerce,
+) -> None:
+    """Two cycles read the refunded order twice: one event per refund. An order whose refunds
+    the store refuses to show (404) is dead-lettered with the reason; the others go on."""
+    orders = f"{unique}.orders"
+    poller = WooCommerceOrderPoller(
+        _WithAVanishedOrder(client),
+        EventAppender(
+            redis, {Channel.ORDERS: orders}, keys=DeploymentKeys(unique), retention_ms=60_000
+        ),
+        FencedCursors(redis, keys=DeploymentKeys(unique)),
+        _dead_letters(redis, unique),
+        orders=OrderTranslator(
+            PickupMap({"Store Stockholm": "STORE-1"}), client, restock_warehouse_id=3
+        ),
+        settings=PollSettings(
+            interval_s=1, overlap_s=60, start_lookback_s=3600, raw_stream=f"{unique}.raw"
+        ),
+    )
+    number = _place(
+        store, pickup_location="Store Stockholm", line_items=[{"sku": "SKU-0001", "quantity": 2}]
+    )
+    order = store.orders.get(number)
+    assert order is not None
+    refund = store.orders.refund(
+        order,
+        amount=order.line_items[0].price,
+        reason="",
+        lines=[(order.line_items[0], 1)],
+        restock=True,
+        refunded_by=1,
+    )
+    holding = await _lead(redis, unique, poller.name)
+    await poller.cycle(holding)
+    await poller.cycle(holding)
+    events = [json.loads(f[b"event"]) for _, f in await redis.xrange(orders)]
+    assert [e["event_id"] for e in events] == [
+        f"wc-order-{number}-placed",
+        f"wc-refund-{refund.id}",
+    ]
+    assert events[1]["data"]["lines"] == [
+        {"sku": "SKU-0001", "quantity": 1, "restock_warehouse_id": 3}
+    ]
+    assert events[1]["data"]["complete"] is False  # one of the two units is still to collect
+    (letter,) = [f for _, f in await redis.xrange(f"{unique}.raw.dlq")]
+    assert letter[b"reason"].startswith(b"order 999998: the store refused a read: NotFound")

@@ -16,6 +16,8 @@ from service.adapters.common.translating import (
     TranslatingConsumer,
     TranslatingDeps,
 )
+from service.adapters.woocommerce.client import WooCommerceClient, build_http_client
+from service.adapters.woocommerce.order_translation import OrderTranslator
 from service.adapters.woocommerce.translate import PickupMap
 from service.adapters.woocommerce.webhooks import (
     WooCommerceTranslator,
@@ -32,6 +34,7 @@ from service.fakes.woocommerce import (
 from service.records.keys import DeploymentKeys
 from service.records.streams import stream_names
 from service.settings import Settings
+from service.settings_woocommerce import WooCommerceSettings
 
 SECRET = "wc-hook-secret"
 PATH = "/webhooks/woocommerce"
@@ -48,7 +51,22 @@ class Clock:
         return self.value
 
 
-def _setup(redis: Any, unique: str) -> tuple[RawStream, TranslatingConsumer, Any]:
+def _store_client(fake: Any) -> WooCommerceClient:
+    """The REST client the translation reads refunds with, talking to ``fake``."""
+    settings = WooCommerceSettings(
+        url="https://shop.example.com",  # type: ignore[arg-type]
+        consumer_key=SecretStr("ck_fake_consumer_key_0000000000000000000000"),
+        consumer_secret=SecretStr("cs_fake_consumer_secret_00000000000000000000"),
+        webhook_secret=SecretStr(SECRET),
+    )
+    return WooCommerceClient(
+        http=build_http_client(settings, fake_woocommerce_transport(fake)), settings=settings
+    )
+
+
+def _setup(redis: Any, unique: str, fake: Any = None) -> tuple[RawStream, TranslatingConsumer, Any]:
+    if fake is None:
+        fake = create_fake_woocommerce_app(FakeWooCommerceConfig())
     raw = RawStream(
         webshop="woocommerce",
         stream=f"{unique}.woocommerce.webhooks",
@@ -77,7 +95,7 @@ def _setup(redis: Any, unique: str) -> tuple[RawStream, TranslatingConsumer, Any
     )
     deps = TranslatingDeps(
         redis=redis,
-        translator=WooCommerceTranslator(PICKUPS),
+        translator=WooCommerceTranslator(OrderTranslator(PICKUPS, _store_client(fake))),
         appender=appender,
         dead_letters=dead_letters,
     )
@@ -109,9 +127,9 @@ async def test_the_fakes_ping_and_deliveries_become_canonical_events_once(
     redis: Any, unique: str
 ) -> None:
     """Ping answered 200 and not stored; merged and repeated deliveries: one event each."""
-    raw, consumer, app = _setup(redis, unique)
     clock = Clock()
     fake = create_fake_woocommerce_app(FakeWooCommerceConfig(), now=clock)
+    raw, consumer, app = _setup(redis, unique, fake)
     store = fake.state.store
     store.sender.transport = httpx.ASGITransport(app=app)
     admin = httpx.AsyncClient(
