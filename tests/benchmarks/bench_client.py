@@ -19,8 +19,8 @@ import httpx
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from service.idempotency import RedisIdempotencyStore
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sandbox import (
     SandboxConfig,
     create_sandbox_app,

@@ -1,6 +1,7 @@
 """Orders: throughput against Sitoo's one-request-in-flight budget, and the service's overhead.
 
-Run: ``.venv/bin/python -m tests.benchmarks.bench_orders [--orders 300]``
+Run: ``.venv/bin/python -m tests.benchmarks.bench_orders [--orders 300] [--cluster]``
+(``--cluster``: on a local three-master Redis Cluster instead of one Redis)
 
 Utilisation = Sitoo requests x the sandbox's own round trip (measured with bare httpx in
 the same run) / elapsed time: the share of the wall clock the single slot was busy.
@@ -82,17 +83,18 @@ async def _bare_round_trip_ms(stack: Stack, calls: int = 50) -> float:
     return statistics.median(timings)
 
 
-async def throughput(count: int, claim_replicas: int = 0) -> str:
+async def throughput(count: int, claim_replicas: int = 0, cluster: bool = False) -> str:
     """Many orders at once against a 20 ms sandbox."""
     rng = random.Random(4)
     async with running_stack(
-        latency_ms=LATENCY_MS, replicas=2, claim_replicas=claim_replicas
+        latency_ms=LATENCY_MS, replicas=2, claim_replicas=claim_replicas, cluster=cluster
     ) as stack:
         rtt = await _bare_round_trip_ms(stack)
         await stack.admin.clear_requests()
         began = time.monotonic()
-        await xadd_all(stack.redis, "webshop.orders", [_order("tp", n, rng) for n in range(count)])
-        elapsed = await wait_results(stack.redis, count) - began
+        orders = [_order("tp", n, rng) for n in range(count)]
+        await xadd_all(stack.redis, stack.stream("webshop.orders"), orders)
+        elapsed = await wait_results(stack.redis, count, stream=stack.results) - began
         requests, too_many = await sandbox_requests(stack.admin)
     busy = requests * rtt / 1000
     return (
@@ -105,20 +107,21 @@ async def throughput(count: int, claim_replicas: int = 0) -> str:
     )
 
 
-async def overhead(count: int, claim_replicas: int = 0) -> str:
+async def overhead(count: int, claim_replicas: int = 0, cluster: bool = False) -> str:
     """One order at a time against a 0 ms sandbox: what the service adds per event."""
     rng = random.Random(5)
-    async with running_stack(replicas=1, claim_replicas=claim_replicas) as stack:
+    async with running_stack(replicas=1, claim_replicas=claim_replicas, cluster=cluster) as stack:
+        orders, results = stack.stream("webshop.orders"), stack.results
         rtt = await _bare_round_trip_ms(stack)
         for n in range(5):  # warm the directory cache and connections
-            await xadd_all(stack.redis, "webshop.orders", [_order("warm", n, rng)])
-            await wait_results(stack.redis, n + 1)
+            await xadd_all(stack.redis, orders, [_order("warm", n, rng)])
+            await wait_results(stack.redis, n + 1, stream=results)
         own: list[float] = []
         for n in range(count):
             await stack.admin.clear_requests()
             began = time.perf_counter()
-            await xadd_all(stack.redis, "webshop.orders", [_order("oh", n, rng)])
-            await wait_results(stack.redis, n + 6)
+            await xadd_all(stack.redis, orders, [_order("oh", n, rng)])
+            await wait_results(stack.redis, n + 6, stream=results)
             elapsed_ms = (time.perf_counter() - began) * 1000
             requests, _ = await sandbox_requests(stack.admin)
             own.append(elapsed_ms - requests * rtt)
@@ -129,11 +132,12 @@ async def overhead(count: int, claim_replicas: int = 0) -> str:
     )
 
 
-async def main(count: int, claim_replicas: int = 0) -> None:
+async def main(count: int, claim_replicas: int = 0, cluster: bool = False) -> None:
     """Both measurements."""
-    sys.stdout.write(f"orders, CLAIM_REPLICAS {claim_replicas}\n")
-    sys.stdout.write(await throughput(count, claim_replicas))
-    sys.stdout.write(await overhead(min(count, 200), claim_replicas))
+    on = ", on a three-master Redis Cluster" if cluster else ""
+    sys.stdout.write(f"orders, CLAIM_REPLICAS {claim_replicas}{on}\n")
+    sys.stdout.write(await throughput(count, claim_replicas, cluster))
+    sys.stdout.write(await overhead(min(count, 200), claim_replicas, cluster))
 
 
 if __name__ == "__main__":
@@ -142,5 +146,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--claim-replicas", type=int, default=0, help="Redis replicas each claim waits for"
     )
+    parser.add_argument(
+        "--cluster", action="store_true", help="run on a local three-master Redis Cluster"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.orders, arguments.claim_replicas))
+    asyncio.run(main(arguments.orders, arguments.claim_replicas, arguments.cluster))

@@ -1,6 +1,7 @@
 """Stock burst: 10,000 deltas over 1,000 SKUs and 2 warehouses, 20 ms Sitoo, one request in flight.
 
 Run: ``.venv/bin/python -m tests.benchmarks.bench_stock_burst [--events 10000] [--naive 300]``
+(``--cluster``: on a local three-master Redis Cluster instead of one Redis)
 
 The service (one replica process) coalesces deltas into one warehouse-transaction request
 per 1000 events of a batch, whatever their warehouses. The baseline is the naive
@@ -42,13 +43,15 @@ def _events(count: int, rng: random.Random) -> list[tuple[str, int, str, int]]:
     ]
 
 
-async def main(events: int, naive: int, batch: int | None, claim_replicas: int = 0) -> None:
+async def main(
+    events: int, naive: int, batch: int | None, claim_replicas: int = 0, cluster: bool = False
+) -> None:
     """Measure the service, then the naive baseline, against the same sandbox settings."""
     rng = random.Random(1)
     planned = _events(events, rng)
     env = {} if batch is None else {"SITOO_SYNC_CONSUMERS__STOCK_BATCH_SIZE": str(batch)}
     async with running_stack(
-        latency_ms=LATENCY_MS, extra_env=env, claim_replicas=claim_replicas
+        latency_ms=LATENCY_MS, extra_env=env, claim_replicas=claim_replicas, cluster=cluster
     ) as stack:
         await stack.admin.add_products(
             SKUS, prefix="BURST", warehouseids=list(WAREHOUSES), quantity="1000"
@@ -63,8 +66,8 @@ async def main(events: int, naive: int, batch: int | None, claim_replicas: int =
             for eid, wh, sku, d in planned
         ]
         started = time.monotonic()
-        await xadd_all(stack.redis, "webshop.stock", bodies)
-        done = await wait_results(stack.redis, events)
+        await xadd_all(stack.redis, stack.stream("webshop.stock"), bodies)
+        done = await wait_results(stack.redis, events, stream=stack.results)
         service_s = done - started
         requests, too_many = await sandbox_requests(stack.admin)
 
@@ -75,7 +78,9 @@ async def main(events: int, naive: int, batch: int | None, claim_replicas: int =
                 api_id=stack.sandbox.api_id,
                 api_password=SecretStr(stack.sandbox.api_password),
             ),
-            redis=RedisSettings(url=SecretStr(stack.redis_server.url), key_prefix="naive"),
+            redis=RedisSettings(
+                url=SecretStr(stack.redis_server.url), key_prefix="naive", cluster=cluster
+            ),
         )
         await stack.admin.clear_requests()
         async with build_http_client(settings.sitoo) as http:
@@ -96,7 +101,8 @@ async def main(events: int, naive: int, batch: int | None, claim_replicas: int =
     sys.stdout.write(
         f"stock burst: {events} deltas, {SKUS} SKUs x {len(WAREHOUSES)} warehouses, "
         f"sandbox latency {LATENCY_MS:.0f} ms, 1 request in flight, "
-        f"stock batch size {batch or 'default'}, CLAIM_REPLICAS {claim_replicas}\n"
+        f"stock batch size {batch or 'default'}, CLAIM_REPLICAS {claim_replicas}"
+        f"{', on a three-master Redis Cluster' if cluster else ''}\n"
         f"  service (1 replica): {service_s:.2f} s, {service_rate:,.0f} events/s, "
         f"{requests} Sitoo requests = {100 * requests / events:.2f} per 100 events, "
         f"429s: {too_many}\n"
@@ -117,5 +123,16 @@ if __name__ == "__main__":
     parser.add_argument(
         "--claim-replicas", type=int, default=0, help="Redis replicas each claim waits for"
     )
+    parser.add_argument(
+        "--cluster", action="store_true", help="run on a local three-master Redis Cluster"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.events, arguments.naive, arguments.batch, arguments.claim_replicas))
+    asyncio.run(
+        main(
+            arguments.events,
+            arguments.naive,
+            arguments.batch,
+            arguments.claim_replicas,
+            arguments.cluster,
+        )
+    )

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 import redis.asyncio as aioredis
+from redis.exceptions import ClusterDownError, RedisClusterException, RedisError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.records.connection import open_redis
@@ -36,6 +36,17 @@ STREAMS = {
 RESULTS = "sitoo-sync.results"
 GROUP = "sitoo-sync"
 REDIS_OUTAGE_S = 60.0
+# What a producer sees while a Redis restarts or a cluster's master is away: no socket, a
+# slow answer, or a node answering CLUSTERDOWN / TRYAGAIN until the cluster is whole again.
+# None of them refuses the command itself, so each is waited out, as a webshop would.
+REDIS_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    RedisClusterException,
+    OSError,
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +111,7 @@ async def _retry_redis(call: Callable[[], Awaitable[T]], timeline: Timeline) -> 
     while True:
         try:
             return await call()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+        except REDIS_UNAVAILABLE as error:
             if time.monotonic() > deadline:
                 raise
             if not noted:
@@ -294,7 +305,7 @@ async def _wait_settled(
         results = await _results(redis, timeline)
         seen = {r["data"].get("inbound_event_id") for r in results}
         entries = {(r["data"]["stream"], r["data"]["entry_id"]) for r in results}
-        if wanted <= seen and set(hostile) <= entries and not any((await _pending(redis)).values()):
+        if wanted <= seen and set(hostile) <= entries and await _nothing_pending(redis):
             timeline.note("every event settled")
             return
         await asyncio.sleep(0.5)
@@ -302,14 +313,20 @@ async def _wait_settled(
 
 
 async def _pending(redis: aioredis.Redis) -> dict[str, int]:
+    """Entries still pending in the service's group, per stream."""
     counts: dict[str, int] = {}
     for stream in STREAMS.values():
-        try:
-            summary = await redis.xpending(stream, GROUP)
-        except RedisError:
-            summary = {"pending": 0}
+        summary = await redis.xpending(stream, GROUP)
         counts[stream] = int(summary["pending"])
     return counts
+
+
+async def _nothing_pending(redis: aioredis.Redis) -> bool:
+    """True once no entry is pending; a Redis that cannot say yet is not "nothing"."""
+    try:
+        return not any((await _pending(redis)).values())
+    except REDIS_UNAVAILABLE:
+        return False
 
 
 async def _collect(
@@ -324,7 +341,7 @@ async def _collect(
 ) -> Collected:
     dead: dict[str, list[dict[str, str]]] = {}
     for stream in STREAMS.values():
-        entries = await redis.xrange(f"{stream}.dlq")
+        entries = await _retry_redis(lambda: redis.xrange(f"{stream}.dlq"), timeline)  # noqa: B023 - awaited at once
         dead[stream] = [
             {
                 k.decode(): v.decode("utf-8", "replace")
@@ -355,7 +372,7 @@ async def _collect(
         replies=replies,
         hostile_replies=hostile_replies,
         store_redeems=staff.redeems,
-        pending=await _pending(redis),
+        pending=await _retry_redis(lambda: _pending(redis), timeline),
         violations=await admin.violations(),
     )
 

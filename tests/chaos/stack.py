@@ -17,7 +17,14 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
-from tests.chaos.processes import RedisServer, Replica, SandboxServer, free_port
+from service.records.connection import open_redis
+from tests.chaos.processes import (
+    RedisClusterServers,
+    RedisServer,
+    Replica,
+    SandboxServer,
+    free_port,
+)
 from tests.chaos.sandbox_admin import SandboxAdmin
 from tests.support.redis_server import redis_server_executable
 from tests.support.replicated_redis import Server
@@ -32,9 +39,20 @@ class Stack:
     redis: aioredis.Redis
     admin: SandboxAdmin
     sandbox: SandboxServer
-    redis_server: RedisServer
+    redis_server: RedisServer | RedisClusterServers
     replicas: list[Replica]
     workdir: Path
+    # On a cluster the service puts every stream under its tagged prefix ("{bench-…}:").
+    stream_prefix: str = ""
+
+    def stream(self, name: str) -> str:
+        """A configured stream name as the service reads it from Redis."""
+        return f"{self.stream_prefix}:{name}" if self.stream_prefix else name
+
+    @property
+    def results(self) -> str:
+        """The results stream, as the service writes it."""
+        return self.stream(RESULTS)
 
 
 def envelope(event_id: str, event_type: str, data: dict[str, Any]) -> bytes:
@@ -60,10 +78,12 @@ async def xadd_all(redis: aioredis.Redis, stream: str, events: Sequence[bytes]) 
             await pipe.execute()
 
 
-async def wait_results(redis: aioredis.Redis, count: int, timeout_s: float = 900.0) -> float:
+async def wait_results(
+    redis: aioredis.Redis, count: int, timeout_s: float = 900.0, *, stream: str = RESULTS
+) -> float:
     """Wait until the results stream holds ``count`` entries; the monotonic time it did."""
     async with asyncio.timeout(timeout_s):
-        while await redis.xlen(RESULTS) < count:
+        while await redis.xlen(stream) < count:
             await asyncio.sleep(0.01)
     return time.monotonic()
 
@@ -88,16 +108,27 @@ async def running_stack(
     till_api_user: bool = False,
     channels: Sequence[Sequence[str]] | None = None,
     claim_replicas: int = 0,
+    cluster: bool = False,
 ) -> AsyncIterator[Stack]:
     """Start a private Redis, the sandbox (demo seed, one request in flight) and the replicas.
 
     ``till_api_user`` adds a second API user, reserved for the interactive lane;
     ``channels`` gives each replica the inbound channels it reads (default: all);
     ``claim_replicas`` starts that many Redis replicas of the private Redis and sets
-    SITOO_SYNC_REDIS__CLAIM_REPLICAS to it, so every write's claim waits for them.
+    SITOO_SYNC_REDIS__CLAIM_REPLICAS to it, so every write's claim waits for them;
+    ``cluster`` runs on a local three-master Redis Cluster (the chaos run's) instead of one
+    Redis: the prefix becomes a hash tag, so the whole deployment lives in one slot.
     """
+    if cluster and claim_replicas:
+        raise ValueError("claim replicas follow one Redis; the cluster run has none")
     workdir = Path(tempfile.mkdtemp(prefix="sitoo-sync-bench-"))
-    redis_server = RedisServer(workdir / "redis")
+    key_prefix = f"bench-{secrets.token_hex(3)}"
+    redis_server: RedisServer | RedisClusterServers
+    if cluster:
+        key_prefix = "{" + key_prefix + "}"
+        redis_server = RedisClusterServers(workdir / "redis", key=key_prefix)
+    else:
+        redis_server = RedisServer(workdir / "redis")
     followers = [Server(free_port(), workdir / f"redis-replica-{n}") for n in range(claim_replicas)]
     sandbox = SandboxServer(
         log_path=workdir / "sandbox.log",
@@ -118,7 +149,8 @@ async def running_stack(
         "SITOO_SYNC_SITOO__API_ID": sandbox.api_id,
         "SITOO_SYNC_SITOO__API_PASSWORD": sandbox.api_password,
         "SITOO_SYNC_REDIS__URL": redis_server.url,
-        "SITOO_SYNC_REDIS__KEY_PREFIX": f"bench-{secrets.token_hex(3)}",
+        "SITOO_SYNC_REDIS__KEY_PREFIX": key_prefix,
+        **({"SITOO_SYNC_REDIS__CLUSTER": "true"} if cluster else {}),
         "SITOO_SYNC_POLLERS__ENABLED": "true" if pollers else "false",
         "SITOO_SYNC_LOG__FORMAT": "json",
         "SITOO_SYNC_LOG__LEVEL": "WARNING",
@@ -135,7 +167,7 @@ async def running_stack(
         for n in range(replicas)
     ]
     started = [Replica(f"bench-{n + 1}", {**env, **roles[n]}, workdir) for n in range(replicas)]
-    redis = aioredis.Redis.from_url(redis_server.url)
+    redis = open_redis(redis_server.url, cluster=cluster)
     http = httpx.AsyncClient(base_url=sandbox.url, timeout=60.0)
     admin = SandboxAdmin(http)
     try:
@@ -143,7 +175,9 @@ async def running_stack(
             await admin.set_faults({"latency_ms": latency_ms})
         if start_replicas:
             await asyncio.gather(*(r.start() for r in started))
-        yield Stack(redis, admin, sandbox, redis_server, started, workdir)
+        yield Stack(
+            redis, admin, sandbox, redis_server, started, workdir, key_prefix if cluster else ""
+        )
         # The sandbox is strict: a refused request would make the figures meaningless.
         violations = await admin.violations()
         if violations["count"]:

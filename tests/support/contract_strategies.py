@@ -48,10 +48,19 @@ SEEDS: dict[str, dict[str, Any]] = {
         "total": "100.00",
     },
     "order.cancelled": {"order_id": "fuzz-order", "reason": "changed mind"},
+    # Complete: an order not in Sitoo is then recorded as cancelled, so the seed succeeds.
+    "order.refunded": {
+        "order_id": "fuzz-order",
+        "refund_id": "fuzz-refund",
+        "currency": "SEK",
+        "amount": "0.00",
+        "complete": True,
+    },
     "giftcard.issued": {"amount": "50.00", "currency": "SEK"},
     "giftcard.redeem": {"card_number": CARD, "amount": "0.01", "currency": "SEK"},
     "giftcard.refund": {"card_number": CARD, "amount": "0.01", "currency": "SEK"},
-    "giftcard.balance": {"card_number": CARD},
+    # With its currency: the lenient "data key named twice" spelling must repeat a key here too.
+    "giftcard.balance": {"card_number": CARD, "currency": "SEK"},
     "stock.adjusted": {"warehouse_id": 1, "items": [{"sku": "SKU-0001", "delta": "1"}]},
     "stock.set": {
         "warehouse_externalid": "WH-WEB",

@@ -266,18 +266,22 @@ def _reserialised(draw: st.DrawFn, doc: dict[str, Any]) -> bytes:
     return text.encode()
 
 
+# A change of one field per type, for the reused-event-id conflicts: every type has one.
+CHANGED_FIELDS: dict[str, dict[str, Any]] = {
+    "order.placed": {"order_id": "fuzz-other-order"},
+    "order.cancelled": {"reason": "another reason"},
+    "order.refunded": {"note": "another note"},
+    "giftcard.issued": {"amount": "60.00"},
+    "giftcard.redeem": {"amount": "0.02"},
+    "giftcard.refund": {"amount": "0.02"},
+    "giftcard.balance": {"currency": "EUR"},
+    "stock.adjusted": {"items": [{"sku": "SKU-0001", "delta": "2"}]},
+    "stock.set": {"items": [{"sku": "SKU-0002", "quantity": "8"}]},
+}
+
+
 def _changed_field(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
-    changes: dict[str, dict[str, Any]] = {
-        "order.placed": {"order_id": "fuzz-other-order"},
-        "order.cancelled": {"reason": "another reason"},
-        "giftcard.issued": {"amount": "60.00"},
-        "giftcard.redeem": {"amount": "0.02"},
-        "giftcard.refund": {"amount": "0.02"},
-        "giftcard.balance": {"currency": "SEK"},
-        "stock.adjusted": {"items": [{"sku": "SKU-0001", "delta": "2"}]},
-        "stock.set": {"items": [{"sku": "SKU-0002", "quantity": "8"}]},
-    }
-    return st.just(changes[event_type])
+    return st.just(CHANGED_FIELDS[event_type])
 
 
 @st.composite

@@ -167,3 +167,47 @@ def redis_cluster() -> Iterator[LocalCluster]:
             yield cluster
     except ClusterUnavailableError as exc:
         pytest.skip(str(exc))
+
+
+@contextlib.contextmanager
+def replica_of(cluster: LocalCluster, master_port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A replica joined to the master on ``master_port``, in sync; stopped on exit."""
+    server = shutil.which("redis-server")
+    if server is None:
+        raise ClusterUnavailableError("a replica needs redis-server on PATH")
+    port, bus = _free_ports(2)
+    master = redis.Redis(port=master_port)
+    with tempfile.TemporaryDirectory(prefix="sitoo-sync-replica-") as workdir:
+        process = _node(server, port, bus, Path(workdir))
+        replica = redis.Redis(port=port)
+        try:
+            _wait(replica.ping, "the replica answering")
+            master_id = master.execute_command("CLUSTER", "MYID")
+            subprocess.run(
+                [
+                    cluster.cli,
+                    "--cluster",
+                    "add-node",
+                    f"127.0.0.1:{port}",
+                    f"127.0.0.1:{master_port}",
+                    "--cluster-slave",
+                    "--cluster-master-id",
+                    master_id.decode() if isinstance(master_id, bytes) else str(master_id),
+                ],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
+            _wait(
+                lambda: (
+                    replica.info("replication").get("master_link_status") == "up"
+                    and int(master.info("replication").get("connected_slaves", 0)) >= 1
+                ),
+                "the replica in sync with its master",
+            )
+            yield process
+        finally:
+            replica.close()
+            master.close()
+            process.kill()
+            process.wait(10)

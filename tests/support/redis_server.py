@@ -105,7 +105,7 @@ def _redis_server_from_path(executable: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _embedded_redis() -> Iterator[str]:
-    from service.embedded import embedded_redis  # noqa: PLC0415
+    from service.local.embedded import embedded_redis  # noqa: PLC0415
 
     with (
         tempfile.TemporaryDirectory(prefix="sitoo-sync-embedded-") as workdir,
@@ -123,7 +123,7 @@ def redis_server_executable() -> tuple[str, str]:
     found = shutil.which("redis-server")
     if found:
         return found, "redis-server from PATH"
-    from service.embedded import EmbeddedRedisUnavailableError, server_executable  # noqa: PLC0415
+    from service.local.embedded import EmbeddedRedisUnavailableError, server_executable  # noqa: PLC0415
 
     try:
         return str(server_executable()), "the embedded Valkey server (no redis-server on PATH)"
@@ -151,7 +151,7 @@ def provide_redis_url() -> Iterator[str]:
         with _redis_server_from_path(executable) as url:
             yield url
         return
-    from service.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
+    from service.local.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
 
     try:
         with _embedded_redis() as url:

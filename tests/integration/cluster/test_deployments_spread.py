@@ -10,7 +10,8 @@ import redis
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from service.consumers.results import InvalidReplyTo, Replier
+from service.brokers.redis.replies import Replier
+from service.inbox.transport import InvalidReplyTo
 from service.records.keys import DeploymentKeys
 from service.records.streams import stream_names
 from service.sandbox import RunningSandbox
