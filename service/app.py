@@ -22,16 +22,15 @@ from service import health
 from service.adapters.shopify import wiring as shopify
 from service.adapters.woocommerce import wiring as woocommerce
 from service.adapters.woocommerce.wiring import WooCommerceRuntime
-from service.consumers.housekeeping import keep_groups_tidy
-from service.consumers.wiring import (
-    ConsumerRuntime,
+from service.brokers.redis.housekeeping import keep_groups_tidy
+from service.brokers.redis.wiring import (
     build_delivery_handler,
     ensure_groups,
     inbound_streams,
     register_consumers,
     webshop_streams,
 )
-from service.idempotency import RedisIdempotencyStore
+from service.inbox.subscribing import ConsumerRuntime
 from service.listeners import Listener
 from service.observability.credentials import CredentialHealth
 from service.observability.depth import StreamDepth, WatchedStreams
@@ -41,12 +40,13 @@ from service.pollers.runner import Heartbeats
 from service.pollers.wiring import poller_intervals, run_pollers
 from service.records.connection import broker_for, redis_for
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.records.streams import stream_names
 from service.settings import Settings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
 from service.sitoo.metrics import SitooMetrics
-from service.startup import StartRefusal, without_refusal_traceback
+from service.startup import StartRefusal, refuse_unhandled_event_types, without_refusal_traceback
 from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
 from service.webhooks.consumer import (
     SitooEventDeps,
@@ -191,6 +191,7 @@ def build_service(
     calls it when a subscriber has stopped for good, so the orchestrator restarts it.
     ``span_exporter`` replaces the OTLP exporter (tests) and turns tracing on.
     """
+    refuse_unhandled_event_types()
     faststream_logger = logging.getLogger("sitoo_sync.faststream")
     credentials = CredentialHealth([c.api_id for c in settings.sitoo.credentials()])
     heartbeats = Heartbeats()

@@ -101,8 +101,8 @@ def run(
     # Imported here: keeps `config` and `--help` fast.
     from service.devstack.stack import DevStackAlreadyRunningError  # noqa: PLC0415
     from service.devstack.webshops import WebshopChoice  # noqa: PLC0415
-    from service.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
-    from service.launcher import serve  # noqa: PLC0415
+    from service.local.embedded import EmbeddedRedisUnavailableError  # noqa: PLC0415
+    from service.local.launcher import serve  # noqa: PLC0415
 
     try:
         webshops = WebshopChoice(shopify=with_shopify, woocommerce=with_woocommerce)

@@ -1,25 +1,31 @@
 """Dead letters: entries parked with their reason, listed, shown, replayed or purged.
 
-Each inbound stream has a dead-letter stream ``<stream><dead_letter_suffix>``. An entry
-there keeps the original fields under ``original:<name>`` and adds ``stream``,
-``entry_id``, ``type``, ``event_id``, ``reason_code``, ``reason``, ``deliveries`` and
+Every stream the service reads has a dead-letter stream: ``<stream><dead_letter_suffix>``
+for the inbound and web-hook streams, ``<outbound>.<webshop>.dlq`` for a webshop writer's
+reading of the outbound stream (:class:`DeadLetterSource`). All dead letters have one
+format: the original fields under ``original:<name>`` and ``stream``, ``entry_id``,
+``type``, ``event_id``, ``reason_code``, ``reason``, ``deliveries`` and
 ``dead_lettered_at`` (Unix milliseconds), and for a reused event id ``digest`` and
-``first_digest``. Writing is exactly-once per original entry, so a
-crash between parking an entry and acknowledging it parks nothing twice. Replaying puts
-the original fields back on the original stream as a new entry: the event keeps its
-event id, so the idempotent path applies nothing twice.
+``first_digest``. Writing is exactly-once per original entry, so a crash between parking
+an entry and acknowledging it parks nothing twice. Replaying puts the original fields
+back on the stream they were read from as a new entry: the event keeps its event id, so
+the idempotent path applies nothing twice. A source may resend its letters its own way
+(a web-hook body that never became a stream entry is received again).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from service.masking import mask_text
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from service.inbox.transport import EntryToPark
     from service.records.keys import DeploymentKeys
     from service.records.streams import StreamNames
 
@@ -28,12 +34,23 @@ _META = frozenset(
     b"stream entry_id type event_id reason_code reason deliveries dead_lettered_at".split()
 )
 
+MAX_LENGTH = 1_000_000
+REASON_LIMIT = 500
+
 # Write the dead letter only if this (stream, entry id) was never parked before.
 _PARK = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return false end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return id
+"""
+
+# Write the dead letter only if this delivery takes the entry off the group's pending
+# list (KEYS[2] the stream, ARGV[1] the group): the pending list is the marker, so an
+# entry is parked once without a key of its own. ARGV[1] '' parks without that check.
+_PARK_ACKNOWLEDGED = """
+if ARGV[1] ~= '' and redis.call('XACK', KEYS[2], ARGV[1], ARGV[2]) == 0 then return false end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
 """
 
 
@@ -102,6 +119,70 @@ class DeadLetterFilter:
         )
 
 
+class NotReplayable(Exception):
+    """The dead letter cannot be sent back as it is (it stays where it is)."""
+
+
+Resend = Callable[["DeadLetter"], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterSource:
+    """One dead-letter stream: the stream its entries were read from, and how to resend them.
+
+    ``resend`` handles the letters it knows (returns what it did, e.g. the new entry id)
+    and leaves the others to the default (returns None): back on ``stream`` as they were.
+    """
+
+    dead_letters: str
+    stream: str
+    resend: Resend | None = None
+
+
+def _reason(text: str) -> str:
+    # A reason may quote an error that quotes a secret (a PIN, a URL's password).
+    text = mask_text(text)
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+def letter_fields(entry: EntryToPark) -> list[bytes]:
+    """The dead letter's fields (names and values in turn), in the one format."""
+    meta: dict[bytes, bytes] = {
+        b"stream": entry.stream.encode(),
+        b"entry_id": entry.entry_id.encode(),
+        b"type": (entry.event_type or "").encode(),
+        b"event_id": (entry.event_id or "").encode(),
+        b"reason_code": entry.reason_code.encode(),
+        b"reason": _reason(entry.reason).encode(),
+        b"deliveries": str(entry.deliveries).encode(),
+        b"dead_lettered_at": str(int(time.time() * 1000)).encode(),
+    }
+    for detail, text in (entry.extra or {}).items():
+        meta[detail.encode()] = text.encode()
+    flat: list[bytes] = []
+    for name, value in meta.items():
+        flat.extend((name, value))
+    for name, value in entry.fields.items():
+        flat.extend((ORIGINAL_PREFIX.encode() + name, value))
+    return flat
+
+
+async def park_acknowledged(
+    redis: aioredis.Redis, entry: EntryToPark, *, dead_letters: str, group: str | None
+) -> str | None:
+    """Park an entry of ``group``'s reading and acknowledge it, in one step; None if done before.
+
+    For a reader that keeps no records of its own (a webshop writer): the entry is parked by
+    the one delivery that takes it off the pending list. ``group`` None parks an entry that
+    was never a pending entry (a first snapshot's level) without that check.
+    """
+    args: list[bytes | int | str] = [group or "", entry.entry_id, MAX_LENGTH]
+    args.extend(letter_fields(entry))
+    park = redis.register_script(_PARK_ACKNOWLEDGED)
+    parked = await park(keys=[dead_letters, entry.stream], args=args)
+    return _text(parked) if parked is not None else None
+
+
 def _text(value: bytes | None) -> str:
     return value.decode("utf-8", "replace") if value is not None else ""
 
@@ -143,7 +224,7 @@ def _letter(dlq: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> DeadLet
 
 
 class DeadLetterStore:
-    """Dead-letter streams of a fixed set of inbound streams."""
+    """The dead-letter streams of a fixed set of streams (and of any further sources)."""
 
     def __init__(
         self,
@@ -153,10 +234,14 @@ class DeadLetterStore:
         names: StreamNames,
         keys: DeploymentKeys,
         retention_s: float,
-        max_length: int = 1_000_000,
+        max_length: int = MAX_LENGTH,
+        sources: Iterable[DeadLetterSource] = (),
     ) -> None:
         self._redis = redis
         self._streams = list(dict.fromkeys(streams))
+        own = [DeadLetterSource(names.dead_letters(s), s) for s in self._streams]
+        # Keyed by dead-letter stream: a source given explicitly replaces the default one.
+        self._sources = {source.dead_letters: source for source in (*own, *sources)}
         self._names = names
         self._keys = keys
         self._retention_ms = int(retention_s * 1000)
@@ -167,42 +252,15 @@ class DeadLetterStore:
         """Where ``stream``'s dead letters go."""
         return self._names.dead_letters(stream)
 
-    async def park(
-        self,
-        *,
-        stream: str,
-        entry_id: str,
-        fields: Mapping[bytes, bytes],
-        event_type: str | None,
-        event_id: str | None,
-        reason_code: str,
-        reason: str,
-        deliveries: int,
-        extra: Mapping[str, str] | None = None,
-    ) -> str | None:
-        """Park the entry once; the dead letter's id, or None if it was parked before.
-
-        ``extra`` adds fields of its own (a conflict's ``digest`` and ``first_digest``).
-        """
-        meta: dict[bytes, bytes] = {
-            b"stream": stream.encode(),
-            b"entry_id": entry_id.encode(),
-            b"type": (event_type or "").encode(),
-            b"event_id": (event_id or "").encode(),
-            b"reason_code": reason_code.encode(),
-            b"reason": reason.encode(),
-            b"deliveries": str(deliveries).encode(),
-            b"dead_lettered_at": str(int(time.time() * 1000)).encode(),
-        }
-        for detail, text in (extra or {}).items():
-            meta[detail.encode()] = text.encode()
+    async def park(self, entry: EntryToPark) -> str | None:
+        """Park the entry once; the dead letter's id, or None if it was parked before."""
         args: list[bytes | int] = [self._retention_ms, self._max_length]
-        for name, value in meta.items():
-            args.extend((name, value))
-        for name, value in fields.items():
-            args.extend((ORIGINAL_PREFIX.encode() + name, value))
+        args.extend(letter_fields(entry))
         parked = await self._park(
-            keys=[self.dead_letter_stream(stream), self._keys.dead_lettered(stream, entry_id)],
+            keys=[
+                self.dead_letter_stream(entry.stream),
+                self._keys.dead_lettered(entry.stream, entry.entry_id),
+            ],
             args=args,
         )
         return _text(parked) if parked is not None else None
@@ -211,10 +269,9 @@ class DeadLetterStore:
         """Dead letters matching ``flt``, oldest first, at most ``limit``."""
         now_ms = int(time.time() * 1000)
         found: list[DeadLetter] = []
-        for stream in self._streams:
-            if flt.stream is not None and stream != flt.stream:
+        for dlq, source in self._sources.items():
+            if flt.stream is not None and source.stream != flt.stream:
                 continue
-            dlq = self.dead_letter_stream(stream)
             start = "-"
             while len(found) < limit:
                 page = _entries(await self._redis.xrange(dlq, min=start, count=500))
@@ -230,10 +287,9 @@ class DeadLetterStore:
 
     async def show(self, dead_letter_id: str, *, stream: str | None = None) -> DeadLetter | None:
         """One dead letter by id (searched in every dead-letter stream unless given)."""
-        for source in self._streams:
-            if stream is not None and source != stream:
+        for dlq, source in self._sources.items():
+            if stream is not None and source.stream != stream:
                 continue
-            dlq = self.dead_letter_stream(source)
             page = _entries(
                 await self._redis.xrange(dlq, min=dead_letter_id, max=dead_letter_id, count=1)
             )
@@ -241,10 +297,22 @@ class DeadLetterStore:
                 return _letter(dlq, page[0][0], page[0][1])
         return None
 
+    def sources(self) -> tuple[DeadLetterSource, ...]:
+        """Every dead-letter stream this store reads."""
+        return tuple(self._sources.values())
+
     async def replay(self, letter: DeadLetter) -> str:
-        """Put the original entry back on its stream and remove the dead letter; the new id."""
-        if letter.stream not in self._streams:
-            raise ValueError(f"{letter.stream!r} is not an inbound stream of this service")
+        """Send the original entry back where it came from and remove the dead letter.
+
+        What was done: the new entry's id, or what the source's own resend reports. Raises
+        :class:`NotReplayable` (the letter stays) when the source cannot take it back.
+        """
+        source = self._sources.get(letter.dead_letter_stream)
+        if source is None or source.stream != letter.stream:
+            raise NotReplayable(f"{letter.stream!r} is not a stream this service reads")
+        if source.resend is not None and (done := await source.resend(letter)) is not None:
+            await self._redis.xdel(letter.dead_letter_stream, letter.id)
+            return done
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(letter.stream, dict(letter.original))  # type: ignore[arg-type] # bytes fields
             pipe.xdel(letter.dead_letter_stream, letter.id)

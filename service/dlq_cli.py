@@ -9,9 +9,10 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from service.consumers.wiring import dead_letter_store
-from service.deadletters import DeadLetter, DeadLetterFilter, DeadLetterStore
+from service.deadletter_sources import dead_letter_store
+from service.deadletters import DeadLetter, DeadLetterFilter, DeadLetterStore, NotReplayable
 from service.masking import mask_document, mask_text
+from service.webhooks.intake import received_again
 
 T = TypeVar("T")
 EXIT_NOT_FOUND = 3
@@ -20,7 +21,9 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
 dlq_cli = typer.Typer(no_args_is_help=True, help="Inspect, replay or purge dead letters.")
 
-StreamOpt = Annotated[str | None, typer.Option(help="Only this inbound stream.")]
+StreamOpt = Annotated[
+    str | None, typer.Option(help="Only the dead letters of entries read from this stream.")
+]
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Only this event type.")]
 ReasonOpt = Annotated[
     str | None, typer.Option(help="Only reasons containing this text (code or message).")
@@ -66,7 +69,9 @@ def _run(work: Callable[[DeadLetterStore], Awaitable[T]]) -> T:
     settings, url = redis_session()
     return with_redis(
         url,
-        lambda client: work(dead_letter_store(client, settings)),
+        lambda client: work(
+            dead_letter_store(client, settings, webhook_resend=received_again(client, settings))
+        ),
         cluster=settings.redis.cluster,
     )
 
@@ -116,13 +121,19 @@ def show(
 
 async def _replay(
     store: DeadLetterStore, ids: list[str], flt: DeadLetterFilter, limit: int
-) -> list[tuple[DeadLetter, str]]:
+) -> list[tuple[DeadLetter, str | NotReplayable]]:
     if ids:
         found = [await store.show(i, stream=flt.stream) for i in ids]
         letters = [letter for letter in found if letter is not None]
     else:
         letters = await store.list(flt, limit=limit)
-    return [(letter, await store.replay(letter)) for letter in letters]
+    done: list[tuple[DeadLetter, str | NotReplayable]] = []
+    for letter in letters:
+        try:
+            done.append((letter, await store.replay(letter)))
+        except NotReplayable as exc:  # the letter stays; the others still go
+            done.append((letter, exc))
+    return done
 
 
 @dlq_cli.command()
@@ -137,15 +148,26 @@ def replay(  # noqa: PLR0917 - one typer option per filter
     newer_than: NewerOpt = None,
     limit: LimitOpt = 100,
 ) -> None:
-    """Put dead letters back on their stream; they go through the same idempotent path."""
+    """Put dead letters back where they came from; they go through the same idempotent path.
+
+    An entry goes back on the stream it was read from (a webshop writer's: the outbound
+    stream); a web-hook body the intake could not use is received again.
+    """
     flt = _filter(stream, event_type, reason, older_than, newer_than)
     if not ids and flt == DeadLetterFilter():
         typer.echo("give dead letter ids or at least one filter", err=True)
         raise typer.Exit(2)
     done = _run(lambda store: _replay(store, ids or [], flt, limit))
-    for letter, new_id in done:
-        typer.echo(f"replayed {letter.id} -> {letter.stream} {new_id}")
-    typer.echo(f"{len(done)} replayed")
+    refused = 0
+    for letter, outcome in done:
+        if isinstance(outcome, NotReplayable):
+            refused += 1
+            typer.echo(mask_text(f"not replayed {letter.id}: {outcome}"), err=True)
+        else:
+            typer.echo(f"replayed {letter.id} -> {letter.stream} {outcome}")
+    typer.echo(f"{len(done) - refused} replayed")
+    if refused:
+        raise typer.Exit(1)
 
 
 @dlq_cli.command()

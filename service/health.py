@@ -13,9 +13,9 @@ from faststream.asgi import AsgiResponse, get
 from faststream.asgi.handlers import GetHandler
 from faststream.asgi.types import Scope
 from faststream.redis import RedisBroker
-from redis.exceptions import RedisError
 
 from service.observability.credentials import CredentialHealth
+from service.records.connection import REDIS_FAILURES
 
 log = structlog.get_logger(__name__)
 _JSON = {"content-type": "application/json"}
@@ -61,7 +61,7 @@ async def redis_answers(client: aioredis.Redis | None) -> bool:
     try:
         async with asyncio.timeout(REDIS_PING_TIMEOUT_S):
             return bool(await client.ping())
-    except (RedisError, OSError, TimeoutError):
+    except REDIS_FAILURES:
         return False
 
 

@@ -1,7 +1,7 @@
 """What the use cases depend on, as Protocols: Sitoo, per-aggregate state and a clock.
 
 The Sitoo side is the idempotent client in :mod:`service.sitoo`; the state ports are
-implemented on Redis in :mod:`service.consumers.state`. Unit tests use fakes.
+implemented on Redis in :mod:`service.records.state`. Unit tests use fakes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from service.sitoo.models import (
     NewWarehouseTransaction,
     Order,
     OrderState,
+    OrderUpdate,
     Product,
     Store,
     Warehouse,
@@ -72,6 +73,12 @@ class SitooPort(Protocol):
         self, orderid: int, state: OrderState, *, op_key: str, lane: Lane = Lane.BULK
     ) -> bool:
         """Move the order to ``state`` (read-compare-write); True when it changed."""
+        ...
+
+    async def update_order(
+        self, orderid: int, update: OrderUpdate, *, lane: Lane = Lane.BULK
+    ) -> None:
+        """PUT absolute values onto the order (repeating it is harmless)."""
         ...
 
     async def issue_giftcard(
@@ -219,12 +226,30 @@ class RedemptionLedger(Protocol):
         """Note that the redemption was rolled back by event ``by``."""
         ...
 
+    async def add_return(
+        self, redeem_event_id: str, event_id: str, transaction_ids: list[str]
+    ) -> None:
+        """Remember a part of the redemption given back by event ``event_id`` (idempotent)."""
+        ...
+
+    async def returns(self, redeem_event_id: str) -> dict[str, list[str]]:
+        """The parts given back so far: event id → Sitoo transaction ids."""
+        ...
+
     async def void(self, redeem_event_id: str) -> None:
         """Tombstone: that redeem must never be applied (a refund named it first)."""
         ...
 
     async def is_void(self, redeem_event_id: str) -> bool:
         """True once ``redeem_event_id`` was voided."""
+        ...
+
+
+class TrackedCards(Protocol):
+    """The cards the gift-card poller re-reads (Sitoo lists no cards and reports no change)."""
+
+    async def track(self, cardnumber: str) -> None:
+        """Have the poller follow ``cardnumber`` from now on (idempotent)."""
         ...
 
 

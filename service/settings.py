@@ -31,7 +31,7 @@ from service.settings_checks import (
     unparsable_variable,
 )
 from service.settings_redis import RedisSettings
-from service.settings_rules import lease_outruns_write, replicas_on_a_cluster
+from service.settings_rules import lease_outruns_write
 from service.settings_sandbox import SandboxSettings
 from service.settings_shopify import ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
@@ -319,7 +319,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _rules_across_groups(self) -> Settings:
         stream_names(self)  # raises naming the setting
-        for rule in (lease_outruns_write, replicas_on_a_cluster):
+        for rule in (lease_outruns_write,):
             if (problem := rule(self)) is not None:
                 raise ValueError(problem)
         return self

@@ -29,22 +29,3 @@ def lease_outruns_write(settings: Settings) -> str | None:
         f"{_PREFIX}SITOO__CALL_DEADLINE_S ({deadline_s:g}s){waited}: a claim that runs out "
         "mid-write lets a takeover write again"
     )
-
-
-def replicas_on_a_cluster(settings: Settings) -> str | None:
-    """Why the claims cannot wait for replicas or disks, or None when they can.
-
-    The claim and its WAIT (WAITAOF) must go down one connection to the claim's master; the
-    cluster client sends them to every master on connections of its own, so the count it
-    returns says nothing about the claim.
-    """
-    redis = settings.redis
-    if not redis.cluster:
-        return None
-    waits = "CLAIM_REPLICAS" if redis.claim_replicas else "CLAIM_FSYNC" if redis.claim_fsync else ""
-    if not waits:
-        return None
-    return (
-        f"{_PREFIX}REDIS__{waits} must be off with {_PREFIX}REDIS__CLUSTER=true: "
-        "a cluster client cannot wait for the replicas or disks of one claim"
-    )

@@ -109,6 +109,17 @@ class ShopifySettings(BaseModel):
         gt=0,
         description="How far back the reconciliation poller starts when it has no cursor.",
     )
+    store_cancellation: Literal["cancel", "tag", "ignore"] = Field(
+        default="tag",
+        description="What an order cancelled in a Sitoo store does to the Shopify order: "
+        "cancel it (restocked, not refunded), tag it sitoo-cancelled-in-store, or ignore it.",
+    )
+
+    mirror_giftcards: bool = Field(
+        default=False,
+        description="Mirror each tracked Sitoo gift card as a Shopify gift card (its number "
+        "as the code) whose balance follows Sitoo's; needs the gift-card scopes.",
+    )
 
     @field_validator("locations", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.settings import ConfigurationError
+from service.usecases.handlers import handler_problem
 
 
 @dataclass(slots=True)
@@ -51,3 +52,13 @@ def without_refusal_traceback(app: ASGIApp, refusal: StartRefusal) -> ASGIApp:
         await app(scope, receive, quiet)
 
     return wrapped
+
+
+def refuse_unhandled_event_types() -> None:
+    """Refuse to start when an event type of the contract registry has no handler.
+
+    Checked before anything is read: without a handler every such event would be retried
+    until it is dead-lettered.
+    """
+    if (problem := handler_problem()) is not None:
+        raise ConfigurationError(problem)

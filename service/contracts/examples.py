@@ -106,6 +106,33 @@ _CATALOGUE = (
         ),
     ),
     Example(
+        name="order-refunded",
+        summary="The webshop gives back one of the two T-shirts of order 100234.",
+        event_type="order.refunded",
+        channel="orders",
+        event_id="shop-order-refunded-1",
+        data={
+            "order_id": "100234",
+            "refund_id": "R-5521-1",
+            "currency": "SEK",
+            "amount": "224.00",
+            "lines": [{"sku": "SKU-0001", "quantity": 1, "restock_warehouse_id": None}],
+            "complete": False,
+            "note": "one size too small",
+        },
+        after=("order-placed",),
+        expected=Expected(
+            status="succeeded",
+            sitoo={
+                "externalid": "100234",
+                "cancelled_orderids": [],
+                "restocked_transaction_ids": [],
+                "rolled_back_redemptions": [],
+            },
+            varying={"recorded_on_orderids": [1001]},
+        ),
+    ),
+    Example(
         name="order-cancelled",
         summary="The webshop cancels order 100234.",
         event_type="order.cancelled",

@@ -59,10 +59,12 @@ class GiftCardRedeem(BaseModel):
 class GiftCardRefund(BaseModel):
     """``giftcard.refund``: give money back to a card.
 
-    Either roll back a named redemption (``redemption_event_id``: the event id of the
-    ``giftcard.redeem``) or load a new ``amount``; exactly one of the two. A rollback naming
-    a redemption that has not happened (yet) voids it: that redeem, if it ever arrives, is
-    declined with ``voided``.
+    Roll back a named redemption (``redemption_event_id`` alone: the event id of the
+    ``giftcard.redeem``), load a new ``amount`` (alone), or give back part of a redemption
+    (both). A rollback naming a redemption that has not happened (yet) voids it: that
+    redeem, if it ever arrives, is declined with ``voided``. A part given back waits for its
+    redemption, loads nothing if the redemption spent nothing, and is undone again when the
+    redemption is rolled back, which already returns the whole amount.
     """
 
     model_config = ConfigDict(
@@ -78,9 +80,9 @@ class GiftCardRefund(BaseModel):
     order_id: Identifier | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> GiftCardRefund:
-        if (self.redemption_event_id is None) == (self.amount is None):
-            raise ValueError("give exactly one of redemption_event_id and amount")
+    def _one_at_least(self) -> GiftCardRefund:
+        if self.redemption_event_id is None and self.amount is None:
+            raise ValueError("give redemption_event_id, amount or both")
         return self
 
 

@@ -194,3 +194,50 @@ class OrderCancelled(BaseModel):
 
     order_id: Identifier
     reason: ShortText | None = None
+
+
+class RefundedLine(BaseModel):
+    """Units of one order line given back."""
+
+    model_config = _STRICT
+
+    sku: Sku
+    quantity: Quantity
+    restock_warehouse_id: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+        default=None,
+        description=(
+            "The Sitoo warehouse the units went back into, when the webshop restocked them at "
+            "a place whose stock Sitoo keeps. Stock is added there only if the Sitoo order was "
+            "already delivered (closed); before that the units never left."
+        ),
+    )
+
+
+class OrderRefunded(BaseModel):
+    """``order.refunded``: the webshop refunded some or all of an order.
+
+    Sitoo has no refund to write for a web order (its refunds are made in the POS), so the
+    refund is recorded on the Sitoo order (``additionaldata`` key ``refund-<refund_id>``)
+    where store staff see it before handing the order over. Restocked lines of a delivered
+    order go back into their warehouse. When ``complete`` (after this refund nothing of the
+    order is left) an open Sitoo order is cancelled and the order's gift-card redemptions
+    are rolled back, once, as ``order.cancelled`` does, including its tombstone when the
+    order is not placed yet. Any other refund of an order not in Sitoo is retried, then
+    dead-lettered.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": schema_examples("order.refunded")},
+    )
+
+    order_id: Identifier
+    refund_id: Identifier = Field(description="The webshop's refund id; one event per refund.")
+    currency: Currency
+    amount: Money = Field(description="Money given back, including VAT (0: nothing paid back).")
+    lines: Annotated[list[RefundedLine], Field(max_length=500)] = Field(default_factory=list)
+    complete: bool = Field(
+        default=False, description="After this refund, every unit of the order is refunded."
+    )
+    note: ShortText | None = None

@@ -18,7 +18,7 @@ from service.contracts.giftcards import (
     GiftCardRedeem,
     GiftCardRefund,
 )
-from service.contracts.orders import OrderCancelled, OrderPlaced
+from service.contracts.orders import OrderCancelled, OrderPlaced, OrderRefunded
 from service.contracts.results import UNKNOWN_TYPE
 from service.contracts.sanity import TIME_BOUNDS, TimeBounds
 from service.contracts.stock import StockAdjusted, StockSet
@@ -47,6 +47,7 @@ EVENT_KINDS: dict[str, EventKind] = {
     for kind in (
         EventKind("order.placed", OrderPlaced, frozenset({Channel.ORDERS})),
         EventKind("order.cancelled", OrderCancelled, frozenset({Channel.ORDERS})),
+        EventKind("order.refunded", OrderRefunded, frozenset({Channel.ORDERS})),
         EventKind("giftcard.issued", GiftCardIssued, frozenset({Channel.GIFTCARDS})),
         EventKind(
             "giftcard.redeem",

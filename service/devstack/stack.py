@@ -21,7 +21,7 @@ from service.devstack.state import (
     find_state,
 )
 from service.devstack.webshops import FakeWebshop, WebshopChoice, start_fake_webshops
-from service.embedded import DEFAULT_PORT, EmbeddedRedis, embedded_redis, port_is_free
+from service.local.embedded import DEFAULT_PORT, EmbeddedRedis, embedded_redis, port_is_free
 from service.records.keys import DeploymentKeys
 from service.settings import ENV_PREFIX, ConfigurationError, Settings
 

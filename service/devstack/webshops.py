@@ -17,7 +17,7 @@ import httpx
 import structlog
 from pydantic import AnyHttpUrl, SecretStr
 
-from service.embedded import port_is_free
+from service.local.embedded import port_is_free
 from service.settings import ENV_PREFIX, ConfigurationError, Settings
 from service.settings_shopify import LocationMapping, ShopifySettings
 from service.settings_woocommerce import WooCommerceSettings
@@ -36,7 +36,7 @@ WOOCOMMERCE_WEBHOOK_SECRET = "devstackwebhooksecret"  # noqa: S105 - development
 
 # The fake Shopify's demo locations, and the sandbox's demo stores they stand for.
 SHOPIFY_LOCATIONS = {"70000000001": "STORE-1", "70000000002": "STORE-2"}
-SHOPIFY_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
+SHOPIFY_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "refunds/create")
 # The fake WooCommerce's demo pick-up locations (by name, as WooCommerce names them).
 WOOCOMMERCE_PICKUPS = {"Store Stockholm": "STORE-1", "Store Gothenburg": "STORE-2"}
 WOOCOMMERCE_STOCK_STORE = "STORE-1"

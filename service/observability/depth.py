@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Gauge
-from redis.exceptions import RedisError
+
+from service.records.connection import REDIS_FAILURES
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -107,7 +108,7 @@ class StreamDepth:
             try:
                 async with asyncio.timeout(self._timeout_s):
                     replies = await self._read(client)
-            except (RedisError, OSError, TimeoutError) as error:
+            except REDIS_FAILURES as error:
                 self.up.set(0)
                 log.warning("metrics.stream_depth_unavailable", error=repr(error))
                 return

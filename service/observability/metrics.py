@@ -29,8 +29,8 @@ from service.pollers.runner import Heartbeats
 from service.sitoo.metrics import SitooMetrics
 
 if TYPE_CHECKING:
-    from service.consumers.delivery import Settlement
     from service.health import Verdict
+    from service.inbox.delivery import Settlement
 
 # Handler time is dominated by Sitoo round trips (tens of ms to seconds) plus retries.
 _HANDLER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -44,7 +44,7 @@ def type_label(event_type: str | None) -> str:
 class ConsumerMetrics:
     """Counts deliveries and how each ended, per stream and type; times each handler call.
 
-    This is the :class:`~service.consumers.delivery.DeliveryObserver` the consumers call.
+    This is the :class:`~service.inbox.delivery.DeliveryObserver` the consumers call.
     """
 
     def __init__(self, registry: CollectorRegistry) -> None:

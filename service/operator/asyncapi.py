@@ -16,7 +16,8 @@ from service import __version__
 from service.contracts.envelope import EVENT_FIELD, REPLY_TO_FIELD
 from service.contracts.outbound import OUTBOUND_KINDS
 from service.contracts.registry import EVENT_KINDS, Channel
-from service.operator.asyncapi_messages import camel, messages, schemas
+from service.operator import asyncapi_webshops
+from service.operator.asyncapi_messages import SCHEMAS, camel, messages, schemas
 from service.operator.asyncapi_schema import asyncapi_schema
 from service.settings import ENV_PREFIX, StreamSettings
 
@@ -107,6 +108,7 @@ def _channels(streams: StreamSettings) -> dict[str, Any]:
         "description": "Malformed batches and stored events that kept failing.",
         "messages": _message_refs(["sitooWebhookDeadLetter"]),
     }
+    channels.update(asyncapi_webshops.channels(streams, _MESSAGES))
     return channels
 
 
@@ -156,6 +158,7 @@ def _operations(channels: dict[str, Any]) -> dict[str, Any]:
             "send", "sitooWebhooksDeadLetters", "Keep unusable web hooks.", channels
         ),
     }
+    operations.update(asyncapi_webshops.operations("#/channels/", channels))
     operations["answerGiftcardRequests"]["reply"] = {
         "address": {
             "location": f"$message.header#/{REPLY_TO_FIELD}",
@@ -169,13 +172,14 @@ def _operations(channels: dict[str, Any]) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     """The models' schemas in AsyncAPI's dialect (see :mod:`service.operator.asyncapi_schema`)."""
-    return {name: asyncapi_schema(schema) for name, schema in schemas().items()}
+    every = {**schemas(), **asyncapi_webshops.schemas()}
+    return {name: asyncapi_schema(schema) for name, schema in every.items()}
 
 
 def _messages() -> dict[str, Any]:
     """The messages, their payload and header schemas in AsyncAPI's dialect."""
     converted: dict[str, Any] = {}
-    for name, message in messages().items():
+    for name, message in {**messages(), **asyncapi_webshops.messages(SCHEMAS)}.items():
         converted[name] = {
             key: asyncapi_schema(value) if key in {"payload", "headers"} else value
             for key, value in message.items()

@@ -29,10 +29,10 @@ def camel(name: str) -> str:
 DEAD_LETTER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "DeadLetter",
-    "description": "A parked inbound entry: its original fields under `original:<name>` "
+    "description": "A parked entry: its original fields under `original:<name>` "
     "plus why and when it was parked. Plain stream fields, not JSON in `event`.",
     "properties": {
-        "stream": {"type": "string", "description": "The inbound stream it came from."},
+        "stream": {"type": "string", "description": "The stream it came from."},
         "entry_id": {"type": "string", "description": "Its entry id there."},
         "type": {"type": "string", "description": "Event type, empty when unreadable."},
         "event_id": {"type": "string", "description": "Event id, empty when unreadable."},
@@ -67,26 +67,6 @@ DEAD_LETTER_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-WEBHOOK_DEAD_LETTER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "SitooWebhookDeadLetter",
-    "description": "A web-hook batch or stored Sitoo event that could not be used: a "
-    "malformed batch keeps its `body` and `received_at`; an event that kept failing keeps "
-    "its `event`, `entry_id`, `deliveries` and `failed_at` (Unix seconds).",
-    "properties": {
-        "body": {"type": "string"},
-        EVENT_FIELD: {"type": "string"},
-        "reason": {"type": "string"},
-        "stream": {"type": "string"},
-        "entry_id": {"type": "string"},
-        "deliveries": {"type": "string", "pattern": "^[0-9]+$"},
-        "received_at": {"type": "string", "pattern": "^[0-9]+$"},
-        "failed_at": {"type": "string", "pattern": "^[0-9]+$"},
-    },
-    "required": ["reason", "stream"],
-    "additionalProperties": False,
-}
-
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": SCHEMAS + model.__name__}
@@ -105,7 +85,6 @@ def schemas() -> dict[str, Any]:
     _, top = models_json_schema(models, ref_template=SCHEMAS + "{model}")
     schemas: dict[str, Any] = dict(sorted(top["$defs"].items()))
     schemas["DeadLetter"] = DEAD_LETTER_SCHEMA
-    schemas["SitooWebhookDeadLetter"] = WEBHOOK_DEAD_LETTER_SCHEMA
     return schemas
 
 
@@ -310,13 +289,19 @@ def messages() -> dict[str, Any]:
     )
     messages["sitooWebhookDeadLetter"] = _plain_message(
         "sitooWebhookDeadLetter",
-        "A malformed web-hook batch, or a stored Sitoo event that kept failing.",
-        "SitooWebhookDeadLetter",
+        "A malformed web-hook batch (kept whole under `original:body`, named after its "
+        "digest), or a stored Sitoo event that kept failing; the format of every dead letter.",
+        "DeadLetter",
         {
-            "body": '{"not": "an array"}',
-            "reason": "body is not a JSON array",
             "stream": "sitoo.webhooks",
-            "received_at": "1767268800",
+            "entry_id": "body-183622c4adbf479cdeeaef569cd8ffb1",
+            "type": "",
+            "event_id": "",
+            "reason_code": "invalid",
+            "reason": "body is not a JSON array",
+            "deliveries": "1",
+            "dead_lettered_at": "1767268800123",
+            "original:body": '{"not": "an array"}',
         },
         content="text/plain",
         seen='Posting the body {"not": "an array"}: answered 200 and kept here.',

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import redis.asyncio as aioredis
 import stamina
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 
 from service.masking import mask_url
+from service.records.connection import REDIS_FAILURES, master_of, redis_for
+from service.records.streams import stream_names
 from service.settings import ENV_PREFIX, Settings, SitooCredential
 from service.sitoo.errors import NotApplied, SitooError
 from service.sitoo.models import Page, Site
@@ -235,13 +235,19 @@ async def _check_redis(settings: Settings) -> Finding:
         )
     url = settings.redis.url.get_secret_value()
     target = _redis_target(url)
-    client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    client = redis_for(settings.redis, url, socket_connect_timeout=5, socket_timeout=5)
     try:
         await client.ping()
-        version = (await client.info("server")).get("redis_version", "?")
-        replicas = int((await client.info("replication")).get("connected_slaves", 0))
-        aof = int((await client.info("persistence")).get("aof_enabled", 0))
-    except (RedisError, OSError) as exc:
+        # On a cluster the claims wait for the replicas of the master serving the
+        # deployment's slot, so that master is the one to ask.
+        master = await master_of(client, stream_names(settings).orders)
+        route: dict[str, Any] = {} if master is None else {"target_nodes": master}
+        if master is not None:
+            target = f"{target}, slot master {master.host}:{master.port}"
+        version = (await client.info("server", **route)).get("redis_version", "?")
+        replicas = int((await client.info("replication", **route)).get("connected_slaves", 0))
+        aof = int((await client.info("persistence", **route)).get("aof_enabled", 0))
+    except REDIS_FAILURES as exc:
         # The exception text can carry the URL, password included: name the type only.
         message = f"cannot reach {target} ({type(exc).__name__})"
         return Finding("redis", message, Failure.REDIS_UNREACHABLE)

@@ -12,7 +12,6 @@ from typing import Annotated, TypeVar
 
 import redis.asyncio as aioredis
 import typer
-from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,7 +23,6 @@ from rich.progress import (
 )
 
 from service.devstack.discovery import settings_for_command
-from service.idempotency import RedisIdempotencyStore
 from service.operator import asyncapi, producers
 from service.operator.check import exit_status, run_checks
 from service.operator.golive import go_live_exit_status, run_go_live
@@ -39,8 +37,9 @@ from service.operator.resync import (
 )
 from service.operator.status import gather_status, render_status
 from service.pollers.wiring import outbound_publisher
-from service.records.connection import open_redis
+from service.records.connection import REDIS_FAILURES, open_redis
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.settings import ENV_PREFIX, Settings
 from service.sitoo import RedisLimiter, SitooClient, SitooError, build_http_client
 
@@ -93,7 +92,7 @@ def with_redis(url: str, work: Callable[[aioredis.Redis], Awaitable[T]], *, clus
 
     try:
         return asyncio.run(main())
-    except (RedisError, OSError) as exc:
+    except REDIS_FAILURES as exc:
         # Never the exception text: it can carry the URL and its password.
         typer.echo(f"Redis is unreachable ({type(exc).__name__})", err=True)
         raise typer.Exit(EXIT_UNAVAILABLE) from None

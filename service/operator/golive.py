@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 from pydantic import SecretStr
-from redis.exceptions import RedisError
 
 from service.masking import mask_url
 from service.operator.check import Failure, Finding, Probe, exit_status, run_checks
@@ -27,6 +26,7 @@ from service.operator.golive_account import (
     ready,
     user_items,
 )
+from service.records.connection import REDIS_FAILURES
 from service.settings import ENV_PREFIX, SECRETS_DIR, Settings, SitooCredential
 from service.sitoo.transport import build_http_client
 
@@ -57,7 +57,7 @@ async def redis_items(settings: Settings) -> list[Finding]:
     )
     try:
         info = await client.info()
-    except (RedisError, OSError) as exc:
+    except REDIS_FAILURES as exc:
         return [not_ready("redis settings", f"INFO refused ({type(exc).__name__})")]
     finally:
         await client.aclose()

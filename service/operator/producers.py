@@ -105,13 +105,18 @@ _FAILOVER = """\
 Redis answers an `XADD` as soon as the primary has the entry, before its replicas do. If the
 primary dies in that moment and a replica is promoted (a managed Redis's automatic
 failover), the entry is gone although your `XADD` succeeded: the service never sees the
-event and no result comes. Two habits make that harmless:
+event and no result comes. Three habits make that harmless:
 
 * **Wait for a replica after the `XADD`.** `WAIT <replicas> <timeout ms>` on the same
   connection answers how many replicas hold everything that connection wrote so far. Fewer
   than you asked for: treat the event as not sent yet; keep it and send it again later with
   the same `event_id`. (Redis 7.2 and later also have `WAITAOF`, which waits for the
   append-only file to be written to disk as well.)
+* **Retry an `XADD` that fails, unchanged.** While a Redis restarts or a cluster's master is
+  replaced, commands fail for a few seconds: the connection drops or times out, or a node
+  answers `CLUSTERDOWN`, `TRYAGAIN` or `LOADING`. None of these refuses the event; wait a
+  moment and send the same event again. One whose answer was lost may already be stored:
+  the service still applies it once.
 * **Send again, with the same `event_id`, every event that got no result.** Keep each event
   until its result (matching `inbound_event_id`) arrives in `{results}`; one that has
   none after a few minutes (the service's backlog, plus a failover) is sent again unchanged. The

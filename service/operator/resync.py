@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from service.pollers.ports import GiftCardReads, OrderReads, StockReads
-    from service.publisher import OutboundPublisher
     from service.records.keys import DeploymentKeys
+    from service.records.publishing import OutboundPublisher
     from service.sitoo.models import Order, WarehouseItem
 
 _AGE = re.compile(r"^(\d+)([mhd])$")

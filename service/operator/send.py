@@ -17,6 +17,8 @@ from service.contracts.examples import EXAMPLES, primary
 from service.contracts.registry import EVENT_KINDS
 from service.masking import mask_text
 from service.operator.stream_reads import batches, entries, text
+from service.records.keys import DeploymentKeys, hash_tag
+from service.records.streams import stream_names
 from service.settings import ConfigurationError, Settings, StreamSettings, load_settings
 
 EXIT_FAILED = 1
@@ -88,8 +90,17 @@ class Sent:
 async def send_example(
     redis: aioredis.Redis, settings: Settings, example: Example, *, event_id: str, wait_s: float
 ) -> Sent:
-    """XADD the example (current time, given event id), then wait for its result event."""
-    results = settings.streams.results
+    """XADD the example (current time, given event id), then wait for its result event.
+
+    On a deployment whose keys carry a hash tag (a Redis Cluster) the example goes to the
+    tagged stream and its reply list gets the tag, as the service requires of producers.
+    """
+    keys = DeploymentKeys.from_settings(settings)
+    results = stream_names(settings).results
+    stream = keys.stream(example.stream)
+    reply_to = example.reply_to
+    if reply_to is not None and keys.tag is not None and hash_tag(reply_to) != keys.tag:
+        reply_to = f"{reply_to}:{{{keys.tag}}}"
     before = await _recorded_result(redis, results, event_id)
     if before is not None and not before.get("data", {}).get("dead_lettered"):
         wait_s = min(wait_s, _RESEND_WAIT_S)  # it will not be applied again: no new result
@@ -97,9 +108,9 @@ async def send_example(
     cursor = last[0][0] if last else "0-0"
     event = {**example.event, "event_id": event_id, "occurred_at": _now()}
     sent: dict[FieldT, EncodableT] = {EVENT_FIELD: json.dumps(event)}
-    if example.reply_to is not None:
-        sent[REPLY_TO_FIELD] = example.reply_to
-    entry_id = text(await redis.xadd(example.stream, sent))
+    if reply_to is not None:
+        sent[REPLY_TO_FIELD] = reply_to
+    entry_id = text(await redis.xadd(stream, sent))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     while (remaining := deadline - loop.time()) > 0:
@@ -110,7 +121,7 @@ async def send_example(
                 cursor = found_id
                 document = _decode(fields)
                 if _result_of(document, event_id):
-                    reply = await _reply(redis, example.reply_to)
+                    reply = await _reply(redis, reply_to)
                     return Sent(entry_id, document, earlier=False, reply=reply)
     # An event id already handled yields no second result: show the one recorded before.
     earlier = await _recorded_result(redis, results, event_id)
@@ -198,13 +209,14 @@ def send(
 
     sent = with_redis(url, work, cluster=settings.redis.cluster)
     typer.echo(
-        f"sent {chosen.name} (event_id {the_id}) to {chosen.stream} as entry {sent.entry_id}"
+        f"sent {chosen.name} (event_id {the_id}) to "
+        f"{DeploymentKeys.from_settings(settings).stream(chosen.stream)} as entry {sent.entry_id}"
     )
     if wait == 0:
         return
     if sent.result is None:
         typer.echo(
-            f"no result on {settings.streams.results} within {wait:g} s: is `sitoo-sync run` "
+            f"no result on {stream_names(settings).results} within {wait:g} s: is `sitoo-sync run` "
             "going? (sitoo-sync status shows pending entries and dead letters)",
             err=True,
         )

@@ -15,7 +15,7 @@ from service.contracts.outbound import (
     derive_event_id,
     outbound_envelope,
 )
-from service.publisher import StateChange
+from service.records.publishing import StateChange
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.limiter import Lane
 
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from service.pollers.cursors import FencedCursors
     from service.pollers.lease import Holding
     from service.pollers.ports import GiftCardReads
-    from service.publisher import OutboundPublisher
     from service.records.keys import DeploymentKeys
+    from service.records.publishing import OutboundPublisher
     from service.sitoo.models import GiftCard
 
 log = structlog.get_logger(__name__)

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from service.pollers.cursors import FencedCursors
     from service.pollers.lease import Holding
     from service.pollers.ports import OrderReads
-    from service.publisher import OutboundPublisher
     from service.records.keys import DeploymentKeys
+    from service.records.publishing import OutboundPublisher
     from service.sitoo.models import Order
 
 log = structlog.get_logger(__name__)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from service.pollers.cursors import FencedCursors
     from service.pollers.lease import Holding
     from service.pollers.ports import StockReads
-    from service.publisher import OutboundPublisher
+    from service.records.publishing import OutboundPublisher
 
 log = structlog.get_logger(__name__)
 

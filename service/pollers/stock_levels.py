@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from service.contracts.outbound import StockChanged, derive_event_id, outbound_envelope
-from service.publisher import OutboundPublisher, StateChange
+from service.records.publishing import OutboundPublisher, StateChange
 from service.sitoo.models import Store, Warehouse, WarehouseItem
 
 _STEP = Decimal("0.001")

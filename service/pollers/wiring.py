@@ -11,8 +11,8 @@ from service.pollers.lease import Lease
 from service.pollers.orders import OrdersPoller
 from service.pollers.runner import Heartbeats, Poller, PollerRunner, RedisStatusBoard
 from service.pollers.stock import StockPoller
-from service.publisher import OutboundPublisher
 from service.records.keys import DeploymentKeys
+from service.records.publishing import OutboundPublisher
 from service.records.streams import stream_names
 
 if TYPE_CHECKING:

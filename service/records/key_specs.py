@@ -28,12 +28,12 @@ class KeySpec:
 
 
 # Owners and retentions shared by several keys.
-_IDEM = "service/idempotency.py"
-_SETTLE = "service/consumers/settlement.py"
-_REPLY = "service/consumers/results.py"
+_IDEM = "service/records/operations.py"
+_SETTLE = "service/brokers/redis/settlement.py"
+_REPLY = "service/brokers/redis/replies.py"
 _DEAD = "service/deadletters.py"
-_STATE = "service/consumers/state.py"
-_PUBLISH = "service/publisher.py"
+_STATE = "service/records/state.py"
+_PUBLISH = "service/records/publishing.py"
 _INTAKE = "service/webhooks/intake.py"
 _LEASE = "service/pollers/lease.py"
 _CURSOR = "service/pollers/cursors.py"
@@ -45,6 +45,7 @@ _RETAINED = "`IDEMPOTENCY__RETENTION_DAYS` from the last write"
 _QUEUED = "members leave when granted or their heartbeat lapses"
 
 _WEBSHOP = "service/adapters/"
+_MIRRORS = _WEBSHOP + "shopify/giftcard_mirrors.py"
 _WRITTEN = "90 days (Shopify) or `IDEMPOTENCY__RETENTION_DAYS` (WooCommerce)"
 
 KEY_SPECS: tuple[KeySpec, ...] = (
@@ -114,7 +115,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
         "tracked_giftcards",
         "<base>:giftcards:tracked",
         "set",
-        _TRACKING,
+        _TRACKING + ", service/records/state.py",
         "none (a card Sitoo no longer knows leaves)",
     ),
     KeySpec(
@@ -177,8 +178,15 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec(
         "webshop_written",
         "<base>:webshop-written:<webshop>:<what>",
-        "string or hash",
-        _WEBSHOP,
+        "hash",
+        "service/records/steps.py",
+        _WRITTEN,
+    ),
+    KeySpec(
+        "webshop_level",
+        "<base>:webshop-level:<webshop>:<place>",
+        "hash",
+        "service/records/levels.py",
         _WRITTEN,
     ),
     KeySpec(
@@ -189,10 +197,24 @@ KEY_SPECS: tuple[KeySpec, ...] = (
         "none (until the writer's first snapshot is applied)",
     ),
     KeySpec(
+        "shopify_giftcard_mirror",
+        "<base>:shopify-giftcard-mirror:<card_number>",
+        "hash",
+        _MIRRORS,
+        "none (as long as the Shopify card it names)",
+    ),
+    KeySpec(
+        "shopify_giftcard_mirrored",
+        "<base>:shopify-giftcard-mirrored:<giftcard_id>",
+        "string",
+        _MIRRORS,
+        "none (as long as the Shopify card it names)",
+    ),
+    KeySpec(
         "webshop_write_claim",
         "<base>:webshop-written:<webshop>:<what>:claim",
-        "string",
-        _WEBSHOP + "woocommerce/outbound.py",
-        "while one replica makes the effect",
+        "hash",
+        _MIRRORS,
+        "the lease's time (`STREAMS__RECLAIM_IDLE_MS`), or until let go",
     ),
 )

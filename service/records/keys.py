@@ -247,11 +247,23 @@ class DeploymentKeys:
         return self.build("webshop_emitted", short_id(event_id))
 
     def webshop_written(self, webshop: str, what: str) -> str:
-        """Records an effect made at the webshop (stock level written, pick-up marked)."""
+        """A one-time write at the webshop (a pick-up step): made, or its writer's lease."""
         return self.build("webshop_written", webshop, short_id(what))
 
+    def webshop_level(self, webshop: str, place: str) -> str:
+        """A stock level at the webshop: the version written last, and its writer's lease."""
+        return self.build("webshop_level", webshop, short_id(place))
+
+    def shopify_giftcard_mirror(self, card_number: str) -> str:
+        """The Shopify card mirroring a Sitoo card, and the balance event applied to it last."""
+        return self.build("shopify_giftcard_mirror", card_number)
+
+    def shopify_giftcard_mirrored(self, giftcard_id: str) -> str:
+        """The Sitoo card a Shopify card (numeric id) mirrors."""
+        return self.build("shopify_giftcard_mirrored", giftcard_id)
+
     def webshop_write_claim(self, webshop: str, what: str) -> str:
-        """Held while one replica makes an effect at the webshop."""
+        """Held (the one lease) while one replica adjusts a webshop-side record (a card)."""
         return self.build("webshop_write_claim", webshop, short_id(what))
 
     def webshop_snapshot_due(self, webshop: str) -> str:

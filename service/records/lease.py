@@ -1,9 +1,12 @@
 """The one lease: a holder's token and expiry in a Redis hash, judged by Redis' own clock.
 
 Every exclusive hold the service takes is this lease: an operation claim
-(:mod:`service.idempotency`), an inbound event being worked on
-(:mod:`service.consumers.settlement`) and a poller's leadership
-(:mod:`service.pollers.lease`, with a fencing number). The lease lives in two fields,
+(:mod:`service.records.operations`), an inbound event being worked on
+(:mod:`service.brokers.redis.settlement`), a poller's leadership
+(:mod:`service.pollers.lease`, with a fencing number), a stock level being written to a
+webshop (:mod:`service.records.levels`), a one-time webshop write
+(:mod:`service.records.steps`) and a mirrored gift card being adjusted in Shopify
+(:mod:`service.adapters.shopify.giftcard_mirrors`). The lease lives in two fields,
 ``token`` and ``expires`` (Unix ms), of the record's own hash, next to whatever the
 record keeps (a result, a digest), so taking a lease and reading the record are one
 script. The scripts include :data:`LEASE_LUA` and decide with its functions; only the
@@ -21,7 +24,8 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
-from redis.exceptions import RedisError
+
+from service.records.connection import REDIS_FAILURES
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +83,7 @@ async def keep_renewed(
             await asyncio.sleep(every_s)
             try:
                 await renew()
-            except (RedisError, OSError) as error:
+            except REDIS_FAILURES as error:
                 log.warning("lease.renewal_failed", lease=what, error=str(error))
 
     task = asyncio.create_task(heartbeat())

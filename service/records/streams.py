@@ -16,17 +16,17 @@ from service.records.keys import DeploymentKeys
 if TYPE_CHECKING:
     from service.settings import Settings
 
-_CONSUMERS = "service/consumers/"
+_INBOX = "service/inbox/"
 _WEBSHOP = "trimmed by the webshop"
 _CAPPED = "`MAXLEN ~ 1,000,000`"
 # A stream's pattern is its setting (tagged as the module docstring says).
 STREAM_SPECS: tuple[KeySpec, ...] = (
-    KeySpec("orders", "<stream>", "stream", _CONSUMERS, _WEBSHOP),
-    KeySpec("giftcards", "<stream>", "stream", _CONSUMERS, _WEBSHOP),
-    KeySpec("stock", "<stream>", "stream", _CONSUMERS, _WEBSHOP),
-    KeySpec("giftcard_requests", "<stream>", "stream", _CONSUMERS, _WEBSHOP),
-    KeySpec("results", "<stream>", "stream", "service/consumers/settlement.py", _CAPPED),
-    KeySpec("outbound", "<stream>", "stream", "service/publisher.py", _CAPPED),
+    KeySpec("orders", "<stream>", "stream", _INBOX, _WEBSHOP),
+    KeySpec("giftcards", "<stream>", "stream", _INBOX, _WEBSHOP),
+    KeySpec("stock", "<stream>", "stream", _INBOX, _WEBSHOP),
+    KeySpec("giftcard_requests", "<stream>", "stream", _INBOX, _WEBSHOP),
+    KeySpec("results", "<stream>", "stream", "service/brokers/redis/settlement.py", _CAPPED),
+    KeySpec("outbound", "<stream>", "stream", "service/records/publishing.py", _CAPPED),
     KeySpec("sitoo_webhooks", "<stream>", "stream", "service/webhooks/", "none"),
     KeySpec("shopify_webhooks", "<stream>", "stream", "service/adapters/shopify/", "none"),
     KeySpec("woocommerce_webhooks", "<stream>", "stream", "service/adapters/woocommerce/", "none"),
@@ -34,15 +34,11 @@ STREAM_SPECS: tuple[KeySpec, ...] = (
         "webshop_writes_dead_letters",
         "<outbound>.<webshop>.dlq",
         "stream",
-        "service/adapters/common/outbound.py",
-        "none",
+        "service/deadletters.py",
+        _CAPPED,
     ),
     KeySpec(
-        "dead_letters",
-        "<stream><dead_letter_suffix>",
-        "stream",
-        "service/deadletters.py",
-        "`MAXLEN ~ 1,000,000` (the web hooks' own: none)",
+        "dead_letters", "<stream><dead_letter_suffix>", "stream", "service/deadletters.py", _CAPPED
     ),
 )
 

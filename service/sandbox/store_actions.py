@@ -16,6 +16,7 @@ from service.sandbox.order_model import Order
 from service.sandbox.values import (
     LOG_PICKUP_REJECTED,
     LOG_READY_FOR_PICKUP,
+    ORDER_CANCELLED,
     ORDER_CLOSED,
     TX_STOCKTAKING,
     ZERO,
@@ -138,6 +139,11 @@ class StoreActions:
             self._sandbox.orders.add_log_item(
                 orderid, {"orderlogtypeid": LOG_PICKUP_REJECTED, "strvalue": reason}
             )
+
+    def cancel(self, orderid: int) -> Order:
+        """Staff cancel an order in the store (the customer never came): state 20."""
+        with acting_as("store:cancel"):
+            return self._sandbox.orders.set_state(orderid, ORDER_CANCELLED)
 
     def picked_up(self, orderid: int) -> Order:
         """The customer collected: deliver what is left from the order's warehouse and close."""

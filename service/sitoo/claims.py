@@ -1,7 +1,7 @@
 """The claims port of the Sitoo client: what an exactly-once write asks of its record store.
 
 The client owns this port; the store that implements it on Redis lives outside the client
-(:mod:`service.idempotency`), so the client never depends on how claims are kept.
+(:mod:`service.records.operations`), so the client never depends on how claims are kept.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from service.ports import (
 )
 from service.sitoo.errors import NotFound, Permanent
 from service.sitoo.models import GiftCard, GiftCardResult, GiftCardTransactionIn, NewGiftCard
+from service.usecases.giftcard_returns import balance_fields, give_back, undo_return
 from service.usecases.outcome import Outcome, Rejected
 
 _REASONS: dict[DeclineReason, str] = {
@@ -94,16 +95,6 @@ def _usable(card: GiftCard, now: datetime) -> bool:
     return card.redeemable is not False and not expired
 
 
-def _balance_fields(card: GiftCard | None) -> dict[str, str | None]:
-    if card is None:
-        return {}
-    return {
-        "card_number": card.cardnumber,
-        "balance": f"{card.moneyamount:f}" if card.moneyamount is not None else None,
-        "currency": card.currencycode,
-    }
-
-
 async def _remember(currencies: CardCurrencies, card: GiftCard | None) -> None:
     if card is not None and card.cardnumber and card.currencycode:
         await currencies.remember(card.cardnumber, card.currencycode)
@@ -140,21 +131,28 @@ async def issue_giftcard(
         raise Rejected("unexpected_response", "Sitoo issued the card but returned no card")
     await _remember(currencies, result.giftcard)
     return Outcome.ok(
-        **_balance_fields(result.giftcard), transaction_ids=list(result.addedtransactionids)
+        **balance_fields(result.giftcard), transaction_ids=list(result.addedtransactionids)
     )
 
 
 async def roll_back(
     redemption: Redemption, *, by: str, sitoo: SitooPort, redemptions: RedemptionLedger
 ) -> None:
-    """Undo an applied redemption exactly once, whoever asks first."""
+    """Undo an applied redemption exactly once, whoever asks first, and the parts given back.
+
+    Marked before anything is undone and the parts read after, while a part is recorded
+    before it looks for the mark: one of the two always sees the other (giftcard_returns).
+    """
+    await redemptions.mark_rolled_back(redemption.redeem_event_id, by=by)
     await sitoo.rollback_giftcard_transactions(
         redemption.card_number,
         redemption.transaction_ids,
         op_key=f"{redemption.redeem_event_id}:rollback",
         lane=Lane.INTERACTIVE,
     )
-    await redemptions.mark_rolled_back(redemption.redeem_event_id, by=by)
+    parts = await redemptions.returns(redemption.redeem_event_id)
+    for event_id, ids in sorted(parts.items()):
+        await undo_return(redemption.card_number, event_id, ids, sitoo=sitoo)
 
 
 async def _voided(
@@ -303,7 +301,7 @@ async def redeem_giftcard(
         await roll_back(redemption, by=event_id, sitoo=sitoo, redemptions=redemptions)
         return _decline(undo, card_number=redeem.card_number)
     return Outcome.ok(
-        **_balance_fields(result.giftcard),
+        **balance_fields(result.giftcard),
         amount=f"{redeem.amount:f}",
         transaction_ids=list(result.addedtransactionids),
     )
@@ -317,7 +315,16 @@ async def refund_giftcard(
     redemptions: RedemptionLedger,
     currencies: CardCurrencies,
 ) -> Outcome:
-    """Roll back a named redemption (voiding it if unseen) or load a new amount."""
+    """Roll back a named redemption (voiding it if unseen), give part of it back, or load."""
+    if refund.redemption_event_id is not None and refund.amount is not None:
+        return await give_back(
+            refund,
+            refund.redemption_event_id,
+            refund.amount,
+            event_id=event_id,
+            sitoo=sitoo,
+            redemptions=redemptions,
+        )
     if refund.redemption_event_id is not None:
         redeem_id = refund.redemption_event_id
         await redemptions.void(redeem_id)  # first, so a redeem racing us undoes itself
@@ -347,7 +354,7 @@ async def refund_giftcard(
         lane=Lane.INTERACTIVE,
     )
     return Outcome.ok(
-        **_balance_fields(result.giftcard),
+        **balance_fields(result.giftcard),
         amount=f"{amount:f}",
         transaction_ids=list(result.addedtransactionids),
     )
@@ -377,7 +384,7 @@ async def giftcard_balance(
         else None
     )
     return Outcome.ok(
-        **_balance_fields(card),
+        **balance_fields(card),
         redeemable=_usable(card, clock()),
         expires_at=expires,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,9 @@ from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
+from service.deadletter_sources import dead_letter_store
+from service.deadletters import DeadLetterStore
+from service.inbox.transport import EntryToPark
 from service.pollers.wiring import outbound_publisher
 from service.records.keys import DeploymentKeys
 from service.records.streams import stream_names
@@ -54,6 +56,10 @@ def _decode(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _encode(value: object) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 class SitooEventConsumer:
     """Handles one stored event: publish, or leave pending for a retry, or dead-letter."""
 
@@ -61,82 +67,60 @@ class SitooEventConsumer:
         self._settings = settings
         self._deps = deps
         self._handler: SitooEventHandler | None = None
+        self._dead_letters: DeadLetterStore | None = None
         self._handler_for: SitooEventDeps | None = None
 
-    def _current(self) -> tuple[SitooEventDeps, SitooEventHandler]:
+    def _current(self) -> tuple[SitooEventHandler, DeadLetterStore]:
         deps = self._deps()
         if deps is None:
             raise RuntimeError("the Sitoo event consumer ran before the service started")
-        if self._handler is None or self._handler_for is not deps:
+        if self._handler is None or self._dead_letters is None or self._handler_for is not deps:
             self._handler = SitooEventHandler(
                 deps.redis,
                 deps.sitoo,
                 outbound_publisher(deps.redis, self._settings),
                 keys=DeploymentKeys.from_settings(self._settings),
             )
+            self._dead_letters = dead_letter_store(deps.redis, self._settings)
             self._handler_for = deps
-        return deps, self._handler
-
-    async def dead_letter(
-        self,
-        redis: aioredis.Redis,
-        fields: dict[str, Any],
-        reason: str,
-        *,
-        entry_id: str,
-        deliveries: int,
-    ) -> None:
-        """Park the entry with the reason in the web-hook dead-letter stream."""
-        streams = stream_names(self._settings)
-        await redis.xadd(
-            streams.dead_letters(streams.sitoo_webhooks),
-            {
-                EVENT_FIELD: _decode(fields.get(EVENT_FIELD, "")),
-                "reason": reason[:500],
-                "stream": streams.sitoo_webhooks,
-                "entry_id": entry_id,
-                "deliveries": str(deliveries),
-                "failed_at": str(int(time.time())),
-            },
-        )
+        return self._handler, self._dead_letters
 
     async def consume(self, fields: dict[str, Any], *, entry_id: str, deliveries: int) -> None:
         """Process one entry; raising leaves it pending for the reclaimer."""
-        deps, handler = self._current()
+        handler, dead_letters = self._current()
+
+        async def park(code: str, reason: str, event: SitooEvent | None = None) -> None:
+            # Parked once per entry, in the one format; `dlq replay` puts it back.
+            await dead_letters.park(
+                EntryToPark(
+                    stream=stream_names(self._settings).sitoo_webhooks,
+                    entry_id=entry_id,
+                    fields={_encode(k): _encode(v) for k, v in fields.items()},
+                    event_type=None,  # Sitoo's event types are not ours to name outward
+                    event_id=event.event_id if event is not None else None,
+                    reason_code=code,
+                    reason=reason,
+                    deliveries=deliveries,
+                )
+            )
+
         try:
             event = SitooEvent.model_validate_json(_decode(fields.get(EVENT_FIELD, "")))
         except ValidationError as exc:
-            await self.dead_letter(
-                deps.redis,
-                fields,
-                f"invalid event: {exc.error_count()} errors",
-                entry_id=entry_id,
-                deliveries=deliveries,
-            )
+            await park("invalid", f"invalid event: {exc.error_count()} errors")
             return
         try:
             outcome = await handler.handle(event)
         except NotFound:
             outcome = "resource gone"
         except Permanent as exc:
-            await self.dead_letter(
-                deps.redis,
-                fields,
-                f"{type(exc).__name__}: {exc}",
-                entry_id=entry_id,
-                deliveries=deliveries,
-            )
+            await park("sitoo_refused", f"{type(exc).__name__}: {exc}", event)
             return
         except Exception as exc:
             # Sitoo failing, or anything unforeseen: retried, but never past the last delivery.
             if deliveries >= self._settings.streams.max_deliveries:
-                await self.dead_letter(
-                    deps.redis,
-                    fields,
-                    f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}",
-                    entry_id=entry_id,
-                    deliveries=deliveries,
-                )
+                why = f"gave up after {deliveries} deliveries: {type(exc).__name__}: {exc}"
+                await park("retries_exhausted", why, event)
                 return
             raise
         log.info(

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from service.pollers.ports import SitooReads
-    from service.publisher import OutboundPublisher
     from service.records.keys import DeploymentKeys
+    from service.records.publishing import OutboundPublisher
     from service.webhooks.intake import SitooEvent
 
 log = structlog.get_logger(__name__)

@@ -7,10 +7,13 @@ whenever Redis cannot take it (Sitoo retries), and 401 for a caller without our 
 credentials. Any other body that authenticates is answered 200 and kept: a batch that
 cannot be used (too large, nested too deeply, not UTF-8, not JSON, naming a key twice,
 the wrong shape, breaking the input rule of :mod:`service.contracts.sanity`) goes to the
-dead-letter stream with the reason. Repeating it cannot make it well-formed, a 4xx would
-make Sitoo drop it anyway, and a 5xx would hold back every later batch while Sitoo
-retries it. Nesting and size are bounded before the body is parsed; nothing else may
-answer 5xx.
+web-hook stream's dead letters with the reason (the service's one format, the body as
+``original:body``; an identical body is kept once). ``sitoo-sync dlq replay`` receives
+such a body again (:func:`received_again`): the events it holds are stored as new
+web-hook events, or the dead letter stays when it still cannot be used. Repeating a
+bad body cannot make it well-formed, a 4xx would make Sitoo drop it anyway, and a 5xx
+would hold back every later batch while Sitoo retries it. Nesting and size are bounded
+before the body is parsed; nothing else may answer 5xx.
 """
 
 from __future__ import annotations
@@ -18,15 +21,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -34,8 +36,16 @@ from starlette.routing import Route
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.sanity import InsaneInput, load_json
+from service.deadletters import (
+    DeadLetter,
+    DeadLetterStore,
+    NotReplayable,
+    Resend,
+)
+from service.inbox.transport import EntryToPark
+from service.records.connection import REDIS_FAILURES
 from service.records.keys import DeploymentKeys
-from service.records.streams import stream_names
+from service.records.streams import StreamNames, stream_names
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -46,6 +56,7 @@ log = structlog.get_logger(__name__)
 MAX_EVENTS = 10  # Sitoo sends at most ten events per batch
 MAX_BODY_BYTES = 256 * 1024
 DAY_MS = 86_400_000
+BODY_FIELD = b"body"  # a dead letter of the intake keeps the body received under this name
 
 # KEYS[1] the stream, KEYS[2..] one de-duplication key per event; ARGV[1] retention in
 # ms, ARGV[2..] the events' JSON. Append first, remember second, in one script: a crash
@@ -125,10 +136,11 @@ class IntakeConfig:
     username: str
     password: str = field(repr=False)
     stream: str
-    dead_letters: str
+    names: StreamNames
     keys: DeploymentKeys
     dedupe_ms: int
     deadline_s: float
+    retention_s: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IntakeConfig | None:
@@ -142,11 +154,27 @@ class IntakeConfig:
             username=http.webhook_username,
             password=http.webhook_password.get_secret_value(),
             stream=streams.sitoo_webhooks,
-            dead_letters=streams.dead_letters(streams.sitoo_webhooks),
+            names=streams,
             keys=keys,
-            dedupe_ms=max(1, round(http.webhook_dedupe_days * DAY_MS)),
+            dedupe_ms=dedupe_ms(settings),
             deadline_s=http.webhook_deadline_s,
+            retention_s=settings.idempotency.retention_days * 86_400,
         )
+
+    def dead_letters(self, client: aioredis.Redis) -> DeadLetterStore:
+        """Where a body that cannot be used is parked: the web-hook stream's dead letters."""
+        return DeadLetterStore(
+            client,
+            streams=[self.stream],
+            names=self.names,
+            keys=self.keys,
+            retention_s=self.retention_s,
+        )
+
+
+def dedupe_ms(settings: Settings) -> int:
+    """How long a stored Sitoo event id is remembered (a resend within it is dropped)."""
+    return max(1, round(settings.http.webhook_dedupe_days * DAY_MS))
 
 
 def _authorised(request: Request, config: IntakeConfig) -> bool:
@@ -176,21 +204,28 @@ class EventIntake:
 
     async def store(self, client: aioredis.Redis, events: list[SitooEvent]) -> int:
         """Append the events not seen before; returns how many were new."""
-        keys = [self.config.stream] + [self.config.keys.sitoo_event(e.event_id) for e in events]
-        args = [self.config.dedupe_ms] + [e.model_dump_json() for e in events]
-        script = client.register_script(_APPEND_NEW)
-        return int(await script(keys=keys, args=args))
+        config = self.config
+        return await store_events(
+            client, events, stream=config.stream, keys=config.keys, dedupe_ms=config.dedupe_ms
+        )
 
-    async def dead_letter(self, client: aioredis.Redis, body: bytes, reason: str) -> None:
-        """Keep a malformed body with the reason, so nothing Sitoo sent is lost."""
-        await client.xadd(
-            self.config.dead_letters,
-            {
-                "body": body[:MAX_BODY_BYTES],
-                "reason": reason,
-                "stream": self.config.stream,
-                "received_at": str(int(time.time())),
-            },
+    async def dead_letter(
+        self, client: aioredis.Redis, body: bytes, reason: str, *, whole: bool = True
+    ) -> None:
+        """Keep a malformed body with the reason, so nothing Sitoo sent is lost (once)."""
+        kept = body[:MAX_BODY_BYTES]
+        # Named by its content: the same body again (a resend) is kept once. A body cut at the
+        # limit is not known whole, and two different ones would share a name: each is its own.
+        name = hashlib.sha256(kept).hexdigest()[:32] if whole else "cut-" + secrets.token_hex(16)
+        await self.config.dead_letters(client).park(
+            EntryToPark(
+                stream=self.config.stream,
+                entry_id="body-" + name,
+                fields={BODY_FIELD: kept},
+                reason_code="invalid",
+                reason=reason,
+                deliveries=1,
+            )
         )
 
     async def handle(self, request: Request) -> Response:
@@ -206,7 +241,7 @@ class EventIntake:
                 return await self._accept(client, body, cut=cut)
         except ClientDisconnect:
             return _answer(400, "incomplete_body")  # nobody is left to read the answer
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             log.warning("webhook.unavailable", error=type(exc).__name__)
             return _answer(503, "unavailable")
 
@@ -215,19 +250,68 @@ class EventIntake:
             events = parse_batch(body, cut=cut)
             appended = await self.store(client, events)
         except MalformedBatchError as exc:
-            return await self._kept(client, body, str(exc))
-        except (RedisError, OSError, TimeoutError):
+            return await self._kept(client, body, str(exc), whole=not cut)
+        except REDIS_FAILURES:
             raise
         except Exception as exc:  # a body must never earn a 5xx: keep it instead
             log.exception("webhook.unexpected", error=type(exc).__name__)
-            return await self._kept(client, body, f"could not be handled ({type(exc).__name__})")
+            reason = f"could not be handled ({type(exc).__name__})"
+            return await self._kept(client, body, reason, whole=not cut)
         log.info("webhook.stored", events=len(events), new=appended)
         return _answer(200, "stored", events=len(events), new=appended)
 
-    async def _kept(self, client: aioredis.Redis, body: bytes, reason: str) -> Response:
-        await self.dead_letter(client, body, reason)
+    async def _kept(
+        self, client: aioredis.Redis, body: bytes, reason: str, *, whole: bool
+    ) -> Response:
+        await self.dead_letter(client, body, reason, whole=whole)
         log.warning("webhook.dead_lettered", reason=reason)
         return _answer(200, "dead_lettered", reason=reason)
+
+
+async def store_events(
+    client: aioredis.Redis,
+    events: list[SitooEvent],
+    *,
+    stream: str,
+    keys: DeploymentKeys,
+    dedupe_ms: int,
+) -> int:
+    """Append the events not seen before to the web-hook stream; how many were new."""
+    script = client.register_script(_APPEND_NEW)
+    return int(
+        await script(
+            keys=[stream] + [keys.sitoo_event(e.event_id) for e in events],
+            args=[dedupe_ms] + [e.model_dump_json() for e in events],
+        )
+    )
+
+
+def received_again(client: aioredis.Redis, settings: Settings) -> Resend:
+    """Replay of the intake's dead letters: the kept body received again.
+
+    A body is not a stream entry, so it cannot go back on a stream as it was: its events
+    are stored as new web-hook events (those stored before are skipped, as for Sitoo's own
+    resends). A letter of the web-hook consumer (an entry) is left to the default replay.
+    """
+
+    async def resend(letter: DeadLetter) -> str | None:
+        body = letter.original.get(BODY_FIELD)
+        if body is None:
+            return None
+        try:
+            events = parse_batch(body)
+        except MalformedBatchError as exc:
+            raise NotReplayable(f"the body still cannot be used: {exc}") from None
+        new = await store_events(
+            client,
+            events,
+            stream=stream_names(settings).sitoo_webhooks,
+            keys=DeploymentKeys.from_settings(settings),
+            dedupe_ms=dedupe_ms(settings),
+        )
+        return f"{new} of {len(events)} events stored"
+
+    return resend
 
 
 def webhook_app(settings: Settings, redis: Callable[[], aioredis.Redis | None]) -> Starlette | None:

@@ -59,7 +59,7 @@ def test_sandbox_only_used_by_launcher_and_cli() -> None:
     """Production code never depends on the sandbox; only `run`/`sandbox` start it."""
     # The dev stack of `run` starts the sandbox and keeps its snapshot.
     allowed = {
-        "service/launcher.py",
+        "service/local/launcher.py",
         "service/cli.py",
         "service/devstack/stack.py",
         "service/devstack/snapshot.py",
@@ -97,7 +97,7 @@ def test_the_sitoo_client_owns_its_claims_port() -> None:
         _relative(path): sorted(
             name
             for name in _all_imports(path)
-            if name == "service.idempotency" or name.startswith("service.records")
+            if name == "service.records.operations" or name.startswith("service.records")
         )
         for path in (SERVICE / "sitoo").rglob("*.py")
     }
@@ -109,7 +109,7 @@ def test_the_sitoo_client_owns_its_claims_port() -> None:
 # AsyncAPI document that describes the configured stream names.
 KEY_SETTING_READERS = {
     "service/settings.py",
-    "service/launcher.py",
+    "service/local/launcher.py",
     "service/devstack/state.py",
     "service/devstack/stack.py",
     "service/operator/asyncapi.py",
@@ -161,3 +161,111 @@ def test_the_key_rule_catches_a_built_key() -> None:
         "service/x.py:1 spells ':idem:'",
         "service/x.py:2 spells ':lease:'",
     ]
+
+
+# The layers, lowest first (docs/architecture.md, "Layers"). A module may import its own
+# layer and the layers below it, never one above. A module's layer is the longest prefix
+# (a folder, or a file) of its path under service/ listed here; every module has one.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "foundation",
+        (
+            "__init__.py",
+            "settings",
+            "http_settings.py",
+            "http_guard.py",
+            "masking.py",
+            "logs.py",
+            "tracing.py",
+            "records/__init__.py",
+            "records/key_specs.py",
+            "records/keys.py",
+            "records/keyspace.py",
+            "records/streams.py",
+            "records/table.py",
+        ),
+    ),
+    ("stand-ins", ("sandbox/", "fakes/")),
+    ("contracts", ("contracts/",)),
+    ("sitoo", ("sitoo/",)),
+    ("usecases", ("usecases/", "ports.py")),
+    ("inbox", ("inbox/",)),
+    ("records", ("records/", "deadletters.py", "deadletter_sources.py")),
+    ("brokers", ("brokers/",)),
+    ("pollers", ("pollers/",)),
+    ("webhooks", ("webhooks/",)),
+    ("observability", ("observability/", "health.py", "startup.py", "listeners.py")),
+    ("adapters", ("adapters/",)),
+    ("dev stack", ("devstack/", "local/embedded.py")),
+    ("operator", ("operator/", "dlq_cli.py")),
+    ("composition", ("app.py", "local/", "cli.py", "__main__.py")),
+)
+# Libraries that tie code to one broker: delivery reaches them only through its transport.
+BROKER_LIBRARIES = {"redis", "faststream"}
+
+
+def _layer_of(relative: str) -> int | None:
+    """The index in LAYERS of a path relative to service/ (``inbox/delivery.py``)."""
+    best: tuple[int, int] | None = None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if relative.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), index)
+    return None if best is None else best[1]
+
+
+def _module_path(module: str) -> str | None:
+    """``service.inbox.delivery`` as a path under service/ (a package as its folder)."""
+    parts = module.split(".")
+    if parts[0] != "service":
+        return None
+    if len(parts) == 1:
+        return "__init__.py"
+    if (SERVICE.joinpath(*parts[1:]) / "__init__.py").exists():
+        return "/".join(parts[1:]) + "/"
+    return "/".join(parts[1:]) + ".py"
+
+
+def _layer_offences(relative: str, imports: set[str]) -> list[str]:
+    """Where a module at ``relative`` (under service/) imports upward, or a broker from inbox."""
+    own = _layer_of(relative)
+    if own is None:
+        return [f"{relative} is in no layer"]
+    offences: list[str] = []
+    for name in sorted(imports):
+        if relative.startswith("inbox/") and name.split(".")[0] in BROKER_LIBRARIES:
+            offences.append(
+                f"{relative} imports {name}: inbox talks to brokers through its transport"
+            )
+        target = _module_path(name)
+        layer = None if target is None else _layer_of(target)
+        if layer is not None and layer > own:
+            offences.append(f"{relative} ({LAYERS[own][0]}) imports {name} ({LAYERS[layer][0]})")
+    return offences
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    """The declared layering holds for every module, TYPE_CHECKING imports included."""
+    offenders = [
+        offence
+        for path in MODULES
+        for offence in _layer_offences(path.relative_to(SERVICE).as_posix(), _all_imports(path))
+    ]
+    assert offenders == []
+
+
+def test_the_layer_rule_catches_an_upward_import() -> None:
+    """The rule above is not vacuous: upward, broker and unplaced imports are all caught."""
+    assert _layer_offences(
+        "inbox/x.py", {"service.brokers.redis.wiring", "redis.asyncio", "service.contracts"}
+    ) == [
+        "inbox/x.py imports redis.asyncio: inbox talks to brokers through its transport",
+        "inbox/x.py (inbox) imports service.brokers.redis.wiring (brokers)",
+    ]
+    assert _layer_offences("usecases/x.py", {"service.records.state"}) == [
+        "usecases/x.py (usecases) imports service.records.state (records)"
+    ]
+    assert _layer_offences("records/keys.py", {"service.records.lease"}) == [
+        "records/keys.py (foundation) imports service.records.lease (records)"
+    ]
+    assert _layer_offences("newfolder/x.py", set()) == ["newfolder/x.py is in no layer"]

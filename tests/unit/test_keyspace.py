@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from service.consumers.results import InvalidReplyTo, Replier
+from service.brokers.redis.replies import Replier
+from service.inbox.transport import InvalidReplyTo
 from service.records.keys import DeploymentKeys
 from service.records.keyspace import Keyspace
 from service.settings import Settings

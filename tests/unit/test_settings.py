@@ -183,16 +183,13 @@ def test_a_claim_must_outlast_its_replica_wait_and_its_call(
 @pytest.mark.parametrize(
     "waits", ["SITOO_SYNC_REDIS__CLAIM_REPLICAS", "SITOO_SYNC_REDIS__CLAIM_FSYNC"]
 )
-def test_claims_wait_only_on_a_single_redis(monkeypatch: pytest.MonkeyPatch, waits: str) -> None:
-    """A cluster client cannot WAIT(AOF) on the claim's own connection: the pair is refused."""
+def test_claims_wait_on_a_cluster_too(monkeypatch: pytest.MonkeyPatch, waits: str) -> None:
+    """On a cluster the wait goes to the master of the deployment's slot: both are accepted."""
     monkeypatch.setenv("SITOO_SYNC_REDIS__CLUSTER", "true")
-    assert load_settings().redis.claim_replicas == 0
     monkeypatch.setenv(waits, "1")
-    with pytest.raises(ConfigurationError) as caught:
-        load_settings()
-    message = str(caught.value)
-    assert message.startswith(f"{waits} must be off")
-    assert "\n" not in message
+    redis = load_settings().redis
+    assert redis.cluster
+    assert redis.claim_replicas == 1 or redis.claim_fsync
 
 
 def test_claim_fsync_counts_its_wait_against_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,3 +198,13 @@ def test_claim_fsync_counts_its_wait_against_the_lease(monkeypatch: pytest.Monke
     monkeypatch.setenv("SITOO_SYNC_REDIS__CLAIM_FSYNC", "true")
     with pytest.raises(ConfigurationError, match="CLAIM_REPLICA_TIMEOUT_S"):
         load_settings()
+
+
+def test_a_reclaim_may_come_before_the_event_lease_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An early reclaim finds the event leased and leaves it pending (docs/architecture.md)."""
+    monkeypatch.setenv("SITOO_SYNC_STREAMS__RECLAIM_IDLE_MS", "3000")
+    monkeypatch.setenv("SITOO_SYNC_IDEMPOTENCY__LEASE_S", "120")
+    settings = load_settings()
+    assert settings.streams.reclaim_idle_ms / 1000 < settings.idempotency.lease_s

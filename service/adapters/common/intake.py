@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 from pydantic import SecretStr
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from service.records.connection import REDIS_FAILURES
 from service.webhooks.intake import read_body
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ class WebshopIntake:
                 return await self._receive(request)
         except ClientDisconnect:
             return _answer(400, "incomplete_body")  # nobody is left to read the answer
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             log.warning(
                 "webshop_webhook.unavailable", webshop=self.source.webshop, error=type(exc).__name__
             )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from service.adapters.common.outbound import OutboundEntry
 from service.contracts.outbound import StockChanged, derive_event_id, outbound_envelope
 from service.pollers.stock_levels import parse_state, state_family
-from service.publisher import OutboundPublisher
+from service.records.publishing import OutboundPublisher
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

@@ -5,30 +5,34 @@ consumers keep theirs), so every adapter sees every event. The group starts at t
 of the stream when first created: an adapter switched on later does not replay history,
 but it is given a :class:`FirstSnapshot` (the last published levels) once, before it reads.
 A batch is handed to the adapter's :class:`OutboundApplier`, which says per entry
-whether it is done (acknowledged), failed for good (dead-lettered with the reason, then
-acknowledged) or should be tried again (left pending; taken back after ``reclaim_idle_ms``
-by whichever replica reclaims first, and dead-lettered on the last allowed delivery).
+whether it is done (acknowledged), failed for good (dead-lettered with the reason and
+acknowledged in one step, in the service's one dead-letter format: ``sitoo-sync dlq``
+lists it and ``replay`` puts it back on the outbound stream) or should be tried again
+(left pending; taken back after ``reclaim_idle_ms`` by whichever replica reclaims first,
+and dead-lettered on the last allowed delivery).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from redis.exceptions import RedisError
 
 from service.contracts.envelope import EVENT_FIELD, Envelope
+from service.deadletters import park_acknowledged
+from service.inbox.transport import EntryToPark
+from service.records.connection import REDIS_FAILURES
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 log = structlog.get_logger(__name__)
-_REASON_LIMIT = 500
+# Reason codes of the writers' dead letters: the webshop refused the change, or it kept failing.
+REFUSED, EXHAUSTED = "webshop_refused", "retries_exhausted"
 
 # The group and the note that its snapshot is due are made together: a start killed in
 # between would otherwise leave a new group that never receives the snapshot.
@@ -162,7 +166,7 @@ class OutboundWriter:
         for _ in range(self.reading.max_deliveries):
             try:
                 outcome = await self._applier.apply(pending)
-            except (RedisError, OSError):
+            except REDIS_FAILURES:
                 raise
             except Exception as exc:
                 log.exception("webshop_writer.apply_failed")
@@ -171,7 +175,7 @@ class OutboundWriter:
             for entry in pending:
                 if entry.entry_id in outcome.failed:
                     await self._dead_letter(
-                        entry.entry_id, entry.raw, outcome.failed[entry.entry_id]
+                        entry, REFUSED, outcome.failed[entry.entry_id], pending=False
                     )
             pending = [e for e in pending if e.entry_id in outcome.retry]
             if not pending or stop.is_set():
@@ -181,9 +185,10 @@ class OutboundWriter:
                 await asyncio.wait_for(stop.wait(), timeout=self.reading.reclaim_idle_ms / 1000)
         for entry in pending:
             await self._dead_letter(
-                entry.entry_id,
-                entry.raw,
+                entry,
+                EXHAUSTED,
                 f"gave up after {self.reading.max_deliveries} tries: {reason}",
+                pending=False,
             )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -195,7 +200,7 @@ class OutboundWriter:
                     await self.replay_snapshot(stop)
                     snapshot_due = False
                 await self.step()
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 log.warning("webshop_writer.redis_unavailable", error=type(exc).__name__)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=1.0)
@@ -236,32 +241,54 @@ class OutboundWriter:
             reason = f"{type(exc).__name__}: {exc}"
         else:
             reason = "kept failing"
+        codes = dict.fromkeys(outcome.failed, REFUSED)
+        counts: dict[str, int] = {}
         if outcome.retry:
             counts = await self._deliveries(sorted(outcome.retry))
             for entry_id, count in counts.items():
                 if count >= self.reading.max_deliveries:
                     outcome.retry.discard(entry_id)
                     outcome.failed[entry_id] = f"gave up after {count} deliveries: {reason}"
-        raws = {e.entry_id: e.raw for e in entries}
+                    codes[entry_id] = EXHAUSTED
+        by_id = {e.entry_id: e for e in entries}
         for entry_id, why in outcome.failed.items():
-            await self._dead_letter(entry_id, raws.get(entry_id, b""), why)
+            entry = by_id.get(entry_id) or OutboundEntry(entry_id, None, b"")
+            await self._dead_letter(
+                entry, codes.get(entry_id, REFUSED), why, deliveries=counts.get(entry_id, 1)
+            )
         finished = [e.entry_id for e in entries if e.entry_id not in outcome.retry]
         if finished:
             await self._redis.xack(self.reading.stream, self.reading.group, *finished)
         return outcome
 
-    async def _dead_letter(self, entry_id: str, raw: bytes, why: str) -> None:
-        await self._redis.xadd(
-            self.reading.dead_letters,
-            {
-                EVENT_FIELD: raw,
-                "reason": why[:_REASON_LIMIT],
-                "stream": self.reading.stream,
-                "entry_id": entry_id,
-                "failed_at": str(int(time.time())),
-            },
+    async def _dead_letter(
+        self,
+        entry: OutboundEntry,
+        code: str,
+        why: str,
+        *,
+        pending: bool = True,
+        deliveries: int = 1,
+    ) -> None:
+        """Park ``entry`` and acknowledge it in one step (``pending`` False: a snapshot level)."""
+        envelope = entry.envelope
+        parked = await park_acknowledged(
+            self._redis,
+            EntryToPark(
+                stream=self.reading.stream,
+                entry_id=entry.entry_id,
+                fields={EVENT_FIELD.encode(): entry.raw},
+                event_type=envelope.type if envelope is not None else None,
+                event_id=envelope.event_id if envelope is not None else None,
+                reason_code=code,
+                reason=why,
+                deliveries=deliveries,
+            ),
+            dead_letters=self.reading.dead_letters,
+            group=self.reading.group if pending else None,
         )
-        log.warning("webshop_writer.dead_lettered", entry_id=entry_id, reason=why[:200])
+        if parked is not None:
+            log.warning("webshop_writer.dead_lettered", entry_id=entry.entry_id, reason=why[:200])
 
     async def _deliveries(self, entry_ids: Sequence[str]) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -38,6 +38,8 @@ from service.adapters.common.intake import (
     RECEIVED_FIELD,
     TOPIC_FIELD,
 )
+from service.inbox.transport import EntryToPark
+from service.records.streams import stream_names
 from service.sitoo.errors import Disposition
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from faststream.redis import RedisBroker
+
+    from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 _REASON_LIMIT = 500
@@ -109,6 +113,22 @@ class RawStream:
     consumer: str
     reclaim_idle_ms: int
     max_deliveries: int
+
+
+def raw_stream_of(settings: Settings, webshop: str) -> RawStream:
+    """The raw stream ``webshop``'s deliveries are stored in, consumed by the inbound group."""
+    names = stream_names(settings)
+    stream = names.webshop_webhooks[webshop]
+    streams = settings.streams
+    return RawStream(
+        webshop=webshop,
+        stream=stream,
+        dead_letters=names.dead_letters(stream),
+        group=streams.group,
+        consumer=streams.consumer,
+        reclaim_idle_ms=streams.reclaim_idle_ms,
+        max_deliveries=streams.max_deliveries,
+    )
 
 
 async def ensure_raw_group(redis: aioredis.Redis, raw: RawStream) -> None:
@@ -185,14 +205,16 @@ class TranslatingConsumer:
     ) -> None:
         """Park the stored entry (once) with the reason in the raw stream's dead letters."""
         await deps.dead_letters.park(
-            stream=self.raw.stream,
-            entry_id=delivery.entry_id,
-            fields=_original(fields),
-            event_type=delivery.topic or None,
-            event_id=delivery.delivery_id or None,
-            reason_code=outcome.code,
-            reason=outcome.reason[:_REASON_LIMIT],
-            deliveries=deliveries,
+            EntryToPark(
+                stream=self.raw.stream,
+                entry_id=delivery.entry_id,
+                fields=_original(fields),
+                event_type=delivery.topic or None,
+                event_id=delivery.delivery_id or None,
+                reason_code=outcome.code,
+                reason=outcome.reason[:_REASON_LIMIT],
+                deliveries=deliveries,
+            )
         )
         log.warning(
             "webshop_delivery.dead_lettered",

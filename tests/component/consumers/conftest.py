@@ -14,9 +14,9 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.app import build_sitoo_client
-from service.consumers.delivery import DeliveryHandler, Entry
-from service.consumers.wiring import build_delivery_handler, ensure_groups
+from service.brokers.redis.wiring import build_delivery_handler, ensure_groups
 from service.contracts.registry import Channel
+from service.inbox.delivery import DeliveryHandler, Entry
 from service.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sandbox_transport
 from service.settings import RedisSettings, Settings, SitooSettings, StreamSettings
 from service.sitoo import build_http_client

@@ -8,9 +8,10 @@ import json
 import pytest
 from faststream.redis import RedisBroker
 
-from service.consumers.delivery import LOOK_UP_RUNS
-from service.consumers.wiring import ConsumerRuntime, register_consumers
+from service.brokers.redis.wiring import register_consumers
 from service.contracts.registry import Channel
+from service.inbox.delivery import LOOK_UP_RUNS
+from service.inbox.subscribing import ConsumerRuntime
 from service.sandbox import FaultConfig
 from tests.component.consumers.conftest import Rig, envelope
 

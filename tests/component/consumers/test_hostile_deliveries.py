@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service.consumers.delivery import Entry
-from service.consumers.results import Replier
-from service.consumers.settlement import Settlements
+from service.brokers.redis.replies import Replier
+from service.brokers.redis.settlement import Settlements
 from service.contracts.registry import Channel
+from service.inbox.delivery import Entry
 from tests.component.consumers.conftest import Rig, envelope
 
 CARD = "95000000000000000001"  # demo seed: 500.00 SEK

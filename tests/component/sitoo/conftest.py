@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import JsonValue, SecretStr
 
-from service.idempotency import Claim, IdempotencyStore, RedisIdempotencyStore
 from service.records.keys import DeploymentKeys
+from service.records.operations import Claim, IdempotencyStore, RedisIdempotencyStore
 from service.sandbox import Sandbox, SandboxConfig, create_sandbox_app, sandbox_transport
 from service.settings import SitooSettings
 from service.sitoo import RedisLimiter, SitooClient, build_http_client

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from service.idempotency import ClaimStatus
+from service.records.operations import ClaimStatus
 from service.sitoo import NotFound, operation_reference, order_externalid
 from service.sitoo.errors import BadRequest, Disposition
 from service.sitoo.models import (

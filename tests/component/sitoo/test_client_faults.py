@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
-from service.idempotency import ClaimStatus
+from service.records.operations import ClaimStatus
 from service.sandbox import FaultConfig
 from service.sitoo import OutcomeUnknown, SitooClient, order_externalid
 from service.sitoo.errors import Disposition

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.idempotency import ClaimStatus
+from service.records.operations import ClaimStatus
 from service.sandbox import FaultConfig
 from service.sitoo import SitooClient, order_externalid
 from service.sitoo.keys import operation_reference

@@ -6,10 +6,11 @@ import json
 
 import redis.asyncio as aioredis
 
-from service.consumers.settlement import Settlements, Settling
+from service.brokers.redis.settlement import Settlements
 from service.contracts.results import ResultData
-from service.idempotency import ClaimStatus, RedisIdempotencyStore
+from service.inbox.transport import Settling
 from service.records.keys import DeploymentKeys
+from service.records.operations import ClaimStatus, RedisIdempotencyStore
 
 
 def _store(redis: aioredis.Redis, unique: str) -> RedisIdempotencyStore:

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from service.app import build_sitoo_client
-from service.embedded import EmbeddedRedisUnavailableError, server_executable
+from service.local.embedded import EmbeddedRedisUnavailableError, server_executable
 from service.operator.check import run_checks
 from service.sandbox import RunningSandbox
 from service.settings import IdempotencySettings, Settings

@@ -6,7 +6,7 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from service.consumers.housekeeping import remove_idle_consumers, sweep_idle_consumers
+from service.brokers.redis.housekeeping import remove_idle_consumers, sweep_idle_consumers
 
 GROUP = "sitoo-sync"
 

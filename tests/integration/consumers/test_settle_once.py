@@ -14,12 +14,12 @@ import pytest
 import redis.asyncio as aioredis
 
 from service.app import build_sitoo_client
-from service.consumers.delivery import DeliveryHandler, Entry
-from service.consumers.state import RedisOrderTombstones
-from service.consumers.wiring import build_delivery_handler, ensure_groups
+from service.brokers.redis.wiring import build_delivery_handler, ensure_groups
 from service.contracts.orders import OrderPlaced
 from service.contracts.registry import Channel
+from service.inbox.delivery import DeliveryHandler, Entry
 from service.records.keys import DeploymentKeys
+from service.records.state import RedisOrderTombstones
 from service.sandbox import FaultConfig, RunningSandbox
 from service.settings import Settings
 from service.sitoo import SitooClient, build_http_client

@@ -141,7 +141,7 @@ async def test_webhook_examples(redis_url: str) -> None:
             stored = await http.post(path, json=[event], auth=auth)
             assert stored.json() == {"outcome": "stored", "events": 1, "new": 1}
             malformed = _example("sitooWebhookDeadLetter")["payload"]
-            kept = await http.post(path, content=malformed["body"], auth=auth)
+            kept = await http.post(path, content=malformed["original:body"], auth=auth)
             assert kept.status_code == 200
             assert kept.json()["outcome"] == "dead_lettered"
 
@@ -156,7 +156,7 @@ async def test_webhook_examples(redis_url: str) -> None:
         assert any(not differences(ready.data, p, ready.varying) for p in published), published
 
         [letter] = await stack.dead_letters(stack.settings.streams.sitoo_webhooks)
-        assert differences(malformed, letter, frozenset({"received_at", "stream"})) == []
+        assert differences(malformed, letter, frozenset({"dead_lettered_at", "stream"})) == []
         assert letter["stream"] == stack.settings.streams.sitoo_webhooks
 
 

@@ -8,12 +8,13 @@ import json
 import pytest
 import redis.asyncio as aioredis
 
-from service.consumers.wiring import dead_letter_store
-from service.idempotency import RedisIdempotencyStore
+from service.deadletter_sources import dead_letter_store
+from service.inbox.transport import EntryToPark
 from service.operator.status import gather_status
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import build_pollers, runner_for
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sandbox import FaultConfig, SandboxConfig, serve_sandbox
 from service.settings import load_settings
 from service.sitoo import Lane, RedisLimiter, SitooClient, build_http_client
@@ -30,14 +31,16 @@ async def _fill_orders_stream(redis: aioredis.Redis, names: Names) -> None:
     await redis.xreadgroup(names.group, "replica-1", {names.orders: ">"}, count=2)
     letters = dead_letter_store(redis, load_settings())
     parked = await letters.park(
-        stream=names.orders,
-        entry_id="1-0",
-        fields={b"event": b"{}"},
-        event_type="order.placed",
-        event_id="shop-1",
-        reason_code="invalid_entry",
-        reason="test",
-        deliveries=1,
+        EntryToPark(
+            stream=names.orders,
+            entry_id="1-0",
+            fields={b"event": b"{}"},
+            event_type="order.placed",
+            event_id="shop-1",
+            reason_code="invalid_entry",
+            reason="test",
+            deliveries=1,
+        )
     )
     assert parked is not None
 

@@ -12,9 +12,9 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from service.idempotency import RedisIdempotencyStore
 from service.pollers.lease import Holding, Lease
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from service.settings import (
     PollerSettings,

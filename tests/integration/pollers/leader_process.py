@@ -7,10 +7,10 @@ import sys
 
 import redis.asyncio as aioredis
 
-from service.idempotency import RedisIdempotencyStore
 from service.pollers.runner import Heartbeats
 from service.pollers.wiring import build_pollers, runner_for
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from tests.integration.pollers.conftest import rig_settings
 

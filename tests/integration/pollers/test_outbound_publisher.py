@@ -9,8 +9,8 @@ import pytest
 from redis.exceptions import ResponseError
 
 from service.contracts.outbound import OrderPickedUp, derive_event_id, outbound_envelope
-from service.publisher import OutboundPublisher, StateChange
 from service.records.keys import DeploymentKeys
+from service.records.publishing import OutboundPublisher, StateChange
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from service.idempotency import RedisIdempotencyStore
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sandbox import FaultConfig, RunningSandbox, SandboxConfig, serve_sandbox
 from service.settings import SitooCredential, SitooSettings
 from service.sitoo import Lane, RedisLimiter, SitooClient, build_http_client, order_externalid

@@ -24,9 +24,9 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from service.idempotency import RedisIdempotencyStore
 from service.ports import SitooPort
 from service.records.keys import DeploymentKeys
+from service.records.operations import RedisIdempotencyStore
 from service.sandbox import FaultConfig, RunningSandbox, SandboxConfig, serve_sandbox
 from service.sandbox.openapi import request_rules
 from service.sandbox.screening import api_template

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from service.idempotency import ClaimStatus, RedisIdempotencyStore
 from service.records.keys import DeploymentKeys
+from service.records.operations import ClaimStatus, RedisIdempotencyStore
 from service.sitoo.errors import OperationInFlight
 
 

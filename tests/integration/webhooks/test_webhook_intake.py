@@ -13,6 +13,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from service.records.connection import open_redis
 from service.settings import HttpSettings, RedisSettings, Settings, StreamSettings
 from service.webhooks.intake import webhook_app, webhook_routes
 
@@ -73,11 +74,18 @@ async def test_wrong_or_missing_credentials_get_401_and_store_nothing(redis, uni
     assert await redis.xlen(settings.streams.sitoo_webhooks) == 0
 
 
-async def test_redis_down_gives_503(unique):
-    """A Redis that does not answer makes the endpoint say 503, so Sitoo retries."""
+@pytest.mark.parametrize("cluster", [False, True], ids=["one Redis", "Redis Cluster"])
+async def test_redis_down_gives_503(unique, cluster):
+    """A Redis that does not answer makes the endpoint say 503, so Sitoo retries.
+
+    A cluster client that reaches no node raises an error outside redis-py's RedisError.
+    """
     settings = _settings(unique)
-    dead = aioredis.Redis(
-        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    dead = open_redis(
+        "redis://127.0.0.1:1",
+        cluster=cluster,
+        socket_connect_timeout=0.2,
+        retry=Retry(NoBackoff(), 0),
     )
     try:
         async with _client(webhook_app(settings, lambda: dead)) as client:
@@ -123,7 +131,7 @@ async def test_malformed_batches_are_dead_lettered_and_answered_200(redis, uniqu
     assert response.json()["outcome"] == "dead_lettered"
     letters = await redis.xrange(settings.streams.sitoo_webhooks + ".dlq")
     assert len(letters) == 1
-    assert letters[0][1][b"body"] == body
+    assert letters[0][1][b"original:body"] == body
     assert reason in letters[0][1][b"reason"].decode()
     assert await redis.xlen(settings.streams.sitoo_webhooks) == 0
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from pydantic import SecretStr
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -21,6 +20,7 @@ from service.adapters.common.intake import (
 )
 from service.adapters.common.translating import delivery_from
 from service.adapters.shopify.webhook_source import ShopifyWebhooks
+from service.records.connection import open_redis
 from service.records.keys import DeploymentKeys
 
 VECTOR = json.loads((Path(__file__).parent / "data/webhook-hmac-test-vector.json").read_text())
@@ -149,10 +149,14 @@ async def test_a_rotated_secret_accepts_old_and_new(redis, unique):
     assert await redis.xlen(stream) == 2
 
 
-async def test_redis_down_is_503_and_not_ready_is_503(unique):
-    """No Redis, or none yet: 503 so Shopify retries."""
-    dead = aioredis.Redis(
-        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+@pytest.mark.parametrize("cluster", [False, True], ids=["one Redis", "Redis Cluster"])
+async def test_redis_down_is_503_and_not_ready_is_503(unique, cluster):
+    """No Redis, or none yet: 503 so Shopify retries (a cluster of no reachable node too)."""
+    dead = open_redis(
+        "redis://127.0.0.1:1",
+        cluster=cluster,
+        socket_connect_timeout=0.2,
+        retry=Retry(NoBackoff(), 0),
     )
     body = b"{}"
     try:

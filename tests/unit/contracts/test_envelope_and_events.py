@@ -168,7 +168,11 @@ def test_numbers_and_strings_both_parse_as_exact_money() -> None:
 @pytest.mark.parametrize(
     ("event_type", "data", "expected"),
     [
-        ("giftcard.refund", {"card_number": "12345678", "currency": "SEK"}, "exactly one"),
+        (
+            "giftcard.refund",
+            {"card_number": "12345678", "currency": "SEK"},
+            "redemption_event_id, amount or both",
+        ),
         (
             "giftcard.redeem",
             {"card_number": "1234", "amount": "1", "currency": "SEK"},

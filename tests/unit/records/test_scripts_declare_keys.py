@@ -133,7 +133,7 @@ SCRIPTS = registered_scripts()
 def test_the_scan_finds_the_scripts() -> None:
     """The check below covers the scripts that exist (it would pass vacuously otherwise)."""
     assert len(SCRIPTS) >= 20
-    for expected in ("idempotency._CLAIM", "limiter._ACQUIRE", "settlement._SETTLE", "_PARK"):
+    for expected in ("operations._CLAIM", "limiter._ACQUIRE", "settlement._SETTLE", "_PARK"):
         assert any(name.endswith(expected) for name in SCRIPTS), expected
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pydantic import JsonValue
 
-from service.idempotency import Claim, ClaimStatus
+from service.records.operations import Claim, ClaimStatus
 from service.sitoo.errors import OperationInFlight
 
 

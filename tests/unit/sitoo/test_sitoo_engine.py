@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from service.idempotency import Claim, ClaimStatus
+from service.records.operations import Claim, ClaimStatus
 from service.settings import SitooCredential
 from service.sitoo.caution import Caution, caution
 from service.sitoo.engine import RequestEngine

@@ -29,6 +29,7 @@ from service.sitoo.models import (
     NewWarehouseTransaction,
     Order,
     OrderState,
+    OrderUpdate,
     Product,
     Store,
     Warehouse,
@@ -147,6 +148,14 @@ class FakeSitoo:
             return True
 
         return bool(await self._once(op_key, work))
+
+    async def update_order(
+        self, orderid: int, update: OrderUpdate, *, lane: Lane = Lane.BULK
+    ) -> None:
+        self._fail("update_order")
+        order = self.orders[orderid]
+        extra = {**(order.additionaldata or {}), **(update.additionaldata or {})}
+        self.orders[orderid] = order.model_copy(update={"additionaldata": extra})
 
     async def issue_giftcard(
         self, card: NewGiftCard, *, op_key: str, pin: str | None = None, lane: Lane = Lane.BULK
@@ -354,6 +363,7 @@ class FakeRedemptions:
     def __init__(self) -> None:
         self.records: dict[str, Redemption] = {}
         self.voids: set[str] = set()
+        self.given_back: dict[str, dict[str, list[str]]] = {}
 
     async def record(self, redemption: Redemption) -> None:
         self.records.setdefault(redemption.redeem_event_id, redemption)
@@ -368,6 +378,14 @@ class FakeRedemptions:
         record = self.records[redeem_event_id]
         if record.rolled_back_by is None:
             self.records[redeem_event_id] = replace(record, rolled_back_by=by)
+
+    async def add_return(
+        self, redeem_event_id: str, event_id: str, transaction_ids: list[str]
+    ) -> None:
+        self.given_back.setdefault(redeem_event_id, {}).setdefault(event_id, transaction_ids)
+
+    async def returns(self, redeem_event_id: str) -> dict[str, list[str]]:
+        return dict(self.given_back.get(redeem_event_id, {}))
 
     async def void(self, redeem_event_id: str) -> None:
         self.voids.add(redeem_event_id)

@@ -14,6 +14,7 @@ from service.contracts.giftcards import (
 )
 from service.sitoo.errors import ServiceUnavailable
 from service.sitoo.models import GiftCardTransactionIn
+from service.usecases.giftcard_returns import RedemptionNotApplied
 from service.usecases.giftcards import (
     giftcard_balance,
     issue_giftcard,
@@ -234,6 +235,37 @@ async def test_refund_of_an_amount_loads_the_card(world: World) -> None:
     outcome = await world.refund(amount="25.50")
     assert outcome.succeeded
     assert world.balance() == Decimal("525.50")
+
+
+async def test_part_given_back_loads_once_and_the_rollback_undoes_it(world: World) -> None:
+    """A part of a redemption given back loads once; rolling the redemption back undoes it."""
+    await world.redeem(order_id="W-1")
+    first = await world.refund("g-1", redemption_event_id="r-1", amount="40.00")
+    again = await world.refund("g-1", redemption_event_id="r-1", amount="40.00")
+    assert first.succeeded
+    assert again.succeeded
+    assert world.balance() == Decimal("440.00")
+    await world.refund("f-9", redemption_event_id="r-1")  # the order ends: all back
+    assert world.balance() == Decimal("500.00")
+
+
+async def test_part_given_back_after_the_rollback_undoes_itself(world: World) -> None:
+    """The rollback came first and returned everything: the late part adds nothing."""
+    await world.redeem(order_id="W-1")
+    await world.refund("f-9", redemption_event_id="r-1")
+    late = await world.refund("g-1", redemption_event_id="r-1", amount="40.00")
+    assert late.sitoo["loaded"] is False
+    assert world.balance() == Decimal("500.00")
+
+
+async def test_part_given_back_waits_for_its_redemption(world: World) -> None:
+    """Before its redeem is applied a part is retried; after a void it loads nothing."""
+    with pytest.raises(RedemptionNotApplied):
+        await world.refund("g-1", redemption_event_id="r-1", amount="40.00")
+    await world.redemptions.void("r-1")
+    voided = await world.refund("g-1", redemption_event_id="r-1", amount="40.00")
+    assert voided.sitoo["loaded"] is False
+    assert world.balance() == Decimal("500.00")
 
 
 async def test_refund_to_an_unknown_card_is_rejected(world: World) -> None:

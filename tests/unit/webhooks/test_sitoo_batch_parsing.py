@@ -51,5 +51,5 @@ def test_intake_is_off_without_a_password_and_never_shows_it():
         Settings(http=HttpSettings(webhook_password="s3cret-value"))
     )
     assert config is not None
-    assert config.dead_letters == "sitoo.webhooks.dlq"
+    assert config.names.dead_letters(config.stream) == "sitoo.webhooks.dlq"
     assert "s3cret-value" not in repr(config)

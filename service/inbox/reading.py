@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 import structlog
 
-from service.consumers.entries import Entry, Parsed, Unparsed
-from service.consumers.results import InvalidReplyTo, Replier
 from service.contracts.envelope import REPLY_TO_FIELD, Envelope, InvalidEntry, decode_envelope
 from service.contracts.registry import Channel, validate_payload
 from service.contracts.sanity import TimeBounds
+from service.inbox.entries import Entry, Parsed, Unparsed
+from service.inbox.transport import InvalidReplyTo, ReplyChannel
 
 log = structlog.get_logger(__name__)
 
@@ -30,7 +30,7 @@ class EntryReader:
 
     def __init__(
         self,
-        replier: Replier,
+        replier: ReplyChannel,
         *,
         max_entry_bytes: int,
         max_future_skew_s: float,

@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import structlog
-from redis.exceptions import RedisError
+
+from service.records.connection import REDIS_FAILURES
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -74,7 +75,7 @@ async def sweep_idle_consumers(
             names = await remove_idle_consumers(
                 redis, stream=stream, group=group, idle_ms=round(idle_s * 1000), own=own
             )
-        except RedisError as error:
+        except REDIS_FAILURES as error:
             log.warning("consumers.sweep_failed", stream=stream, error=repr(error))
             continue
         if names:

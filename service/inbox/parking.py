@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import structlog
 
-from service.consumers.entries import (
+from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event_id
+from service.contracts.giftcards import GiftCardReply
+from service.contracts.registry import known_type
+from service.contracts.results import UNKNOWN_TYPE, ResultData
+from service.inbox.entries import (
     Entry,
     Parsed,
     describe,
@@ -17,13 +21,14 @@ from service.consumers.entries import (
     reply_from,
     short,
 )
-from service.consumers.results import Replier, ReplyNotDelivered
-from service.consumers.settlement import Settlements, Settling
-from service.contracts.envelope import Envelope, InvalidEntry, best_effort_event_id
-from service.contracts.giftcards import GiftCardReply
-from service.contracts.registry import known_type
-from service.contracts.results import UNKNOWN_TYPE, ResultData
-from service.deadletters import DeadLetterStore
+from service.inbox.transport import (
+    DeadLetterSink,
+    EntryToPark,
+    ReplyChannel,
+    ReplyNotDelivered,
+    ResultLedger,
+    Settling,
+)
 from service.sitoo.errors import (
     ClaimNotReplicated,
     Disposition,
@@ -98,9 +103,9 @@ class Parking:
 
     def __init__(
         self,
-        dead_letters: DeadLetterStore,
-        results: Settlements,
-        replier: Replier,
+        dead_letters: DeadLetterSink,
+        results: ResultLedger,
+        replier: ReplyChannel,
         *,
         max_deliveries: int,
     ) -> None:
@@ -129,15 +134,17 @@ class Parking:
         if isinstance(error, ReusedEventId):
             extra = {"digest": error.digest, "first_digest": error.first_digest}
         await self._dead_letters.park(
-            stream=entry.stream,
-            entry_id=entry.entry_id,
-            fields=entry.fields,
-            event_type=event_type,
-            event_id=event_id,
-            reason_code=code,
-            reason=reason,
-            deliveries=entry.deliveries,
-            extra=extra,
+            EntryToPark(
+                stream=entry.stream,
+                entry_id=entry.entry_id,
+                fields=entry.fields,
+                event_type=event_type,
+                event_id=event_id,
+                reason_code=code,
+                reason=reason,
+                deliveries=entry.deliveries,
+                extra=extra,
+            )
         )
         data = ResultData(
             inbound_event_id=event_id,

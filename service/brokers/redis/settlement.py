@@ -20,14 +20,14 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from redis.exceptions import ResponseError
 
 from service.contracts.envelope import EVENT_FIELD
 from service.contracts.results import ResultData, result_envelope
+from service.inbox.transport import Begun, Settling
 from service.records.lease import LEASE_LUA, keep_renewed
 
 if TYPE_CHECKING:
@@ -164,38 +164,8 @@ return cjson.encode(replies)
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Begun:
-    """What a delivery may do with its event: run it, repeat the settled result, or wait.
-
-    ``conflict``: the event id was first seen with other content (``first_digest``).
-    ``runs``: for ``run``, how many deliveries have run the event, this one included
-    (deliveries that found it busy are not counted).
-    """
-
-    status: Literal["run", "settled", "busy", "conflict"]
-    result: ResultData | None = None
-    first_digest: str | None = None
-    runs: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Settling:
-    """One result to record and emit.
-
-    ``entry_bound``: the result belongs to this entry only (it could not be read, or it
-    reused an event id), so its result event id is derived from the entry, not the event.
-    """
-
-    key: str
-    entry_ref: str
-    data: ResultData
-    correlation_id: str | None
-    entry_bound: bool = False
-
-
 class Settlements:
-    """Leases, recorded results and the results stream, shared by every replica."""
+    """The ResultLedger on Redis: records, leases and the results stream, settled in Lua."""
 
     def __init__(
         self,

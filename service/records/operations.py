@@ -26,6 +26,7 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from service.records.connection import master_of
 from service.records.lease import LEASE_LUA
 from service.sitoo.claims import Claim, ClaimStatus, IdempotencyStore
 from service.sitoo.errors import OperationInFlight
@@ -33,6 +34,7 @@ from service.sitoo.errors import OperationInFlight
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pydantic import JsonValue
+    from redis.asyncio.cluster import ClusterNode
 
     from service.records.keys import DeploymentKeys
     from service.settings import IdempotencySettings
@@ -284,24 +286,41 @@ class RedisIdempotencyStore:
         acknowledged = True
         if self._replicas or self._fsync:
             # WAIT and WAITAOF count the writes of their own connection: the claim and the
-            # wait go down one connection, in one round trip.
+            # wait go down one connection, in one round trip (on a cluster, the connection
+            # to the master of the deployment's slot).
+            master = await master_of(self._redis, keys[0])
+            routing = {} if master is None else {"target_nodes": master}
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.eval(_CLAIM, len(keys), *keys, *args)
                 if self._fsync:
-                    pipe.execute_command("WAITAOF", 1, self._replicas, self._replica_timeout_ms)
+                    pipe.execute_command(
+                        "WAITAOF", 1, self._replicas, self._replica_timeout_ms, **routing
+                    )
                 else:
-                    pipe.wait(self._replicas, self._replica_timeout_ms)
+                    pipe.execute_command(
+                        "WAIT", self._replicas, self._replica_timeout_ms, **routing
+                    )
                 reply, acked = await pipe.execute()
             if self._fsync:
                 local, remote = (int(n) for n in acked)
                 acknowledged = local >= 1 and remote >= self._replicas
             else:
                 acknowledged = int(acked) >= self._replicas
+            if master is not None and not await self._still_served_by(master, keys[0]):
+                # The slot moved while the claim was made (a failover): the claim was
+                # redirected to the new master after the wait had counted on the old
+                # one, so the count proves nothing. Treated as unacknowledged: the caller
+                # releases the claim and tries again later, no write is sent now.
+                acknowledged = False
         else:
             reply = await self._claim(keys=keys, args=args)
         flat: list[str] = json.loads(reply)
         replies = [(flat[i], flat[i + 1], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
         return replies, acknowledged
+
+    async def _still_served_by(self, master: ClusterNode, key: str) -> bool:
+        now = await master_of(self._redis, key)
+        return now is not None and now.name == master.name
 
     async def _release_all(self, claims: Sequence[Claim], *, outcome_unknown: bool) -> list[bool]:
         released: list[bool] = []

@@ -68,6 +68,9 @@ class RedisCardCurrencies:
         return None if value is None else _text(value)
 
 
+_RETURN_FIELD = "return:"
+
+
 class RedisRedemptionLedger:
     """RedemptionLedger on Redis: a JSON record per redeem, a set per order, void markers."""
 
@@ -133,6 +136,26 @@ class RedisRedemptionLedger:
         """Note who rolled it back (the first one to do so)."""
         await self._redis.hsetnx(self._record_key(redeem_event_id), "rolled_back_by", by)
 
+    async def add_return(
+        self, redeem_event_id: str, event_id: str, transaction_ids: list[str]
+    ) -> None:
+        """Keep the part given back in the redemption's hash (its first record wins)."""
+        key = self._record_key(redeem_event_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, _RETURN_FIELD + event_id, json.dumps(transaction_ids))
+            pipe.pexpire(key, self._retention_ms)
+            await pipe.execute()
+
+    async def returns(self, redeem_event_id: str) -> dict[str, list[str]]:
+        """The parts given back so far."""
+        fields = await self._redis.hgetall(self._record_key(redeem_event_id))
+        found: dict[str, list[str]] = {}
+        for field, value in fields.items():
+            name = _text(field)
+            if name.startswith(_RETURN_FIELD):
+                found[name.removeprefix(_RETURN_FIELD)] = list(json.loads(value))
+        return found
+
     async def void(self, redeem_event_id: str) -> None:
         """Tombstone the redeem."""
         await self._redis.set(self._void_key(redeem_event_id), "1", px=self._retention_ms)
@@ -140,6 +163,18 @@ class RedisRedemptionLedger:
     async def is_void(self, redeem_event_id: str) -> bool:
         """True once voided."""
         return bool(await self._redis.exists(self._void_key(redeem_event_id)))
+
+
+class RedisTrackedCards:
+    """TrackedCards on the set of card numbers the gift-card poller walks."""
+
+    def __init__(self, redis: aioredis.Redis, *, keys: DeploymentKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def track(self, cardnumber: str) -> None:
+        """Add the card to the poller's set."""
+        await self._redis.sadd(self._keys.tracked_giftcards, cardnumber)
 
 
 class RedisStockLevelStamps:

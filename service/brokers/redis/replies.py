@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from service.contracts.giftcards import GiftCardReply
+from service.inbox.transport import InvalidReplyTo, ReplyNotDelivered
 from service.records.keyspace import Keyspace
 
 if TYPE_CHECKING:
@@ -39,16 +40,8 @@ _REPLY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _USABLE_TYPES = frozenset({"none", "list"})
 
 
-class InvalidReplyTo(ValueError):
-    """A request's reply_to cannot be used (wrong shape, one of our keys, not a list)."""
-
-
-class ReplyNotDelivered(Exception):
-    """The reply target changed into another type after it was checked."""
-
-
 class Replier:
-    """Answers request-reply callers: LPUSH the JSON reply to their list, then EXPIRE it.
+    """The ReplyChannel on Redis: LPUSH the JSON reply to their list, then EXPIRE it.
 
     Each request is answered once per reply list: a redelivered request (or one settled
     by another replica first) pushes nothing again.

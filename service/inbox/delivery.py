@@ -1,9 +1,9 @@
 """The delivery decision for every inbound entry: run it, repeat its result, or refuse it.
 
-:mod:`service.consumers.outcomes` records what the decision came to (results, replies,
+:mod:`service.inbox.outcomes` records what the decision came to (results, replies,
 dead letters, acks). Bad input never raises out of here, so it never stops a consumer.
 
-Every event settles once (:mod:`service.consumers.settlement`): a delivery leases the
+Every event settles once (:class:`service.inbox.transport.ResultLedger`): a delivery leases the
 event before running it, a delivery that finds the event leased elsewhere leaves its
 entry pending, and a delivery of an event settled before repeats the recorded result
 (and reply) instead of computing a new one. An event id first seen with other content is
@@ -29,11 +29,10 @@ import dataclasses
 import secrets
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import structlog
 
-from service.consumers.entries import (
+from service.inbox.entries import (
     Decided,
     DeliveryObserver,
     Entry,
@@ -44,19 +43,20 @@ from service.consumers.entries import (
     Unparsed,
     entry_ref,
 )
-from service.consumers.outcomes import Outcomes
-from service.consumers.parking import Parking, ReusedEventId, UnsettledEvent, verdict
-from service.consumers.reading import EntryReader
-from service.consumers.results import Replier
-from service.consumers.settlement import Begun, Settlements
-from service.deadletters import DeadLetterStore
+from service.inbox.outcomes import Outcomes
+from service.inbox.parking import Parking, ReusedEventId, UnsettledEvent, verdict
+from service.inbox.reading import EntryReader
+from service.inbox.transport import (
+    Begun,
+    ConsumerGroup,
+    DeadLetterSink,
+    ReplyChannel,
+    ResultLedger,
+)
 from service.logs import bind_message_context, clear_message_context
 from service.sitoo.caution import Caution, caution
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
-
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
 
 log = structlog.get_logger(__name__)
 _YIELD_EVERY = 50  # entries parsed between two chances for other handlers to run
@@ -72,24 +72,21 @@ class DeliveryHandler:
     def __init__(
         self,
         *,
-        redis: aioredis.Redis,
-        group: str,
+        group: ConsumerGroup,
         max_deliveries: int,
         reader: EntryReader,
-        dead_letters: DeadLetterStore,
-        results: Settlements,
-        replier: Replier,
+        dead_letters: DeadLetterSink,
+        results: ResultLedger,
+        replier: ReplyChannel,
         run_one: RunOne,
         run_batch: RunBatch,
         observer: DeliveryObserver | None = None,
     ) -> None:
-        self._redis = redis
         self._group = group
         self._max_deliveries = max_deliveries
         self._reader = reader
         self._results = results
         self._outcomes = Outcomes(
-            redis=redis,
             group=group,
             results=results,
             parking=Parking(dead_letters, results, replier, max_deliveries=max_deliveries),
@@ -101,15 +98,8 @@ class DeliveryHandler:
         self._observer = observer
 
     async def delivery_counts(self, stream: str, entry_ids: Sequence[str]) -> dict[str, int]:
-        """How often each entry has been delivered (XPENDING); 1 for unknown ones."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for entry_id in entry_ids:
-                pipe.xpending_range(stream, self._group, min=entry_id, max=entry_id, count=1)
-            replies = await pipe.execute()
-        counts: dict[str, int] = {}
-        for entry_id, reply in zip(entry_ids, replies, strict=True):
-            counts[entry_id] = int(reply[0]["times_delivered"]) if reply else 1
-        return counts
+        """How often each entry has been delivered; 1 for ones no longer pending."""
+        return await self._group.delivery_counts(stream, entry_ids)
 
     async def handle(self, entry: Entry) -> None:
         """Settle one entry (orders, gift cards, gift-card requests)."""

@@ -9,11 +9,12 @@ the reclaimer until ``max_deliveries``; invalid or refused entries are dead-lett
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import structlog
 
-from service.consumers.entries import (
+from service.contracts.registry import InboundEvent
+from service.contracts.results import ResultData
+from service.inbox.entries import (
     Decided,
     DeliveryObserver,
     Entry,
@@ -25,33 +26,26 @@ from service.consumers.entries import (
     reply_from,
     short,
 )
-from service.consumers.parking import WAITED, Parking, verdict
-from service.consumers.settlement import Settlements, Settling
-from service.contracts.registry import InboundEvent
-from service.contracts.results import ResultData
+from service.inbox.parking import WAITED, Parking, verdict
+from service.inbox.transport import ConsumerGroup, ResultLedger, Settling
 from service.usecases.outcome import Outcome
 from service.usecases.stock import Result
-
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
 
 log = structlog.get_logger(__name__)
 
 
 class Outcomes:
-    """Records outcomes, parks entries and acknowledges them, for one consumer group."""
+    """Records outcomes, parks entries and acknowledges them in their consumer group."""
 
     def __init__(
         self,
         *,
-        redis: aioredis.Redis,
-        group: str,
-        results: Settlements,
+        group: ConsumerGroup,
+        results: ResultLedger,
         parking: Parking,
         max_deliveries: int,
         observer: DeliveryObserver | None,
     ) -> None:
-        self._redis = redis
         self._group = group
         self._results = results
         self._parking = parking
@@ -233,11 +227,11 @@ class Outcomes:
         )
 
     async def ack(self, entry: Entry) -> None:
-        await self._redis.xack(entry.stream, self._group, entry.entry_id)
+        await self._group.acknowledge(entry.stream, [entry.entry_id])
 
     async def ack_many(self, entries: Sequence[Entry]) -> None:
         by_stream: dict[str, list[str]] = {}
         for entry in entries:
             by_stream.setdefault(entry.stream, []).append(entry.entry_id)
         for stream, ids in by_stream.items():
-            await self._redis.xack(stream, self._group, *ids)
+            await self._group.acknowledge(stream, ids)

@@ -1,0 +1,1 @@
+"""The transports inbound delivery runs over; Redis Streams is the one there is."""

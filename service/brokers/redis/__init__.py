@@ -1,0 +1,1 @@
+"""Inbound delivery over Redis Streams: consumer groups, scripts, FastStream subscribers."""

@@ -1,1 +1,0 @@
-"""The FastStream edge: subscribers, delivery decisions, dead letters, results and replies."""

@@ -1,0 +1,1 @@
+"""Inbound delivery: validate, dispatch, settle, dead-letter and reply, over a transport."""
