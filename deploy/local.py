@@ -4,7 +4,9 @@
     python3 deploy/local.py test    # lint, type checks and the whole test suite
 
 Each command creates ./.venv on first use and installs what it needs; later runs reinstall only when
-pyproject.toml changed.
+pyproject.toml or the image's lock changed. The runtime dependencies are held to the versions the
+image ships (deploy/image/requirements.lock), so the tests check what is deployed, and a new
+upstream release changes nothing here until the lock is refreshed with deploy/image/lock.py.
 """
 
 from __future__ import annotations
@@ -22,10 +24,25 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 MINIMUM_PYTHON = (3, 11)
+IMAGE_LOCK = ROOT / "deploy" / "image" / "requirements.lock"
 
 
 def _say(message: str) -> None:
     print(f"[local] {message}", flush=True)
+
+
+def constraints(lock_text: str) -> str:
+    """The lock's pins (with their markers) as pip constraints: hashes dropped.
+
+    Hashes would put pip in require-hashes mode for every package, the test tools included,
+    which the image lock does not cover.
+    """
+    pins = [
+        line.rstrip(" \\")
+        for line in lock_text.splitlines()
+        if line.strip() and not line[0].isspace() and not line.startswith("#")
+    ]
+    return "\n".join(pins) + "\n"
 
 
 def _ensure_venv(extra: str) -> None:
@@ -35,7 +52,8 @@ def _ensure_venv(extra: str) -> None:
     if not PYTHON.exists():
         _say(f"creating a virtualenv in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    lock = IMAGE_LOCK.read_bytes()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock).hexdigest()[:16]
     stamp = VENV / f".installed-{extra}-{digest}"
     if stamp.exists():
         return
@@ -44,10 +62,10 @@ def _ensure_venv(extra: str) -> None:
         [str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
         check=True,
     )
-    subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]"],
-        check=True,
-    )
+    pinned = VENV / "image-constraints.txt"
+    pinned.write_text(constraints(lock.decode()))
+    install = [str(PYTHON), "-m", "pip", "install", "--quiet", "-c", str(pinned)]
+    subprocess.run([*install, "-e", f"{ROOT}[{extra}]"], check=True)
     for old in VENV.glob(f".installed-{extra}-*"):
         old.unlink()
     stamp.touch()
