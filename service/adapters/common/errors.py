@@ -21,7 +21,8 @@
         ├── AccessDenied                            403, or a missing scope / permission
         ├── NotFound                                404
         ├── BadRequest                              400: the request was refused
-        └── UnexpectedResponse                      a success whose body does not fit
+        ├── UnexpectedResponse                      a success whose body does not fit
+        └── ReadCutShort                            more of a nested list than is read
 
 Each shop's client adds its own leaves (the Shopify client's THROTTLED and userErrors, the
 WooCommerce client's batch limit). The dispositions are the Sitoo client's, so a consumer
@@ -44,6 +45,7 @@ __all__ = [
     "OutcomeUnknown",
     "Permanent",
     "RateLimited",
+    "ReadCutShort",
     "ReadInterrupted",
     "ReconciliationFailed",
     "ResponseLost",
@@ -162,3 +164,8 @@ class BadRequest(Permanent):
 
 class UnexpectedResponse(Permanent):
     """A successful status whose body does not have the expected shape."""
+
+
+class ReadCutShort(Permanent):
+    """The object holds more of a nested list than the adapter reads in one go; acting on
+    the part that was read would be wrong, so the object is refused with the limit named."""

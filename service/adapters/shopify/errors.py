@@ -29,7 +29,8 @@
         ├── QueryError                              top-level GraphQL errors (schema, variables)
         ├── QueryTooExpensive                       MAX_COST_EXCEEDED
         ├── UserErrors                              the mutation's userErrors (.errors)
-        └── UnexpectedResponse                      a 200 whose body does not fit the query
+        ├── UnexpectedResponse                      a 200 whose body does not fit the query
+        └── ReadCutShort                            an order or refund holds more than is read
 
 The tree is the one every webshop client shares (:mod:`service.adapters.common.errors`);
 the Shopify client adds ``Throttled``, ``ConcurrentRequest``, ``StaleQuantities``,
@@ -53,6 +54,7 @@ from service.adapters.common.errors import (
     OutcomeUnknown,
     Permanent,
     RateLimited,
+    ReadCutShort,
     ReadInterrupted,
     ReconciliationFailed,
     ResponseLost,
@@ -81,6 +83,7 @@ __all__ = [
     "QueryError",
     "QueryTooExpensive",
     "RateLimited",
+    "ReadCutShort",
     "ReadInterrupted",
     "ReconciliationFailed",
     "ResponseLost",

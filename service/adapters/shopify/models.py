@@ -110,16 +110,6 @@ class LineItem(ShopifyModel):
     is_gift_card: bool = False
 
 
-class FulfillmentOrderLine(ShopifyModel):
-    """A line of a fulfillment order."""
-
-    id: str
-    total_quantity: int
-    remaining_quantity: int
-    line_item_id: str
-    sku: str | None = None
-
-
 class FulfillmentOrder(ShopifyModel):
     """Where and how an order's lines are fulfilled."""
 
@@ -129,7 +119,6 @@ class FulfillmentOrder(ShopifyModel):
     location_id: str | None
     location_legacy_id: int | None = None
     location_name: str | None = None
-    lines: tuple[FulfillmentOrderLine, ...] = ()
 
     @property
     def is_pickup(self) -> bool:

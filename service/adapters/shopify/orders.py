@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from service.adapters.common.errors import UnexpectedResponse
 from service.adapters.shopify import queries
-from service.adapters.shopify.calls import ShopifyCalls, nodes
+from service.adapters.shopify.calls import ShopifyCalls, listed, nodes, whole
 from service.adapters.shopify.errors import UserErrors
 from service.adapters.shopify.models import (
     FulfillmentOrder,
-    FulfillmentOrderLine,
     LineItem,
     MailingAddress,
     Order,
@@ -42,16 +42,6 @@ def _fulfillment_order(raw: Any) -> FulfillmentOrder:  # noqa: ANN401 - raw JSON
         if place.get("legacyResourceId")
         else None,
         location_name=assigned.get("name"),
-        lines=tuple(
-            FulfillmentOrderLine(
-                id=line["id"],
-                total_quantity=line.get("totalQuantity", line.get("remainingQuantity", 0)),
-                remaining_quantity=line["remainingQuantity"],
-                line_item_id=(line.get("lineItem") or {}).get("id", ""),
-                sku=(line.get("lineItem") or {}).get("sku"),
-            )
-            for line in nodes(raw.get("lineItems"))
-        ),
     )
 
 
@@ -106,10 +96,13 @@ def _order(raw: Any) -> Order:  # noqa: ANN401 - raw JSON
                 else None,
                 is_gift_card=bool(line.get("isGiftCard")),
             )
-            for line in nodes(raw.get("lineItems"))
+            for line in whole(raw, "lineItems", queries.ORDER_LINES, f"order {raw['name']}")
         ),
         fulfillment_orders=tuple(
-            _fulfillment_order(fo) for fo in nodes(raw.get("fulfillmentOrders"))
+            _fulfillment_order(fo)
+            for fo in whole(
+                raw, "fulfillmentOrders", queries.ORDER_FULFILLMENT_ORDERS, f"order {raw['name']}"
+            )
         ),
         transactions=tuple(
             OrderTransaction(
@@ -121,7 +114,7 @@ def _order(raw: Any) -> Order:  # noqa: ANN401 - raw JSON
                 receipt=receipt(t.get("receiptJson")),
                 created_at=t.get("createdAt"),
             )
-            for t in raw.get("transactions") or []
+            for t in listed(raw, "transactions", queries.ORDER_TRANSACTIONS, f"order {raw['name']}")
         ),
         shipping=_shipping(raw.get("shippingLine")),
         shipping_address=_address(raw.get("shippingAddress")),
@@ -142,7 +135,7 @@ def _refund(raw: Any) -> Refund:  # noqa: ANN401 - raw JSON
                 restock_type=line["restockType"],
                 location_id=(line.get("location") or {}).get("id"),
             )
-            for line in nodes(raw.get("refundLineItems"))
+            for line in whole(raw, "refundLineItems", queries.REFUND_LINES, f"refund {raw['id']}")
         ),
         transactions=tuple(
             OrderTransaction(
@@ -154,7 +147,7 @@ def _refund(raw: Any) -> Refund:  # noqa: ANN401 - raw JSON
                 created_at=t.get("createdAt"),
                 parent_id=(t.get("parentTransaction") or {}).get("id"),
             )
-            for t in nodes(raw.get("transactions"))
+            for t in whole(raw, "transactions", queries.REFUND_TRANSACTIONS, f"refund {raw['id']}")
         ),
     )
 
@@ -203,10 +196,27 @@ class OrderCalls(ShopifyCalls):
         )
 
     async def order_refunds(self, order_id: str) -> list[Refund]:
-        """The order's refunds (five at most, see docs/shopify.md) with their lines."""
+        """Every refund of the order with its lines: a first few with the list of all ids,
+        the others by id, a batch per query."""
         data = await self._engine.query(queries.ORDER_REFUNDS, {"id": order_id})
         raw = data.get("order") or {}
-        return [parsed(_refund, r, what="refunds") for r in raw.get("refunds") or []]
+        found = [parsed(_refund, r, what="refunds") for r in raw.get("detailed") or []]
+        have = {refund.id for refund in found}
+        rest = [
+            listed_id
+            for entry in raw.get("refunds") or []
+            if isinstance(entry, dict)
+            and isinstance(listed_id := entry.get("id"), str)
+            and listed_id not in have
+        ]
+        for start in range(0, len(rest), queries.REFUNDS_BATCH):
+            batch = rest[start : start + queries.REFUNDS_BATCH]
+            answer = await self._engine.query(queries.REFUNDS_BY_ID, {"ids": batch})
+            read = [r for r in answer.get("nodes") or [] if isinstance(r, dict)]
+            if sorted(str(r.get("id")) for r in read) != sorted(batch):
+                raise UnexpectedResponse(f"refunds {batch} are listed on {order_id} but not found")
+            found += [parsed(_refund, r, what="refunds") for r in read]
+        return found
 
     async def get_fulfillment_order(self, fulfillment_order_id: str) -> FulfillmentOrder | None:
         """One fulfillment order's status, method and remaining lines."""

@@ -16,6 +16,19 @@ VARIANTS_PAGE = 100
 LEVELS_BATCH = 200
 ORDERS_PAGE = 100
 GIFT_CARD_TRANSACTIONS_PAGE = 100
+# The lists nested in an order or a refund are read in one page each. Every such page also says
+# whether there was more (pageInfo, or one item beyond the limit for a plain list), so the client
+# refuses an object it could only read in part instead of acting on the part.
+ORDER_LINES = 50
+ORDER_FULFILLMENT_ORDERS = 5
+ORDER_TRANSACTIONS = 20
+# A refund names each order line at most once, so the refunds of an order that could be read
+# are read whole too.
+REFUND_LINES = ORDER_LINES
+REFUND_TRANSACTIONS = 10
+# Refunds with their lines are read this many at a time: two keep the query at about 400 points
+# (the cap is 1,000), and most refunded orders have one or two.
+REFUNDS_BATCH = 2
 
 _GIFT_CARD_FIELDS = """
 fragment GiftCardFields on GiftCard {
@@ -25,32 +38,33 @@ fragment GiftCardFields on GiftCard {
 }
 """
 
-_ORDER_FIELDS = """
-fragment OrderFields on Order {
+_ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
   id legacyResourceId name createdAt updatedAt cancelledAt cancelReason closed note tags email
   displayFinancialStatus displayFulfillmentStatus sourceName currencyCode
-  totalPriceSet { shopMoney { amount currencyCode } }
-  shippingLine { title originalPriceSet { shopMoney { amount currencyCode } } }
-  shippingAddress { name firstName lastName address1 address2 city zip countryCodeV2 }
-  lineItems(first: 50) {
-    nodes {
-      id sku name quantity currentQuantity isGiftCard variant { id }
-      originalUnitPriceSet { shopMoney { amount currencyCode } }
-    }
-  }
-  fulfillmentOrders(first: 5) {
-    nodes {
+  totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
+  shippingLine {{ title originalPriceSet {{ shopMoney {{ amount currencyCode }} }} }}
+  shippingAddress {{ name firstName lastName address1 address2 city zip countryCodeV2 }}
+  lineItems(first: {ORDER_LINES}) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{
+      id sku name quantity currentQuantity isGiftCard variant {{ id }}
+      originalUnitPriceSet {{ shopMoney {{ amount currencyCode }} }}
+    }}
+  }}
+  fulfillmentOrders(first: {ORDER_FULFILLMENT_ORDERS}) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{
       id status
-      deliveryMethod { methodType }
-      assignedLocation { name location { id legacyResourceId } }
-      lineItems(first: 20) { nodes { id totalQuantity remainingQuantity lineItem { id sku } } }
-    }
-  }
-  transactions(first: 20) {
+      deliveryMethod {{ methodType }}
+      assignedLocation {{ name location {{ id legacyResourceId }} }}
+    }}
+  }}
+  transactions(first: {ORDER_TRANSACTIONS + 1}) {{
     id kind status gateway receiptJson createdAt
-    amountSet { shopMoney { amount currencyCode } }
-  }
-}
+    amountSet {{ shopMoney {{ amount currencyCode }} }}
+  }}
+}}
 """
 
 SHOP = Operation(
@@ -169,7 +183,7 @@ ORDER = Operation(
     "Order",
     "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
     mutation=False,
-    cost=501,
+    cost=294,
 )
 
 ORDERS_UPDATED = Operation(
@@ -184,42 +198,56 @@ ORDERS_UPDATED = Operation(
     cost=2 + ORDERS_PAGE,
 )
 
+_REFUND_FIELDS = f"""
+fragment RefundFields on Refund {{
+  id createdAt note
+  totalRefundedSet {{ shopMoney {{ amount currencyCode }} }}
+  refundLineItems(first: {REFUND_LINES}) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{ quantity restockType lineItem {{ id sku }} location {{ id }} }}
+  }}
+  transactions(first: {REFUND_TRANSACTIONS}) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{
+      id kind status gateway createdAt
+      amountSet {{ shopMoney {{ amount currencyCode }} }}
+      parentTransaction {{ id }}
+    }}
+  }}
+}}
+"""
+
+# Every refund's id (cheap), and the first few in full; refunds() is a plain list without
+# pages, so the rest are read by id with REFUNDS_BY_ID.
 ORDER_REFUNDS = Operation(
     "OrderRefunds",
-    """query OrderRefunds($id: ID!) {
-  order(id: $id) {
+    f"""query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
     id
-    refunds(first: 5) {
-      id createdAt note
-      totalRefundedSet { shopMoney { amount currencyCode } }
-      refundLineItems(first: 20) {
-        nodes { quantity restockType lineItem { id sku } location { id } }
-      }
-      transactions(first: 3) {
-        nodes {
-          id kind status gateway createdAt
-          amountSet { shopMoney { amount currencyCode } }
-          parentTransaction { id }
-        }
-      }
-    }
-  }
-}""",
+    refunds {{ id }}
+    detailed: refunds(first: {REFUNDS_BATCH}) {{ ...RefundFields }}
+  }}
+}}"""
+    + _REFUND_FIELDS,
     mutation=False,
-    cost=396,
+    cost=405,
+)
+
+REFUNDS_BY_ID = Operation(
+    "RefundsById",
+    "query RefundsById($ids: [ID!]!) { nodes(ids: $ids) { ... on Refund { ...RefundFields } } }"
+    + _REFUND_FIELDS,
+    mutation=False,
+    cost=394,
 )
 
 FULFILLMENT_ORDER = Operation(
     "FulfillmentOrder",
     """query FulfillmentOrder($id: ID!) {
-  fulfillmentOrder(id: $id) {
-    id status orderId
-    deliveryMethod { methodType }
-    lineItems(first: 20) { nodes { id remainingQuantity } }
-  }
+  fulfillmentOrder(id: $id) { id status orderId deliveryMethod { methodType } }
 }""",
     mutation=False,
-    cost=24,
+    cost=2,
 )
 
 PREPARED_FOR_PICKUP = Operation(

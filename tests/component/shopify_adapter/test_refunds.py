@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from service.adapters.common.emitting import check
+from service.adapters.common.errors import Disposition, ReadCutShort
 from service.adapters.common.translating import RawDelivery, Translated, Untranslatable
-from service.adapters.shopify import ShopifyClient
+from service.adapters.shopify import ShopifyClient, queries
 from service.adapters.shopify.refund_translation import may_have_refunds
 from service.adapters.shopify.translator import ShopifyTranslator
 from service.fakes.shopify import FakeShopify
@@ -120,3 +123,57 @@ async def test_a_refund_web_hook_without_an_order_id_is_dead_lettered(
     outcome = await translator.translate(_delivery("refunds/create", {"id": 5}))
     assert isinstance(outcome, Untranslatable)
     assert outcome.reason == "body has no order id"
+
+
+async def test_every_refund_is_read_however_many_the_order_has(
+    translator: ShopifyTranslator, shop: FakeShopify
+) -> None:
+    """Refunds beyond the first read's batch are read by id: none is left out."""
+    many = queries.REFUNDS_BATCH * 2 + 2
+    order = place_order(
+        shop,
+        {
+            "order": {"line_items": [{"sku": "SKU-0001", "quantity": many, "price": "10.00"}]},
+            "pickup_location_id": STORE,
+        },
+    )
+    (line,) = [line.number for line in order.lines]
+    refunds = [
+        shop.orders.refund_lines(order.number, [(line, 1)], restock=False, note=None)
+        for _ in range(many)
+    ]
+    last = {"id": refunds[-1].number, "order_id": order.number}
+    found = _refunded(await translator.translate(_delivery("refunds/create", last)))
+    assert [e["event_id"] for e in found] == [f"shopify-refund-{r.number}" for r in refunds]
+    assert [e["complete"] for e in found] == [False] * (many - 1) + [True]
+
+
+def _lines(count: int) -> list[dict[str, object]]:
+    return [{"sku": "SKU-0001", "quantity": 1, "price": "10.00"} for _ in range(count)]
+
+
+async def test_an_order_with_more_lines_than_are_read_is_refused_with_the_limit(
+    translator: ShopifyTranslator, shop: FakeShopify
+) -> None:
+    """Acting on the first 50 lines would inject a short order: it is dead-lettered instead."""
+    order = place_order(
+        shop,
+        {"order": {"line_items": _lines(queries.ORDER_LINES + 1)}, "pickup_location_id": STORE},
+    )
+    with pytest.raises(ReadCutShort, match=f"more than {queries.ORDER_LINES} lineItems"):
+        await translator.translate(_delivery("orders/create", {"id": order.number}))
+    assert ReadCutShort.disposition is Disposition.DEAD_LETTER
+
+
+async def test_an_order_with_exactly_as_many_lines_as_are_read_is_translated(
+    translator: ShopifyTranslator, shop: FakeShopify
+) -> None:
+    """The limit itself is not refused: only an order that has more."""
+    order = place_order(
+        shop,
+        {"order": {"line_items": _lines(queries.ORDER_LINES)}, "pickup_location_id": STORE},
+    )
+    outcome = await translator.translate(_delivery("orders/create", {"id": order.number}))
+    assert isinstance(outcome, Translated), outcome
+    (placed,) = [e for e in outcome.events if e.envelope.type == "order.placed"]
+    assert len(placed.envelope.data["lines"]) == queries.ORDER_LINES

@@ -23,6 +23,7 @@ USUAL = {
     "GiftCardTransactions": {"id": "x", "first": queries.GIFT_CARD_TRANSACTIONS_PAGE},
     "WebhookSubscriptions": {"first": 100},
     "LocationLevels": {"id": "x", "first": queries.LOCATION_LEVELS_PAGE},
+    "RefundsById": {"ids": ["x"] * queries.REFUNDS_BATCH},
 }
 
 
