@@ -66,11 +66,21 @@ class GiftCardCalls(ShopifyCalls):
         return None if raw is None else parsed(_card, raw, what="giftCard")
 
     async def find_giftcards(self, last_characters: str) -> list[GiftCard]:
-        """Cards whose code ends with these four characters (Shopify never returns codes)."""
-        data = await self._engine.query(
-            queries.GIFT_CARDS_BY_LAST_CHARACTERS, {"query": last_characters}
-        )
-        return [parsed(_card, raw, what="giftCards") for raw in nodes(data["giftCards"])]
+        """Every card whose code ends with these four characters (Shopify never returns
+        codes). All pages: the answer proves a card absent before it is created again."""
+        found: list[GiftCard] = []
+        after: str | None = None
+        while True:
+            data = await self._engine.query(
+                queries.GIFT_CARDS_BY_LAST_CHARACTERS,
+                {"query": last_characters, "first": queries.GIFT_CARDS_PAGE, "after": after},
+            )
+            connection = data.get("giftCards") or {}
+            found.extend(parsed(_card, raw, what="giftCards") for raw in nodes(connection))
+            page = connection.get("pageInfo") or {}
+            after = page.get("endCursor")
+            if not page.get("hasNextPage") or not after:
+                return found
 
     async def create_giftcard(
         self,

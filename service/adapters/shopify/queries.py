@@ -16,6 +16,7 @@ VARIANTS_PAGE = 100
 LEVELS_BATCH = 200
 ORDERS_PAGE = 100
 GIFT_CARD_TRANSACTIONS_PAGE = 100
+GIFT_CARDS_PAGE = 50
 # The lists nested in an order or a refund are read in one page each. Every such page also says
 # whether there was more (pageInfo, or one item beyond the limit for a plain list), so the client
 # refuses an object it could only read in part instead of acting on the part.
@@ -311,11 +312,15 @@ GIFT_CARD = Operation(
 
 GIFT_CARDS_BY_LAST_CHARACTERS = Operation(
     "GiftCardsByLastCharacters",
-    "query GiftCardsByLastCharacters($query: String!) {\n"
-    "  giftCards(first: 50, query: $query) { nodes { ...GiftCardFields } }\n}\n"
+    """query GiftCardsByLastCharacters($query: String!, $first: Int!, $after: String) {
+  giftCards(first: $first, after: $after, query: $query) {
+    nodes { ...GiftCardFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
     + _GIFT_CARD_FIELDS,
     mutation=False,
-    cost=152,
+    cost=2 + 3 * GIFT_CARDS_PAGE,
 )
 
 GIFT_CARD_TRANSACTIONS = Operation(

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from service.adapters.shopify import ShopifyClient
+from service.adapters.shopify import ShopifyClient, queries
 from service.adapters.shopify.errors import StaleQuantities, UserErrors
 from service.adapters.shopify.models import QuantityChange
+from service.adapters.shopify.references import giftcard_code
 from service.fakes.shopify import FakeShopify
 from service.fakes.shopify.order_intake import place_order
 from tests.component.shopify_client.conftest import STORE
@@ -169,3 +170,20 @@ async def test_webhook_subscriptions_once(client: ShopifyClient, shop: FakeShopi
     await client.delete_webhook_subscription(made.id)
     assert await client.webhook_subscriptions() == []
     assert len(shop.ledger_entries(kind="webhook_subscription.create")) == 1
+
+
+async def test_a_lost_gift_card_create_is_found_among_more_cards_than_one_page(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
+    """The look-up after a lost answer reads every page of cards sharing the last characters:
+    a card on the second page is found, not taken as absent and created again."""
+    reference = "sitoo-card-many"
+    code = giftcard_code(reference)
+    for n in range(queries.GIFT_CARDS_PAGE + 5):
+        shop.giftcards.create(Decimal(1), code=f"other{n:03d}x{code[-4:]}", record=False)
+    created = await client.create_giftcard(Decimal(200), reference=reference, note="mirror")
+    again = await client.create_giftcard(
+        Decimal(200), reference=reference, note="mirror", unknown=True
+    )
+    assert again.gift_card.id == created.gift_card.id
+    assert len(shop.ledger_entries(kind="giftcard.create")) == 1

@@ -24,6 +24,7 @@ USUAL = {
     "WebhookSubscriptions": {"first": 100},
     "LocationLevels": {"id": "x", "first": queries.LOCATION_LEVELS_PAGE},
     "RefundsById": {"ids": ["x"] * queries.REFUNDS_BATCH},
+    "GiftCardsByLastCharacters": {"query": "x", "first": queries.GIFT_CARDS_PAGE},
 }
 
 
