@@ -15,7 +15,7 @@ from typing import Any
 
 from service.adapters.shopify import queries
 from service.adapters.shopify.calls import ShopifyCalls, nodes
-from service.adapters.shopify.errors import UserErrors
+from service.adapters.shopify.errors import ReconciliationFailed, UserErrors
 from service.adapters.shopify.models import (
     CreatedGiftCard,
     GiftCard,
@@ -131,6 +131,13 @@ class GiftCardCalls(ShopifyCalls):
         self, giftcard_id: str, *, max_pages: int = MAX_TRANSACTION_PAGES
     ) -> list[GiftCardTransaction]:
         """The card's transactions, newest first (up to ``max_pages`` pages)."""
+        found, _ = await self._newest_transactions(giftcard_id, max_pages)
+        return found
+
+    async def _newest_transactions(
+        self, giftcard_id: str, max_pages: int
+    ) -> tuple[list[GiftCardTransaction], bool]:
+        """Up to ``max_pages`` pages of transactions, newest first, and whether that is all."""
         found: list[GiftCardTransaction] = []
         after: str | None = None
         for _ in range(max_pages):
@@ -147,18 +154,29 @@ class GiftCardCalls(ShopifyCalls):
             )
             page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
-                break
+                return found, True
             after = page.get("endCursor")
-        return found
+        return found, False
 
     async def find_giftcard_adjustment(
-        self, giftcard_id: str, reference: str
+        self, giftcard_id: str, reference: str, *, max_pages: int = MAX_TRANSACTION_PAGES
     ) -> GiftCardTransaction | None:
-        """The transaction whose note carries ``reference``, if there is one."""
+        """The transaction whose note carries ``reference``, if there is one.
+
+        None only when every transaction was read: a card with more than ``max_pages`` pages
+        of newer transactions cannot prove the adjustment absent, so that raises
+        ReconciliationFailed (the outcome stays unknown) rather than allow a second one.
+        """
         marker = note_marker(reference)
-        for transaction in await self.giftcard_transactions(giftcard_id):
+        found, whole = await self._newest_transactions(giftcard_id, max_pages)
+        for transaction in found:
             if transaction.note and marker in transaction.note:
                 return transaction
+        if not whole:
+            raise ReconciliationFailed(
+                f"gift card {giftcard_id}: {reference} is not among its newest "
+                f"{len(found)} transactions, and the older ones were not read"
+            )
         return None
 
     async def credit_giftcard(

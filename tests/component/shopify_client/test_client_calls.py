@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from service.adapters.shopify import ShopifyClient, queries
-from service.adapters.shopify.errors import StaleQuantities, UserErrors
+from service.adapters.shopify.errors import ReconciliationFailed, StaleQuantities, UserErrors
 from service.adapters.shopify.models import QuantityChange
 from service.adapters.shopify.references import giftcard_code
 from service.fakes.shopify import FakeShopify
@@ -187,3 +187,22 @@ async def test_a_lost_gift_card_create_is_found_among_more_cards_than_one_page(
     )
     assert again.gift_card.id == created.gift_card.id
     assert len(shop.ledger_entries(kind="giftcard.create")) == 1
+
+
+async def test_an_adjustment_beyond_the_pages_read_is_not_taken_as_absent(
+    client: ShopifyClient, shop: FakeShopify
+) -> None:
+    """With more newer transactions than the look-up reads, absence is not proven: the
+    outcome stays unknown (ReconciliationFailed) instead of allowing a second debit."""
+    created = await client.create_giftcard(Decimal(500), reference="sitoo-card-busy")
+    card = created.gift_card.id
+    await client.debit_giftcard(card, Decimal(1), "SEK", reference="redeem-old")
+    number = int(card.rsplit("/", 1)[1])
+    for _ in range(queries.GIFT_CARD_TRANSACTIONS_PAGE):
+        shop.giftcards.adjust(number, Decimal(1), "SEK", debit=False, note="in store")
+
+    found = await client.find_giftcard_adjustment(card, "redeem-old", max_pages=2)
+    assert found is not None
+    with pytest.raises(ReconciliationFailed, match="redeem-old is not among its newest 100"):
+        await client.find_giftcard_adjustment(card, "redeem-old", max_pages=1)
+    assert await client.find_giftcard_adjustment(card, "never-made", max_pages=2) is None
