@@ -22,7 +22,7 @@ GIFT_CARDS_PAGE = 50
 # refuses an object it could only read in part instead of acting on the part.
 ORDER_LINES = 50
 ORDER_FULFILLMENT_ORDERS = 5
-ORDER_TRANSACTIONS = 20
+ORDER_TRANSACTIONS = 50
 # A refund names each order line at most once, so the refunds of an order that could be read
 # are read whole too.
 REFUND_LINES = ORDER_LINES
@@ -184,7 +184,7 @@ ORDER = Operation(
     "Order",
     "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
     mutation=False,
-    cost=294,
+    cost=384,
 )
 
 ORDERS_UPDATED = Operation(
