@@ -16,7 +16,7 @@ import httpx
 
 from service.adapters.common.retrying import CallPolicy
 from service.adapters.common.transport import error_from_transport
-from service.adapters.woocommerce.errors import UnexpectedResponse
+from service.adapters.woocommerce.errors import ReadCutShort, UnexpectedResponse
 from service.adapters.woocommerce.protocol import Answer, interpret
 from service.settings_woocommerce import WooCommerceSettings
 
@@ -86,10 +86,16 @@ class RestEngine:
 
         return await self.policy.read(f"GET {path}", attempt)
 
-    async def read_all(self, path: str, params: Params | None = None) -> list[Any]:
-        """Every item of a collection, page after page until a page comes back short."""
+    async def read_all(
+        self, path: str, params: Params | None = None, *, max_pages: int = MAX_PAGES
+    ) -> list[Any]:
+        """Every item of a collection, page after page until a page comes back short.
+
+        A collection still full after ``max_pages`` pages is refused (ReadCutShort): its
+        callers treat what they get as all there is, so a part must never pass for it.
+        """
         found: list[Any] = []
-        for page in range(1, MAX_PAGES + 1):
+        for page in range(1, max_pages + 1):
             answer = await self.read(path, {**(params or {}), "per_page": PER_PAGE, "page": page})
             if not isinstance(answer.data, list):
                 raise UnexpectedResponse(f"GET {path}: a collection that is not a list")
@@ -97,7 +103,7 @@ class RestEngine:
             # Stop on a short page, not on X-WP-TotalPages: the count can grow while we read.
             if len(answer.data) < PER_PAGE:
                 return found
-        return found
+        raise ReadCutShort(f"GET {path}: more than {max_pages * PER_PAGE} items; read {len(found)}")
 
     async def write(
         self,

@@ -12,7 +12,8 @@
     └── Permanent                      DEAD_LETTER  Unauthorized (401), AccessDenied (403, or a
                                                     read-only key), NotFound (404), BadRequest
                                                     (400), InvalidParams (rest_invalid_param),
-                                                    RequestTooLarge (413), UnexpectedResponse
+                                                    RequestTooLarge (413), UnexpectedResponse,
+                                                    ReadCutShort (a collection past the page cap)
 
 Every error carries WooCommerce's error ``code`` when the answer had one (``rest_no_route``,
 ``woocommerce_rest_shop_order_invalid_id`` ...).
@@ -32,6 +33,7 @@ from service.adapters.common.errors import (
     OutcomeUnknown,
     Permanent,
     RateLimited,
+    ReadCutShort,
     ReadInterrupted,
     ReconciliationFailed,
     ResponseLost,
@@ -57,6 +59,7 @@ __all__ = [
     "OutcomeUnknown",
     "Permanent",
     "RateLimited",
+    "ReadCutShort",
     "ReadInterrupted",
     "ReconciliationFailed",
     "RequestTooLarge",

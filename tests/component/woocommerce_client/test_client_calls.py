@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from service.adapters.woocommerce import StockLevel, WooCommerceClient, build_http_client
-from service.adapters.woocommerce.errors import NotFound
+from service.adapters.woocommerce.engine import PER_PAGE
+from service.adapters.woocommerce.errors import NotFound, ReadCutShort
 from service.fakes.woocommerce import FakeWooCommerce, fake_woocommerce_transport
 from service.fakes.woocommerce.admin_shop import OrderBody, place_order
 from tests.component.woocommerce_client.conftest import ClientFactory, Recording, settings_for
@@ -140,6 +141,19 @@ async def test_orders_modified_after_reads_every_page_oldest_first(
     assert [o.id for o in found] == ids
     later = await client.orders_modified_after(datetime.fromtimestamp(start + 199, UTC))
     assert [o.id for o in later] == ids[200:]
+
+
+async def test_a_collection_longer_than_the_page_cap_is_refused_not_cut(
+    client: WooCommerceClient, store: FakeWooCommerce
+) -> None:
+    """Callers take what read_all returns as the whole collection: past its cap it raises."""
+    ids = [_place(store) for _ in range(PER_PAGE + 1)]
+    since = datetime.fromtimestamp(store.clock.now() - 60, UTC)
+    params = {"modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"), "dates_are_gmt": "true"}
+    rows = await client.engine.read_all("orders", params, max_pages=2)
+    assert sorted(row["id"] for row in rows) == sorted(ids)
+    with pytest.raises(ReadCutShort, match=f"more than {PER_PAGE} items; read {PER_PAGE}"):
+        await client.engine.read_all("orders", params, max_pages=1)
 
 
 async def test_a_status_is_written_once_and_not_again(
