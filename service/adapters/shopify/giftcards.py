@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from service.adapters.shopify import queries
+from service.adapters.shopify import giftcard_queries
 from service.adapters.shopify.calls import ShopifyCalls, nodes
 from service.adapters.shopify.errors import ReconciliationFailed, UserErrors
 from service.adapters.shopify.models import (
@@ -61,7 +61,7 @@ class GiftCardCalls(ShopifyCalls):
 
     async def get_giftcard(self, giftcard_id: str) -> GiftCard | None:
         """A card's balance and state (None: not found)."""
-        data = await self._engine.query(queries.GIFT_CARD, {"id": giftcard_id})
+        data = await self._engine.query(giftcard_queries.GIFT_CARD, {"id": giftcard_id})
         raw = data.get("giftCard")
         return None if raw is None else parsed(_card, raw, what="giftCard")
 
@@ -72,8 +72,12 @@ class GiftCardCalls(ShopifyCalls):
         after: str | None = None
         while True:
             data = await self._engine.query(
-                queries.GIFT_CARDS_BY_LAST_CHARACTERS,
-                {"query": last_characters, "first": queries.GIFT_CARDS_PAGE, "after": after},
+                giftcard_queries.GIFT_CARDS_BY_LAST_CHARACTERS,
+                {
+                    "query": last_characters,
+                    "first": giftcard_queries.GIFT_CARDS_PAGE,
+                    "after": after,
+                },
             )
             connection = data.get("giftCards") or {}
             found.extend(parsed(_card, raw, what="giftCards") for raw in nodes(connection))
@@ -111,7 +115,7 @@ class GiftCardCalls(ShopifyCalls):
 
         async def write() -> CreatedGiftCard:
             answer = await self._engine.mutate(
-                queries.GIFT_CARD_CREATE, {"input": body}, repeatable=False
+                giftcard_queries.GIFT_CARD_CREATE, {"input": body}, repeatable=False
             )
             payload = answer["giftCardCreate"]
             errors = user_errors(payload)
@@ -142,8 +146,12 @@ class GiftCardCalls(ShopifyCalls):
         after: str | None = None
         for _ in range(max_pages):
             data = await self._engine.query(
-                queries.GIFT_CARD_TRANSACTIONS,
-                {"id": giftcard_id, "first": queries.GIFT_CARD_TRANSACTIONS_PAGE, "after": after},
+                giftcard_queries.GIFT_CARD_TRANSACTIONS,
+                {
+                    "id": giftcard_id,
+                    "first": giftcard_queries.GIFT_CARD_TRANSACTIONS_PAGE,
+                    "after": after,
+                },
             )
             card = data.get("giftCard")
             if card is None:
@@ -246,7 +254,7 @@ class GiftCardCalls(ShopifyCalls):
         debit: bool,
         looked: bool = False,
     ) -> GiftCardAdjustment:
-        operation = queries.GIFT_CARD_DEBIT if debit else queries.GIFT_CARD_CREDIT
+        operation = giftcard_queries.GIFT_CARD_DEBIT if debit else giftcard_queries.GIFT_CARD_CREDIT
         field, input_name = (
             ("giftCardDebit", "debitInput") if debit else ("giftCardCredit", "creditInput")
         )

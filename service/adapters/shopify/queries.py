@@ -1,4 +1,5 @@
-"""Every GraphQL document the client sends, with Shopify's names, per API version where needed.
+"""The GraphQL documents the client sends (gift cards: giftcard_queries.py), with Shopify's
+names, per API version where needed.
 
 The ``cost`` of each operation is the requestedQueryCost Shopify charges up front with the
 page sizes used here; a test checks it against the fake, and the client learns the real
@@ -15,8 +16,6 @@ LOCATIONS_PAGE = 50
 VARIANTS_PAGE = 100
 LEVELS_BATCH = 200
 ORDERS_PAGE = 100
-GIFT_CARD_TRANSACTIONS_PAGE = 100
-GIFT_CARDS_PAGE = 50
 # The lists nested in an order or a refund are read in one page each. Every such page also says
 # whether there was more (pageInfo, or one item beyond the limit for a plain list), so the client
 # refuses an object it could only read in part instead of acting on the part.
@@ -30,14 +29,6 @@ REFUND_TRANSACTIONS = 10
 # Refunds with their lines are read this many at a time: two keep the query at about 400 points
 # (the cap is 1,000), and most refunded orders have one or two.
 REFUNDS_BATCH = 2
-
-_GIFT_CARD_FIELDS = """
-fragment GiftCardFields on GiftCard {
-  id legacyResourceId enabled deactivatedAt expiresOn lastCharacters note createdAt updatedAt
-  balance { amount currencyCode }
-  initialValue { amount currencyCode }
-}
-"""
 
 _ORDER_FIELDS = f"""
 fragment OrderFields on Order {{
@@ -299,77 +290,6 @@ TAGS_ADD = Operation(
     """mutation TagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } }
 }""",
-    mutation=True,
-    cost=10,
-)
-
-GIFT_CARD = Operation(
-    "GiftCard",
-    "query GiftCard($id: ID!) { giftCard(id: $id) { ...GiftCardFields } }\n" + _GIFT_CARD_FIELDS,
-    mutation=False,
-    cost=3,
-)
-
-GIFT_CARDS_BY_LAST_CHARACTERS = Operation(
-    "GiftCardsByLastCharacters",
-    """query GiftCardsByLastCharacters($query: String!, $first: Int!, $after: String) {
-  giftCards(first: $first, after: $after, query: $query) {
-    nodes { ...GiftCardFields }
-    pageInfo { hasNextPage endCursor }
-  }
-}"""
-    + _GIFT_CARD_FIELDS,
-    mutation=False,
-    cost=2 + 3 * GIFT_CARDS_PAGE,
-)
-
-GIFT_CARD_TRANSACTIONS = Operation(
-    "GiftCardTransactions",
-    """query GiftCardTransactions($id: ID!, $first: Int!, $after: String) {
-  giftCard(id: $id) {
-    id
-    balance { amount currencyCode }
-    transactions(first: $first, after: $after, reverse: true) {
-      nodes { __typename id note processedAt amount { amount currencyCode } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}""",
-    mutation=False,
-    cost=4 + 2 * GIFT_CARD_TRANSACTIONS_PAGE,
-)
-
-GIFT_CARD_CREATE = Operation(
-    "GiftCardCreate",
-    "mutation GiftCardCreate($input: GiftCardCreateInput!) {\n"
-    "  giftCardCreate(input: $input) {\n"
-    "    giftCard { ...GiftCardFields }\n    giftCardCode\n"
-    "    userErrors { field message code }\n  }\n}\n" + _GIFT_CARD_FIELDS,
-    mutation=True,
-    cost=10,
-)
-
-_TRANSACTION = (
-    "{ id note processedAt amount { amount currencyCode } "
-    "giftCard { id balance { amount currencyCode } } }"
-)
-
-GIFT_CARD_CREDIT = Operation(
-    "GiftCardCredit",
-    "mutation GiftCardCredit($id: ID!, $creditInput: GiftCardCreditInput!) {\n"
-    "  giftCardCredit(id: $id, creditInput: $creditInput) {\n"
-    f"    giftCardCreditTransaction {_TRANSACTION}\n"
-    "    userErrors { field message code }\n  }\n}",
-    mutation=True,
-    cost=10,
-)
-
-GIFT_CARD_DEBIT = Operation(
-    "GiftCardDebit",
-    "mutation GiftCardDebit($id: ID!, $debitInput: GiftCardDebitInput!) {\n"
-    "  giftCardDebit(id: $id, debitInput: $debitInput) {\n"
-    f"    giftCardDebitTransaction {_TRANSACTION}\n"
-    "    userErrors { field message code }\n  }\n}",
     mutation=True,
     cost=10,
 )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from service.adapters.shopify import ShopifyClient, queries
+from service.adapters.shopify import ShopifyClient, giftcard_queries
 from service.adapters.shopify.errors import ReconciliationFailed, StaleQuantities, UserErrors
 from service.adapters.shopify.models import QuantityChange
 from service.adapters.shopify.references import giftcard_code
@@ -179,7 +179,7 @@ async def test_a_lost_gift_card_create_is_found_among_more_cards_than_one_page(
     a card on the second page is found, not taken as absent and created again."""
     reference = "sitoo-card-many"
     code = giftcard_code(reference)
-    for n in range(queries.GIFT_CARDS_PAGE + 5):
+    for n in range(giftcard_queries.GIFT_CARDS_PAGE + 5):
         shop.giftcards.create(Decimal(1), code=f"other{n:03d}x{code[-4:]}", record=False)
     created = await client.create_giftcard(Decimal(200), reference=reference, note="mirror")
     again = await client.create_giftcard(
@@ -198,7 +198,7 @@ async def test_an_adjustment_beyond_the_pages_read_is_not_taken_as_absent(
     card = created.gift_card.id
     await client.debit_giftcard(card, Decimal(1), "SEK", reference="redeem-old")
     number = int(card.rsplit("/", 1)[1])
-    for _ in range(queries.GIFT_CARD_TRANSACTIONS_PAGE):
+    for _ in range(giftcard_queries.GIFT_CARD_TRANSACTIONS_PAGE):
         shop.giftcards.adjust(number, Decimal(1), "SEK", debit=False, note="in store")
 
     found = await client.find_giftcard_adjustment(card, "redeem-old", max_pages=2)

@@ -6,7 +6,7 @@ import pytest
 from graphql import get_operation_ast, parse, validate
 from graphql.language import FragmentDefinitionNode
 
-from service.adapters.shopify import queries
+from service.adapters.shopify import giftcard_queries, queries
 from service.adapters.shopify.engine import Operation
 from service.fakes.shopify.cost import CostCounter
 from service.fakes.shopify.schema import schema_for
@@ -20,18 +20,19 @@ USUAL = {
         "names": ["available"],
     },
     "OrdersUpdated": {"first": queries.ORDERS_PAGE, "query": "x"},
-    "GiftCardTransactions": {"id": "x", "first": queries.GIFT_CARD_TRANSACTIONS_PAGE},
+    "GiftCardTransactions": {"id": "x", "first": giftcard_queries.GIFT_CARD_TRANSACTIONS_PAGE},
     "WebhookSubscriptions": {"first": 100},
     "LocationLevels": {"id": "x", "first": queries.LOCATION_LEVELS_PAGE},
     "RefundsById": {"ids": ["x"] * queries.REFUNDS_BATCH},
-    "GiftCardsByLastCharacters": {"query": "x", "first": queries.GIFT_CARDS_PAGE},
+    "GiftCardsByLastCharacters": {"query": "x", "first": giftcard_queries.GIFT_CARDS_PAGE},
 }
 
 
 def _operations() -> list[tuple[str, Operation]]:
     found = [
         (version, op)
-        for op in vars(queries).values()
+        for module in (queries, giftcard_queries)
+        for op in vars(module).values()
         if isinstance(op, Operation)
         for version in ("2026-04",)
     ]
