@@ -219,7 +219,7 @@ class OrderCalls(ShopifyCalls):
         return found
 
     async def get_fulfillment_order(self, fulfillment_order_id: str) -> FulfillmentOrder | None:
-        """One fulfillment order's status, method and remaining lines."""
+        """One fulfillment order's status and delivery method."""
         data = await self._engine.query(queries.FULFILLMENT_ORDER, {"id": fulfillment_order_id})
         raw = data.get("fulfillmentOrder")
         return None if raw is None else parsed(_fulfillment_order, raw, what="fulfillmentOrder")
