@@ -20,7 +20,7 @@ ORDERS_PAGE = 100
 # whether there was more (pageInfo, or one item beyond the limit for a plain list), so the client
 # refuses an object it could only read in part instead of acting on the part.
 ORDER_LINES = 50
-ORDER_FULFILLMENT_ORDERS = 5
+ORDER_FULFILLMENT_ORDERS = 20
 ORDER_TRANSACTIONS = 50
 # A refund names each order line at most once, so the refunds of an order that could be read
 # are read whole too.
@@ -175,7 +175,7 @@ ORDER = Operation(
     "Order",
     "query Order($id: ID!) { order(id: $id) { ...OrderFields } }\n" + _ORDER_FIELDS,
     mutation=False,
-    cost=384,
+    cost=444,
 )
 
 ORDERS_UPDATED = Operation(
