@@ -1,9 +1,8 @@
-"""The GraphQL documents the client sends (gift cards: giftcard_queries.py), with Shopify's
-names, per API version where needed.
+"""The GraphQL documents of the client's calls, per API version where needed.
 
-The ``cost`` of each operation is the requestedQueryCost Shopify charges up front with the
-page sizes used here; a test checks it against the fake, and the client learns the real
-figure from the first answer anyway.
+Gift cards have theirs in giftcard_queries.py. The ``cost`` of each operation is the
+requestedQueryCost Shopify charges up front with the page sizes used here; a test checks it
+against the fake, and the client learns the real figure from the first answer anyway.
 """
 
 from __future__ import annotations
