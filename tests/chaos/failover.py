@@ -189,8 +189,8 @@ def _service_env(config: FailoverConfig, sandbox: SandboxServer, url: str) -> di
     }
 
 
-async def _quiet(redis: aioredis.Redis, timeout_s: float) -> bool:
-    """Wait until every inbound entry was read and acknowledged; False on timeout."""
+async def _quiet(redis: aioredis.Redis, timeout_s: float) -> str | None:
+    """Wait until every inbound entry was read and acknowledged; on timeout, what was not."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         busy = 0
@@ -199,9 +199,35 @@ async def _quiet(redis: aioredis.Redis, timeout_s: float) -> bool:
                 for group in await redis.xinfo_groups(stream):
                     busy += int(group["pending"]) + int(group.get("lag") or 0)
         if busy == 0:
-            return True
+            return None
         await asyncio.sleep(0.5)
-    return False
+    return await _unsettled(redis)
+
+
+async def _unsettled(redis: aioredis.Redis) -> str:
+    """What the groups still hold: the figure alone would not say why."""
+    parts: list[str] = []
+    for stream in STREAMS.values():
+        with contextlib.suppress(RedisError):
+            for group in await redis.xinfo_groups(stream):
+                name = group["name"]
+                pending = await redis.xpending_range(stream, name, "-", "+", 5)
+                held = []
+                for item in pending:
+                    entry_id = item["message_id"]
+                    found = await redis.xrange(stream, entry_id, entry_id)
+                    event = json.loads(found[0][1][b"event"]) if found else {}
+                    held.append(
+                        f"{entry_id.decode()} {event.get('type')} {event.get('event_id')} "
+                        f"by {item['consumer'].decode()} x{item['times_delivered']} "
+                        f"idle {item['time_since_delivered']}ms"
+                    )
+                parts.append(
+                    f"{stream}/{name.decode()}: pending {group['pending']}, "
+                    f"lag {group.get('lag')}, read {group.get('entries-read')}, "
+                    f"last {group['last-delivered-id'].decode()}" + "".join(f"; {h}" for h in held)
+                )
+    return " | ".join(parts)
 
 
 def _count(
@@ -289,16 +315,20 @@ async def run_failover(config: FailoverConfig) -> Figures:  # noqa: C901, PLR091
             await webshop.send(send)
         figures.sent = len(main)
         await switching
-        if not await _quiet(webshop.redis, config.settle_timeout_s):
-            figures.notes.append("entries still pending after the settle timeout")
+        unsettled = await _quiet(webshop.redis, config.settle_timeout_s)
+        if unsettled is not None:
+            figures.notes.append(f"entries still pending after the settle timeout: {unsettled}")
         await asyncio.sleep(1.0)
         figures.lost_before_resend = sum(1 for s in main if s.event_id not in webshop.results)
         if config.resend:
             for send in main:
                 if send.event_id not in webshop.results:
                     await webshop.send(send)
-            if not await _quiet(webshop.redis, config.settle_timeout_s):
-                figures.notes.append("re-sent entries still pending after the settle timeout")
+            unsettled = await _quiet(webshop.redis, config.settle_timeout_s)
+            if unsettled is not None:
+                figures.notes.append(
+                    f"re-sent entries still pending after the settle timeout: {unsettled}"
+                )
             await asyncio.sleep(1.0)
         async with httpx.AsyncClient(base_url=sandbox.url, timeout=30) as client:
             ledger = await SandboxAdmin(client).ledger()
