@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import structlog
 
 from service.records.connection import REDIS_FAILURES
+from service.tasks import stop_task
 
 log = structlog.get_logger(__name__)
 
@@ -90,6 +91,6 @@ async def keep_renewed(
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # One cancel can be lost in the middle of a renewal (service.tasks): the heartbeat
+        # would then renew for ever, and the block would never end.
+        await stop_task(task)

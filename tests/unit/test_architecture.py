@@ -177,6 +177,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "masking.py",
             "logs.py",
             "tracing.py",
+            "tasks.py",
             "records/__init__.py",
             "records/key_specs.py",
             "records/keys.py",
