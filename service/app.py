@@ -47,6 +47,7 @@ from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
 from service.sitoo.metrics import SitooMetrics
 from service.startup import StartRefusal, refuse_unhandled_event_types, without_refusal_traceback
+from service.tasks import stop_task, stop_tasks
 from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
 from service.webhooks.consumer import (
     SitooEventDeps,
@@ -374,8 +375,7 @@ async def _stop_pollers(resources: Resources, grace_s: float) -> None:
         # A cycle still running after the grace is cancelled: its cursor is not advanced,
         # its limiter slot is handed back and the lease is released on the way out.
         log.warning("pollers.cancelled_after_grace", grace_s=grace_s)
-        task.cancel()
-        await asyncio.wait({task})
+        await stop_tasks([task])
     if not task.cancelled() and (error := task.exception()) is not None:
         raise error
 
@@ -395,6 +395,4 @@ async def _drain_handlers(resources: Resources) -> None:
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(task)

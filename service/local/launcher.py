@@ -21,6 +21,7 @@ from service.devstack.stack import StandIns, local_stand_ins
 from service.devstack.state import DevStack, SandboxEndpoint, remove_state, write_state
 from service.devstack.webshops import WebshopChoice, subscribe_webhooks
 from service.settings import Settings
+from service.tasks import stop_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -144,8 +145,6 @@ async def serve(
                 raise
             finally:
                 if announce is not None:
-                    announce.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await announce
+                    await stop_tasks([announce])
                     remove_state(here, os.getpid())
     return received[0] if received else None

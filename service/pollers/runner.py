@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import structlog
 
 from service.pollers.lease import Holding, Lease, LeaseLostError
+from service.tasks import stop_tasks
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -160,11 +161,10 @@ class PollerRunner:
         try:
             await asyncio.wait({keeper, worker}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (keeper, worker):
-                task.cancel()
-            results = await asyncio.gather(keeper, worker, return_exceptions=True)
+            await stop_tasks((keeper, worker))
             self.status.leading = False
-            lost = any(isinstance(r, LeaseLostError) for r in results)
+            errors = [task.exception() for task in (keeper, worker) if not task.cancelled()]
+            lost = any(isinstance(error, LeaseLostError) for error in errors)
             if lost:
                 log.warning("poller.lease_lost", poller=name, fence=holding.fence)
             else:

@@ -28,6 +28,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from service.tasks import stop_tasks
+
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
@@ -370,8 +372,11 @@ class RedisLimiter:
         try:
             yield slot
         finally:
-            renewal.cancel()
-            await asyncio.shield(self.release(slot))
+            try:
+                # A lost cancel (service.tasks) would leave the renewal running for ever.
+                await stop_tasks([renewal])
+            finally:
+                await asyncio.shield(self.release(slot))
 
     def slot(self, lane: Lane) -> AbstractAsyncContextManager[Slot]:
         """``async with limiter.slot(Lane.BULK) as slot:`` holds one request slot."""

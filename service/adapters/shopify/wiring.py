@@ -45,6 +45,7 @@ from service.pollers.wiring import runner_for
 from service.records.keys import DeploymentKeys
 from service.records.streams import outbound_group, stream_names
 from service.settings import ConfigurationError
+from service.tasks import stop_tasks
 
 if TYPE_CHECKING:
     import contextlib
@@ -297,9 +298,7 @@ async def start_shopify(
     async def halt() -> None:
         stop.set()
         _, pending = await asyncio.wait({task}, timeout=settings.http.shutdown_grace_s)
-        if pending:
-            task.cancel()
-            await asyncio.wait({task})
+        await stop_tasks(pending)
 
     closers.push_async_callback(halt)
     return runtime

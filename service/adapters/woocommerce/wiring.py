@@ -48,6 +48,7 @@ from service.pollers.runner import Heartbeats, RedisStatusBoard
 from service.pollers.wiring import runner_for
 from service.records.keys import DeploymentKeys
 from service.records.streams import outbound_group, stream_names
+from service.tasks import stop_tasks
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -246,7 +247,4 @@ async def stop_woocommerce(runtime: WooCommerceRuntime, grace_s: float) -> None:
     if not tasks:
         return
     _, pending = await asyncio.wait(tasks, timeout=grace_s)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending)
+    await stop_tasks(pending)
