@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from service.tasks import stop_tasks
 
 if TYPE_CHECKING:
     from tests.chaos.harness import Timeline
@@ -83,7 +84,5 @@ class FaultSchedule:
     async def stop(self) -> None:
         """End the cycle and switch every fault off."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task])
         await self._admin.set_faults({})

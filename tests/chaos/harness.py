@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.records.connection import open_redis
+from service.tasks import stop_tasks
 from tests.chaos.faults import FAULT_PHASES, FaultSchedule
 from tests.chaos.hostile import GIFTCARDS, ORDERS, REQUESTS, STOCK
 from tests.chaos.processes import RedisClusterServers, RedisServer, Replica, SandboxServer
@@ -274,12 +275,8 @@ async def _push(
 
 
 async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
-    """Cancel background tasks and wait for them to end."""
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    """Cancel background tasks and wait for them to end (a lost cancel is repeated)."""
+    await stop_tasks(tasks)
     tasks.clear()
 
 
