@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from service.sandbox import FaultConfig, RunningSandbox
 from service.settings import IdempotencySettings, Settings
+from service.tasks import stop_tasks
 from tests.chaos.processes import Replica
 from tests.integration.consumers.conftest import (
     API_ID,
@@ -113,7 +114,7 @@ async def test_busy_redeliveries_of_a_dead_replicas_event_end_in_one_success(  #
             await asyncio.sleep(2.0)  # time for a second result, were there one
             everything = await read_results(redis, settings.streams.results, count=1)
     finally:
-        watcher.cancel()
+        await stop_tasks([watcher])
 
     assert max(seen) > settings.streams.max_deliveries  # busy redeliveries did happen
     assert result["type"] == "giftcard.redeem.succeeded", result

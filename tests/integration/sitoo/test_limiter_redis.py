@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from service.records.keys import DeploymentKeys
 from service.sitoo.limiter import Lane, RedisLimiter
+from service.tasks import stop_tasks
 
 _WORKER = Path(__file__).with_name("limiter_worker.py")
 _ROOT = Path(__file__).resolve().parents[3]
@@ -151,8 +152,7 @@ async def test_a_cancelled_waiter_leaves_the_queue(redis: aioredis.Redis, unique
     waiter = asyncio.create_task(limiter.acquire(Lane.INTERACTIVE))
     while await redis.zcard(f"{unique}:limiter:wait:interactive") == 0:
         await asyncio.sleep(0.005)
-    waiter.cancel()
-    await asyncio.gather(waiter, return_exceptions=True)
+    await stop_tasks([waiter])
     assert await redis.zcard(f"{unique}:limiter:wait:interactive") == 0
     await limiter.release(holder)
     bulk = await asyncio.wait_for(limiter.acquire(Lane.BULK), timeout=5)
