@@ -47,7 +47,7 @@ from service.sitoo import RedisLimiter, SitooClient, build_http_client
 from service.sitoo.engine import CredentialObserver
 from service.sitoo.metrics import SitooMetrics
 from service.startup import StartRefusal, refuse_unhandled_event_types, without_refusal_traceback
-from service.tasks import stop_task, stop_tasks
+from service.tasks import stop_task
 from service.tracing import build_tracer_provider, consume_middleware, instrument_clients
 from service.webhooks.consumer import (
     SitooEventDeps,
@@ -257,7 +257,7 @@ def build_service(
                 ),
                 name="subscriber-watchdog",
             )
-            resources.closers.push_async_callback(_cancel, watchdog)
+            resources.closers.push_async_callback(stop_task, watchdog)
             context.set_global("resources", resources)
             log.info(
                 "service.started",
@@ -361,7 +361,7 @@ async def _open(
         ),
         name="consumer-housekeeping",
     )
-    resources.closers.push_async_callback(_cancel, housekeeping)
+    resources.closers.push_async_callback(stop_task, housekeeping)
 
 
 async def _stop_pollers(resources: Resources, grace_s: float) -> None:
@@ -375,9 +375,7 @@ async def _stop_pollers(resources: Resources, grace_s: float) -> None:
         # A cycle still running after the grace is cancelled: its cursor is not advanced,
         # its limiter slot is handed back and the lease is released on the way out.
         log.warning("pollers.cancelled_after_grace", grace_s=grace_s)
-        await stop_tasks([task])
-    if not task.cancelled() and (error := task.exception()) is not None:
-        raise error
+    await stop_task(task)
 
 
 async def _drain_handlers(resources: Resources) -> None:
@@ -392,7 +390,3 @@ async def _drain_handlers(resources: Resources) -> None:
             readers=len(stuck),
             message="their entries stay pending and are reclaimed by another replica",
         )
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    await stop_task(task)
